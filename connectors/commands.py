@@ -1,0 +1,86 @@
+"""The ingest tier's sub-commands: sample, produce. Never imports the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sample", help="write synthetic RawMessage JSONL (with fake PII) to stdout")
+    p.add_argument("--count", type=int, default=100)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(run=_run_sample)
+
+    p = sub.add_parser("produce", help="send RawMessage JSONL (a file or -) or sample traffic to chat.raw")
+    p.add_argument("file", nargs="?", help="RawMessage JSONL file, or - for stdin")
+    p.add_argument("--sample", action="store_true", help="send generated sample traffic instead of a file")
+    p.add_argument("--count", type=int, default=None, help="with --sample: stop after this many (default: until Ctrl-C)")
+    p.add_argument("--rate", type=float, default=0, help="messages per second (0: as fast as Kafka takes them)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=_run_produce)
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    from connectors.sample import SampleTraffic
+    from schemas.codec import encode
+
+    out = sys.stdout.buffer
+    for raw, _ in SampleTraffic(args.seed).messages(args.count):
+        out.write(encode(raw) + b"\n")
+    out.flush()
+    return 0
+
+
+def _run_produce(args: argparse.Namespace) -> int:
+    if bool(args.file) == bool(args.sample):
+        print("chatguard produce: give a FILE (or -) or --sample, not both", file=sys.stderr)
+        return 2
+    return asyncio.run(_produce(args))
+
+
+async def _produce(args: argparse.Namespace) -> int:
+    from connectors.producer import RawProducer
+    from connectors.sample import SampleTraffic
+    from schemas.codec import decode_raw
+    from schemas.errors import SchemaError
+    from schemas.kafka import KafkaSettings
+
+    def from_file():
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        with stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield decode_raw(line)
+                except SchemaError as exc:
+                    nonlocal invalid
+                    invalid += 1
+                    print(f"chatguard produce: line {number}: {exc}", file=sys.stderr)
+
+    invalid = 0
+    messages = (raw for raw, _ in SampleTraffic().messages(args.count)) if args.sample else from_file()
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    sent = 0
+    pending = []
+    async with RawProducer(KafkaSettings.from_env()) as producer:
+        next_at = time.monotonic()
+        for raw in messages:
+            pending.append(await producer.enqueue(raw))
+            if interval:
+                next_at += interval
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if len(pending) >= 1000:
+                await asyncio.gather(*pending)
+                sent += len(pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+        sent += len(pending)
+    if not args.quiet:
+        print(f"chatguard produce: {sent} messages acknowledged by Kafka, {invalid} invalid lines", file=sys.stderr)
+    return 1 if invalid else 0

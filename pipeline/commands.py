@@ -1,0 +1,83 @@
+"""The pipeline's sub-commands: redact, worker, topics, watch. Heavy imports stay inside them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from schemas.topics import DESTINATIONS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("redact", help="redact RawMessage JSONL from stdin to RedactedMessage JSONL on stdout")
+    p.add_argument("--to", required=True, choices=DESTINATIONS, help="destination policy to apply")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.set_defaults(run=_run_redact)
+
+    p = sub.add_parser("worker", help="run the Faust redaction worker (chat.raw -> clean topics)")
+    p.set_defaults(run=_run_worker)
+
+    p = sub.add_parser("topics", help="manage chatguard's Kafka topics")
+    p.add_argument("action", choices=["apply", "list"], help="apply: create or align every topic; list: show the specs")
+    p.set_defaults(run=_run_topics)
+
+    p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")
+    p.add_argument("--metrics-url", default="http://127.0.0.1:9308/metrics")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.set_defaults(run=_run_watch)
+
+
+def _fail(message: str) -> int:
+    print(f"chatguard: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_redact(args: argparse.Namespace) -> int:
+    from pipeline.errors import ConfigError
+    from pipeline.jsonl import redact_stream
+
+    try:
+        from pipeline.engine import RedactionEngine
+        from pipeline.settings import Settings
+
+        engine = RedactionEngine.from_settings(Settings.from_env())
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return redact_stream(engine, args.to, sys.stdin, sys.stdout, sys.stderr, args.batch_size)
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    from pipeline.errors import ConfigError
+    from pipeline.run_worker import run_worker
+
+    try:
+        return run_worker()
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+
+def _run_topics(args: argparse.Namespace) -> int:
+    from schemas.admin import apply_topics
+    from schemas.kafka import KafkaSettings
+    from schemas.topics import all_topics
+
+    from pipeline.settings import Settings
+
+    settings = Settings.from_env(require_key=False)
+    specs = all_topics(settings.raw_retention_ms)
+    if args.action == "list":
+        for spec in specs:
+            print(f"{spec.name}\tpartitions={spec.partitions}\t" + "\t".join(f"{k}={v}" for k, v in spec.topic_config().items()))
+        return 0
+    outcome = asyncio.run(apply_topics(settings.kafka, specs))
+    for name, state in outcome.items():
+        print(f"{name}: {state}")
+    return 0
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from pipeline.watch import watch
+
+    return watch(args.metrics_url, args.interval, sys.stdout)

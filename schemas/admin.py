@@ -1,0 +1,60 @@
+"""Create chatguard's topics from schemas.topics, idempotently."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from schemas.kafka import KafkaSettings
+from schemas.topics import TopicSpec
+
+
+async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict[str, str]:
+    """Create missing topics and align the retention of existing ones.
+
+    Returns topic name -> "created" | "updated" (partitions grown) | "configured". Partition counts are never
+    lowered (Kafka cannot); a topic with fewer partitions than specified is grown.
+    """
+    from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    specs = list(specs)
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        outcome: dict[str, str] = {}
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            response = await admin.create_topics(
+                [NewTopic(s.name, s.partitions, kafka.replication_factor, topic_configs=s.topic_config()) for s in missing]
+            )
+            _raise_for_errors(getattr(response, "topic_errors", ()), "create")
+            outcome.update({s.name: "created" for s in missing})
+        present = [s for s in specs if s.name in existing]
+        if present:
+            described = await admin.describe_topics([s.name for s in present])
+            partitions = {t["topic"]: len(t["partitions"]) for t in described}
+            grow = {s.name: NewPartitions(s.partitions) for s in present if partitions.get(s.name, 0) < s.partitions}
+            if grow:
+                await admin.create_partitions(grow)
+            # AlterConfigs replaces a topic's whole config: the spec is the complete definition.
+            responses = await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.topic_config()) for s in present]
+            )
+            for response in responses:
+                _raise_for_errors([(r[3], r[0], r[1]) for r in response.resources], "configure")
+            outcome.update({s.name: "updated" if s.name in grow else "configured" for s in present})
+        return outcome
+    finally:
+        await admin.close()
+
+
+_TOPIC_ALREADY_EXISTS = 36  # another process created it between our list and create: fine
+
+
+def _raise_for_errors(errors, action: str) -> None:
+    for error in errors:
+        topic, code = error[0], error[1]
+        if code not in (0, _TOPIC_ALREADY_EXISTS):
+            message = error[2] if len(error) > 2 else ""
+            raise RuntimeError(f"cannot {action} topic {topic}: Kafka error {code} {message or ''}".rstrip())

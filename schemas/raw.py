@@ -1,0 +1,49 @@
+"""RawMessage v1: one chat message as a connector received it. Lives only on ``chat.raw``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from schemas import validation as v
+
+RAW_MESSAGE_VERSION = 1
+CHANNEL_KINDS = frozenset({"private", "public"})
+_CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_FIELDS = frozenset(
+    {"schema_version", "event_id", "channel", "channel_kind", "conversation_id",
+     "sender_id", "sent_at", "text", "metadata"}
+)
+
+ChannelKind = Literal["private", "public"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    event_id: str
+    channel: str  # web, mobile, messenger, slack, telegram, http, ...
+    channel_kind: ChannelKind
+    conversation_id: str
+    sender_id: str
+    sent_at: str  # RFC 3339
+    text: str
+    metadata: dict[str, str | int | float | bool | None] = field(default_factory=dict)
+    schema_version: int = RAW_MESSAGE_VERSION
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RawMessage:
+        """Validate a decoded JSON object; raises SchemaError naming the first bad field."""
+        obj = v.require_object(data)
+        v.reject_unknown(obj, _FIELDS)
+        return cls(
+            schema_version=v.version(obj, "schema_version", RAW_MESSAGE_VERSION),
+            event_id=v.identifier(obj, "event_id"),
+            channel=v.matching(obj, "channel", _CHANNEL, "a lower-case channel name like web or slack"),
+            channel_kind=v.one_of(obj, "channel_kind", CHANNEL_KINDS),  # type: ignore[arg-type]
+            conversation_id=v.identifier(obj, "conversation_id"),
+            sender_id=v.identifier(obj, "sender_id"),
+            sent_at=v.timestamp(obj, "sent_at"),
+            text=v.text(obj, "text"),
+            metadata=v.metadata(obj, "metadata"),
+        )

@@ -38,7 +38,14 @@ def _run_produce(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.sample):
         print("chatguard produce: give a FILE (or -) or --sample, not both", file=sys.stderr)
         return 2
-    return asyncio.run(_produce(args))
+    from aiokafka.errors import KafkaError
+
+    try:
+        return asyncio.run(_produce(args))
+    except KafkaError as exc:
+        print(f"chatguard produce: Kafka refused or is unreachable ({type(exc).__name__}); "
+              "check CHATGUARD_KAFKA_BOOTSTRAP", file=sys.stderr)
+        return 3
 
 
 async def _produce(args: argparse.Namespace) -> int:

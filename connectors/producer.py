@@ -26,7 +26,11 @@ class RawProducer:
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        try:
+            await self._producer.start()
+        except BaseException:
+            await self._producer.stop()  # release the half-open client before reporting
+            raise
 
     async def stop(self) -> None:
         await self._producer.stop()

@@ -40,6 +40,14 @@ class SampleValues:
     values: tuple[str, ...]
 
 
+# Polish mobile prefixes; landline and premium ranges are issue #4's recognizer work.
+PL_MOBILE_PREFIXES = ("500", "501", "509", "510", "530", "570", "601", "606", "660", "691", "721", "790", "880")
+
+
+def pl_mobile(rng: random.Random) -> str:
+    return f"+48 {rng.choice(PL_MOBILE_PREFIXES)} {rng.randrange(100, 999)} {rng.randrange(100, 999)}"
+
+
 def luhn_complete(prefix: str) -> str:
     digits = [int(d) for d in prefix]
     total = 0
@@ -70,8 +78,7 @@ class SampleTraffic:
         return {
             "name": f"{first} {last}",
             "email": f"{first.lower()}.{last.lower().replace('ś', 's').replace('ó', 'o')}{rng.randrange(100)}@example.com",
-            "phone": rng.choice([f"+48 {rng.randrange(500, 899)} {rng.randrange(100, 999)} {rng.randrange(100, 999)}",
-                                 f"(212) 555-{rng.randrange(1000, 9999)}"]),
+            "phone": rng.choice([pl_mobile(rng), f"(212) 555-{rng.randrange(1000, 9999)}"]),
             "card": luhn_complete("4" + "".join(str(rng.randrange(10)) for _ in range(14))),
             "iban": iban_pl(rng),
             "ip": f"192.0.2.{rng.randrange(1, 255)}",

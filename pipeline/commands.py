@@ -60,7 +60,6 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 def _run_topics(args: argparse.Namespace) -> int:
     from schemas.admin import apply_topics
-    from schemas.kafka import KafkaSettings
     from schemas.topics import all_topics
 
     from pipeline.settings import Settings
@@ -71,7 +70,12 @@ def _run_topics(args: argparse.Namespace) -> int:
         for spec in specs:
             print(f"{spec.name}\tpartitions={spec.partitions}\t" + "\t".join(f"{k}={v}" for k, v in spec.topic_config().items()))
         return 0
-    outcome = asyncio.run(apply_topics(settings.kafka, specs))
+    from aiokafka.errors import KafkaError
+
+    try:
+        outcome = asyncio.run(apply_topics(settings.kafka, specs))
+    except KafkaError as exc:
+        return _fail(f"topics apply: Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})")
     for name, state in outcome.items():
         print(f"{name}: {state}")
     return 0

@@ -26,9 +26,9 @@ def require_tool(name: str, install_hint: str) -> str:
 
 def _compose(*args: str, key: str | None = "0123456789abcdef0123456789abcdef") -> subprocess.CompletedProcess:
     binary = require_tool("docker-compose", "apt-get install docker-compose")
-    env = {k: v for k, v in os.environ.items() if k != "CHATGUARD_ANALYTICS_HMAC_KEY"}
+    env = {k: v for k, v in os.environ.items() if k != "CHATGUARD_PSEUDONYM_KEY"}
     if key is not None:
-        env["CHATGUARD_ANALYTICS_HMAC_KEY"] = key
+        env["CHATGUARD_PSEUDONYM_KEY"] = key
     return subprocess.run(
         [binary, "-f", COMPOSE, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
     )
@@ -43,11 +43,11 @@ def test_compose_config_is_valid_and_has_all_services():
     # Build context is resolved relative to the compose file: the repository root.
     assert f"context: {REPO}\n" in result.stdout
     assert "CHATGUARD_KAFKA_BOOTSTRAP: kafka:9092" in result.stdout
-    assert "CHATGUARD_ANALYTICS_HMAC_KEY: 0123456789abcdef0123456789abcdef" in result.stdout
+    assert "CHATGUARD_PSEUDONYM_KEY: 0123456789abcdef0123456789abcdef" in result.stdout
     assert "CHATGUARD_METRICS_ADDR: 0.0.0.0" in result.stdout
 
 
 def test_compose_refuses_to_run_without_the_hmac_key():
     result = _compose("config", key=None)
     assert result.returncode != 0
-    assert "CHATGUARD_ANALYTICS_HMAC_KEY" in result.stderr
+    assert "CHATGUARD_PSEUDONYM_KEY" in result.stderr

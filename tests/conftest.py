@@ -1,0 +1,69 @@
+"""Session-wide fixtures: a real Kafka broker, generated secrets, topic and consumer helpers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A real broker for the whole session.
+
+    CHATGUARD_TEST_KAFKA_BOOTSTRAP points the tests at a broker you run yourself; otherwise
+    one is started here (deploy/kafka/kafka.sh) on a free port and stopped afterwards. If it
+    cannot start, the tests that need it fail: they never skip.
+    """
+    given = os.environ.get("CHATGUARD_TEST_KAFKA_BOOTSTRAP")
+    if given:
+        yield given
+        return
+    port = free_port()
+    env = {
+        **os.environ,
+        "CHATGUARD_KAFKA_PORT": str(port),
+        "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "CHATGUARD_KAFKA_STATE_DIR": str(tmp_path_factory.mktemp("kafka")),
+    }
+    started = subprocess.run(["bash", str(KAFKA_SH), "up"], env=env, capture_output=True, text=True, timeout=300)
+    if started.returncode != 0:
+        pytest.fail(f"could not start the test broker:\n{started.stderr[-3000:]}", pytrace=False)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", str(KAFKA_SH), "down"], env=env, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def pseudonym_key() -> str:
+    return secrets.token_hex(32)
+
+
+@pytest.fixture
+def chatguard_env(kafka_bootstrap: str, pseudonym_key: str) -> dict[str, str]:
+    """Environment for a chatguard process talking to the test broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
+    env.update(
+        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
+        CHATGUARD_METRICS_PORT=str(free_port()),
+        CHATGUARD_CONSUMER_GROUP=f"chatguard-test-{secrets.token_hex(4)}",
+        CHATGUARD_LOG_LEVEL="WARNING",
+    )
+    return env

@@ -1,0 +1,193 @@
+"""The worker on a real broker: every raw event reaches every clean topic, redacted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import orjson
+import pytest
+
+from connectors.sample import iban_pl, luhn_complete, pl_mobile
+from schemas.codec import decode_redacted, encode
+from schemas.raw import RawMessage
+from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
+from tests.conftest import BIN, free_port
+from tests.integration.kafka_helpers import consume_until, produce
+
+pytestmark = pytest.mark.integration
+
+EVENTS = 1_000
+
+
+def canary_events(token: str) -> tuple[list[RawMessage], set[str]]:
+    """Events whose PII values are unique to this run, so finding one downstream is a leak."""
+    rng = random.Random(token)
+    events, canaries = [], set()
+    templates = [
+        "Hi, write to me at {email} please",
+        "My card number is {card}, expiry 12/28",
+        "Call me on {phone} after five",
+        "Refund to my IBAN {iban}",
+        "It failed from {ip} again. Email {email}",
+    ]
+    for i in range(EVENTS):
+        values = {
+            "email": f"canary.{token}.{i}@example.org",
+            "card": luhn_complete("4" + "".join(str(rng.randrange(10)) for _ in range(14))),
+            "phone": pl_mobile(rng),
+            "iban": iban_pl(rng),
+            "ip": f"203.0.113.{rng.randrange(1, 255)}",
+        }
+        template = templates[i % len(templates)]
+        canaries.update(v for k, v in values.items() if "{" + k + "}" in template)
+        events.append(
+            RawMessage(
+                event_id=f"it-{token}-{i}",
+                channel="web",
+                channel_kind="private",
+                conversation_id=f"conv-{i % 37}",
+                sender_id=f"sender-{token}-{i % 11}",
+                sent_at="2026-11-29T10:00:00Z",
+                text=template.format(**values),
+            )
+        )
+    return events, canaries
+
+
+def wait_for_metrics(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"worker exited early with status {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"worker metrics never came up at {url}")
+
+
+def metric_value(url: str, name: str, **labels: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(url, timeout=2).read().decode()
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+@pytest.fixture(scope="module")
+def worker(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
+    port = free_port()
+    env.update(
+        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
+        CHATGUARD_METRICS_PORT=str(port),
+        CHATGUARD_CONSUMER_GROUP=f"chatguard-it-{secrets.token_hex(4)}",
+        CHATGUARD_LOG_LEVEL="WARNING",
+    )
+    subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True, timeout=60)
+    log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        wait_for_metrics(url, proc)
+        yield proc, url, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_every_raw_event_reaches_every_clean_topic_without_its_pii(kafka_bootstrap, worker):
+    proc, metrics_url, log_path = worker
+    token = secrets.token_hex(4)
+    events, canaries = canary_events(token)
+    asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events]))
+    wanted = {e.event_id for e in events}
+
+    # The canaries really are on chat.raw: if they were not, the leak check below proves nothing.
+    raw = asyncio.run(
+        consume_until(kafka_bootstrap, [RAW.name], lambda rs: len({orjson.loads(r.value)["event_id"] for r in rs if b'"it-' + token.encode() in r.value}) >= EVENTS)
+    )
+    raw_text = b"\n".join(r.value for r in raw)
+    assert sum(c.encode() in raw_text for c in canaries) == len(canaries)
+
+    clean_names = [spec.name for spec in CLEAN_TOPICS.values()]
+
+    def seen_everywhere(records: list) -> bool:
+        seen = {name: set() for name in clean_names}
+        for r in records:
+            if token.encode() in r.value:
+                seen[r.topic].add(orjson.loads(r.value)["event_id"])
+        return all(ids >= wanted for ids in seen.values())
+
+    records = asyncio.run(consume_until(kafka_bootstrap, clean_names, seen_everywhere, timeout_s=240))
+    assert proc.poll() is None, log_path.read_text()[-3000:]
+    ours = [r for r in records if token.encode() in r.value]
+    for name in clean_names:
+        ids = {orjson.loads(r.value)["event_id"] for r in ours if r.topic == name}
+        assert ids >= wanted, f"{name}: {len(wanted - ids)} of {EVENTS} events missing"
+
+    leaked = sorted(c for c in canaries for r in ours if c.encode() in r.value)
+    assert not leaked, f"{len(leaked)} canary values leaked, e.g. {leaked[:3]}"
+    for r in ours:
+        message = decode_redacted(r.value)  # every clean event honours the contract
+        assert CLEAN_TOPICS[message.policy].name == r.topic
+        assert message.findings, "every canary event carries PII, so every one must have findings"
+        assert not message.sender.startswith("sender-")
+        assert r.key == message.conversation_id.encode()
+
+    assert metric_value(metrics_url, "chatguard_events_in_total", topic=RAW.name) >= EVENTS
+    assert metric_value(metrics_url, "chatguard_events_out_total", topic="chat.storage") >= EVENTS
+    assert metric_value(metrics_url, "chatguard_findings_total", entity_type="EMAIL_ADDRESS") > 0
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        (b'{"event_id": "bad", "channel": "web", "text": "write to CANARY"}', "channel_kind"),
+        (b'this is not json, it holds CANARY', "event"),
+    ],
+)
+def test_broken_event_is_quarantined_without_its_text(kafka_bootstrap, worker, payload, field):
+    proc, metrics_url, _ = worker
+    canary = f"quarantine.{secrets.token_hex(4)}@example.org"
+    payload = payload.replace(b"CANARY", canary.encode())
+    before = metric_value(metrics_url, "chatguard_quarantined_events_total")
+    [meta] = asyncio.run(produce(kafka_bootstrap, RAW.name, [(b"k", payload)]))
+
+    def found(records: list) -> bool:
+        return any(
+            orjson.loads(r.value)["raw_offset"] == meta.offset and orjson.loads(r.value)["raw_partition"] == meta.partition
+            for r in records
+        )
+
+    records = asyncio.run(consume_until(kafka_bootstrap, [QUARANTINE.name], found, timeout_s=60))
+    [record] = [
+        orjson.loads(r.value)
+        for r in records
+        if orjson.loads(r.value)["raw_offset"] == meta.offset and orjson.loads(r.value)["raw_partition"] == meta.partition
+    ]
+    assert record["stage"] == "decode"
+    assert record["error_class"] == "SchemaError"
+    assert record["field"] == field
+    assert canary not in orjson.dumps(record).decode()
+    assert "text" not in record
+    assert proc.poll() is None  # the worker goes on
+    time.sleep(1.5)  # metrics are updated right after the quarantine write is acknowledged
+    assert metric_value(metrics_url, "chatguard_quarantined_events_total") >= before + 1

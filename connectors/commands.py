@@ -9,6 +9,11 @@ import time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="run the ingest service: channel webhooks -> chat.raw")
+    p.add_argument("--host", help="listen address (default CHATGUARD_INGEST_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default CHATGUARD_INGEST_PORT or 8080)")
+    p.set_defaults(run=_run_ingest)
+
     p = sub.add_parser("sample", help="write synthetic RawMessage JSONL (with fake PII) to stdout")
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--seed", type=int, default=7)
@@ -21,6 +26,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=float, default=0, help="messages per second (0: as fast as Kafka takes them)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_run_produce)
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
+    import uvicorn
+
+    from connectors.service import build_app
+    from connectors.settings import IngestSettings
+
+    logging.basicConfig(level=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = IngestSettings.from_env()
+    except ValueError as exc:
+        print(f"chatguard ingest: {exc}", file=sys.stderr)
+        return 2
+    # No access log: request lines carry query strings (verify tokens, conversation ids).
+    uvicorn.run(
+        build_app(settings),
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        access_log=False,
+        log_level=os.environ.get("CHATGUARD_LOG_LEVEL", "info").lower(),
+        server_header=False,
+    )
+    return 0
 
 
 def _run_sample(args: argparse.Namespace) -> int:

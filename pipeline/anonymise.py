@@ -16,17 +16,16 @@ def merge_overlaps(spans: Sequence[Span]) -> list[Span]:
     The merged span takes the type of its highest-scoring member (ties: the longer one).
     """
     merged: list[Span] = []
-    best: Span | None = None
+    best_of_last: Span | None = None  # highest-scoring member of merged[-1]
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if not merged or span.start >= merged[-1].end:
+        if best_of_last is None or span.start >= merged[-1].end:
             merged.append(span)
-            best = span
+            best_of_last = span
             continue
+        if (span.score, span.end - span.start) > (best_of_last.score, best_of_last.end - best_of_last.start):
+            best_of_last = span
         last = merged[-1]
-        assert best is not None
-        if (span.score, span.end - span.start) > (best.score, best.end - best.start):
-            best = span
-        merged[-1] = Span(best.entity_type, last.start, max(last.end, span.end), max(last.score, span.score))
+        merged[-1] = Span(best_of_last.entity_type, last.start, max(last.end, span.end), max(last.score, span.score))
     return merged
 
 

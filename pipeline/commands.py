@@ -13,7 +13,7 @@ from schemas.topics import DESTINATIONS
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("redact", help="redact RawMessage JSONL from stdin to RedactedMessage JSONL on stdout")
     p.add_argument("--to", required=True, choices=DESTINATIONS, help="destination policy to apply")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=_positive_int, default=256)
     p.set_defaults(run=_run_redact)
 
     p = sub.add_parser("worker", help="run the Faust redaction worker (chat.raw -> clean topics)")
@@ -27,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics-url", default="http://127.0.0.1:9308/metrics")
     p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(run=_run_watch)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return int(text)
 
 
 def _fail(message: str) -> int:

@@ -1,17 +1,10 @@
-"""The pipeline's exception root. Attributes, not class names, decide what happens next."""
+"""The pipeline's exceptions: ConfigError stops a process at start-up, StepError holds one event back."""
 
 from __future__ import annotations
 
 
 class PipelineError(Exception):
-    """Base of every error chatguard's pipeline raises on purpose.
-
-    ``quarantine``: the event that caused it is held back on chat.quarantine and the worker
-    goes on. Otherwise the error is fatal for the process: it stops without committing, so
-    the events it held are re-read after the restart.
-    """
-
-    quarantine = False
+    """Base of every error chatguard's pipeline raises on purpose."""
 
 
 class ConfigError(PipelineError):
@@ -19,10 +12,10 @@ class ConfigError(PipelineError):
 
 
 class StepError(PipelineError):
-    """A pipeline step failed for one event. Names the step; carries the cause's class only,
-    because the cause's message may quote the event's text."""
+    """A pipeline step failed for one event, which is therefore held back (quarantined).
 
-    quarantine = True
+    Names the step; keeps the cause's class name only, because the cause's message may quote
+    the event's text."""
 
     def __init__(self, stage: str, cause: BaseException, field: str | None = None) -> None:
         self.stage = stage

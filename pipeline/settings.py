@@ -22,7 +22,6 @@ class Settings:
     pseudonym_key: bytes
     spacy_model: str = DEFAULT_MODEL
     policy_file: Path | None = None  # None: the policies shipped with chatguard
-    score_threshold: float = 0.3
     batch_size: int = 256
     batch_timeout_s: float = 0.05
     metrics_port: int = 9308
@@ -39,12 +38,15 @@ class Settings:
                 "(generate one with: openssl rand -hex 32)"
             )
         policy_file = env.get("CHATGUARD_POLICY_FILE")
+        try:
+            kafka = KafkaSettings.from_env(env)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return cls(
-            kafka=KafkaSettings.from_env(env),
+            kafka=kafka,
             pseudonym_key=key.encode(),
             spacy_model=env.get("CHATGUARD_SPACY_MODEL", DEFAULT_MODEL),
             policy_file=Path(policy_file) if policy_file else None,
-            score_threshold=_number(env, "CHATGUARD_SCORE_THRESHOLD", 0.3, float, 0.0, 1.0),
             batch_size=_number(env, "CHATGUARD_BATCH_SIZE", 256, int, 1, 10_000),
             batch_timeout_s=_number(env, "CHATGUARD_BATCH_TIMEOUT_S", 0.05, float, 0.001, 10.0),
             metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),

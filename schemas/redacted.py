@@ -35,15 +35,21 @@ class Finding:
         obj = v.require_object(data, where)
         v.reject_unknown(obj, _FINDING_FIELDS, prefix=f"{where}.")
         start, end, score = obj.get("start"), obj.get("end"), obj.get("score")
-        if not _is_int(start) or not _is_int(end) or not 0 <= start <= end:
-            raise SchemaError(f"{where}.start", "start and end must be integers, 0 <= start <= end")
+        if not _is_int(start) or start < 0:
+            raise SchemaError(f"{where}.start", "must be an integer >= 0")
+        if not _is_int(end) or end < start:
+            raise SchemaError(f"{where}.end", "must be an integer >= start")
         if not isinstance(score, (int, float)) or isinstance(score, bool) or not 0 <= score <= 1:
             raise SchemaError(f"{where}.score", "must be a number between 0 and 1")
         vault_ref = obj.get("vault_ref")
         if vault_ref is not None and not isinstance(vault_ref, str):
             raise SchemaError(f"{where}.vault_ref", "must be a string or null")
+        try:
+            entity_type = v.identifier(obj, "entity_type")
+        except SchemaError as exc:
+            raise SchemaError(f"{where}.entity_type", exc.reason) from None
         return cls(
-            entity_type=v.identifier(obj, "entity_type"),
+            entity_type=entity_type,
             start=start,
             end=end,
             score=float(score),

@@ -61,7 +61,7 @@ def one_of(data: Mapping[str, Any], field: str, allowed: frozenset[str]) -> str:
     value = data.get(field)
     if value is None:
         raise SchemaError(field, "required")
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise SchemaError(field, f"must be one of {', '.join(sorted(allowed))}")
     return value
 
@@ -83,7 +83,7 @@ def timestamp(data: Mapping[str, Any], field: str) -> str:
     if not isinstance(value, str) or not _RFC3339.match(value):
         raise SchemaError(field, "must be an RFC 3339 date-time with offset, e.g. 2026-11-29T10:00:00Z")
     try:
-        datetime.fromisoformat(value)
+        datetime.fromisoformat(value.upper())  # RFC 3339 allows a lower-case "z"; fromisoformat does not
     except ValueError:
         raise SchemaError(field, "not a valid calendar date-time") from None
     return value

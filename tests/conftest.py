@@ -32,6 +32,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
     """
     given = os.environ.get("CHATGUARD_TEST_KAFKA_BOOTSTRAP")
     if given:
+        _apply_topics(given)
         yield given
         return
     port = free_port()
@@ -45,9 +46,21 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
     if started.returncode != 0:
         pytest.fail(f"could not start the test broker:\n{started.stderr[-3000:]}", pytrace=False)
     try:
+        _apply_topics(f"127.0.0.1:{port}")
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run(["bash", str(KAFKA_SH), "down"], env=env, capture_output=True, timeout=120)
+
+
+def _apply_topics(bootstrap: str) -> None:
+    """The broker does not auto-create topics: create them as `chatguard topics apply` does."""
+    import asyncio
+
+    from schemas.admin import apply_topics
+    from schemas.kafka import KafkaSettings
+    from schemas.topics import all_topics
+
+    asyncio.run(apply_topics(KafkaSettings(bootstrap=bootstrap), all_topics()))
 
 
 @pytest.fixture(scope="session")

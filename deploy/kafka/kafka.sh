@@ -74,7 +74,7 @@ controller.listener.names=CONTROLLER
 controller.quorum.voters=1@127.0.0.1:$CPORT
 log.dirs=$STATE/data
 num.partitions=1
-# Topics come from `chatguard topics apply` only: an auto-created chat.raw would get
+# Topics come from "chatguard topics apply" only: an auto-created chat.raw would get
 # the broker default retention (7 days) instead of one hour.
 auto.create.topics.enable=false
 # One node: every internal topic must fit on it.

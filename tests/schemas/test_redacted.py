@@ -82,20 +82,20 @@ def test_unknown_field_rejected(redacted_doc):
     assert _refused(redacted_doc(original_text="Jane")).field == "original_text"
 
 
-# text is "My email is *************** ok" (30 characters). Start and end are checked together,
-# so a bad pair may be named by either.
-EITHER = ("findings[0].start", "findings[0].end")
+# text is "My email is *************** ok" (30 characters).
+START = ("findings[0].start",)
+END = ("findings[0].end",)
 
 
 @pytest.mark.parametrize(
     "finding, fields",
     [
-        ({"start": -1}, EITHER),
-        ({"start": 10, "end": 5}, EITHER),
-        ({"start": 1.0}, EITHER),
-        ({"end": "27"}, EITHER),
-        ({"start": True, "end": 27}, EITHER),
-        ({"start": None}, EITHER),
+        ({"start": -1}, START),
+        ({"start": 10, "end": 5}, END),
+        ({"start": 1.0}, START),
+        ({"end": "27"}, END),
+        ({"start": True, "end": 27}, START),
+        ({"start": None}, START),
         ({"end": 31}, ("findings[0].end",)),
         ({"score": 1.01}, ("findings[0].score",)),
         ({"score": -0.01}, ("findings[0].score",)),
@@ -103,8 +103,8 @@ EITHER = ("findings[0].start", "findings[0].end")
         ({"score": True}, ("findings[0].score",)),
         ({"score": None}, ("findings[0].score",)),
         ({"vault_ref": 5}, ("findings[0].vault_ref",)),
-        ({"entity_type": ""}, ("entity_type", "findings[0].entity_type")),
-        ({"entity_type": 3}, ("entity_type", "findings[0].entity_type")),
+        ({"entity_type": ""}, ("findings[0].entity_type",)),
+        ({"entity_type": 3}, ("findings[0].entity_type",)),
         ({"value": "jane@example.com"}, ("findings[0].value",)),
     ],
 )
@@ -114,6 +114,18 @@ def test_finding_bounds(redacted_doc, finding_doc, finding, fields):
     assert "jane" not in str(exc)
 
 
+@pytest.mark.parametrize(
+    "finding",
+    [
+        {"start": 0, "end": 0},
+        {"start": 30, "end": 30},  # empty, at the very end
+        {"start": 0, "end": 30},
+        {"score": 0},
+        {"score": 1},
+        {"score": 0.3},
+        {"vault_ref": "vault:xyz"},
+    ],
+)
 def test_finding_edges_accepted(redacted_doc, finding_doc, finding):
     msg = RedactedMessage.from_dict(redacted_doc(findings=[finding_doc(**finding)]))
     assert 0 <= msg.findings[0].start <= msg.findings[0].end <= len(msg.text)

@@ -1,0 +1,108 @@
+"""The ingest service: one ASGI app serving every enabled channel, /metrics and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from connectors.base import Channel, Ingest, RawSink
+from connectors.dedup import SeenIds
+from connectors.metrics import IngestMetrics
+from connectors.producer import RawProducer
+from connectors.settings import IngestSettings
+
+log = logging.getLogger("chatguard.ingest")
+
+
+def channels_from_settings(settings: IngestSettings) -> tuple[list[Channel], list[str]]:
+    """The channels whose secrets are set, and a line for each one that is disabled."""
+    from connectors.http import HttpChannel
+    from connectors.messenger import MessengerChannel
+    from connectors.slack import SlackChannel
+    from connectors.telegram import TelegramChannel
+    from connectors.widget import WidgetChannel
+
+    enabled: list[Channel] = []
+    disabled: list[str] = []
+
+    def add(name: str, ready: bool, needs: str, make) -> None:
+        if ready:
+            enabled.append(make())
+        else:
+            disabled.append(f"{name} disabled: set {needs}")
+
+    s = settings
+    add("widget", bool(s.widget_site_keys), "CHATGUARD_WIDGET_SITE_KEYS", lambda: WidgetChannel(s.widget_site_keys, s.kafka))
+    add(
+        "messenger",
+        bool(s.messenger_app_secret and s.messenger_verify_token),
+        "CHATGUARD_MESSENGER_APP_SECRET and CHATGUARD_MESSENGER_VERIFY_TOKEN",
+        lambda: MessengerChannel(s.messenger_app_secret, s.messenger_verify_token),
+    )
+    add("slack", bool(s.slack_signing_secret), "CHATGUARD_SLACK_SIGNING_SECRET", lambda: SlackChannel(s.slack_signing_secret))
+    add("telegram", bool(s.telegram_secret_token), "CHATGUARD_TELEGRAM_SECRET_TOKEN", lambda: TelegramChannel(s.telegram_secret_token))
+    add("http", bool(s.ingest_hmac_secret), "CHATGUARD_INGEST_HMAC_SECRET", lambda: HttpChannel(s.ingest_hmac_secret))
+    return enabled, disabled
+
+
+def build_app(
+    settings: IngestSettings,
+    channels: list[Channel] | None = None,
+    sink: RawSink | None = None,
+    registry: CollectorRegistry | None = None,
+) -> Starlette:
+    """The ASGI app. ``channels`` and ``sink`` default to what the settings enable and a real
+    Kafka producer; ``registry`` isolates metrics when several apps share a process (tests)."""
+    if channels is None:
+        channels, disabled = channels_from_settings(settings)
+        for line in disabled:
+            log.warning(line)
+    registry = registry or CollectorRegistry()
+    producer = RawProducer(settings.kafka) if sink is None else None
+    ingest = Ingest(
+        sink=sink or producer,  # type: ignore[arg-type]
+        metrics=IngestMetrics(registry),
+        body_limit=settings.body_limit,
+        ack_timeout_s=settings.ack_timeout_s,
+        seen=SeenIds(settings.dedup_size, settings.dedup_ttl_s),
+    )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Start serving even while Kafka is down: requests get 503 (platforms retry) until it is up.
+        connecting = asyncio.create_task(producer.start_eventually()) if producer is not None else None
+        if connecting is not None:
+            await asyncio.wait([connecting], timeout=5)
+        for channel in channels:
+            await channel.start()
+        log.info("channels enabled: %s", ", ".join(f"{c.name} {c.path}" for c in channels) or "none")
+        try:
+            yield
+        finally:
+            for channel in channels:
+                await channel.stop()
+            if connecting is not None:
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
+                await producer.stop()  # type: ignore[union-attr]
+
+    routes = [Route("/metrics", metrics), Route("/healthz", healthz)]
+    for channel in channels:
+        routes.extend(channel.routes(ingest))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.ingest = ingest
+    return app

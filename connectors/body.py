@@ -15,7 +15,7 @@ MAX_JSON_DEPTH = 32
 async def read_capped(content_length: str | None, chunks: AsyncIterator[bytes], limit: int) -> bytes:
     """The whole body, or PayloadTooLarge as soon as it passes ``limit`` — never read further."""
     if content_length is not None:
-        if not content_length.isdigit():
+        if not (content_length.isascii() and content_length.isdigit()):
             raise BadRequest("Content-Length is not a number")
         if int(content_length) > limit:
             raise PayloadTooLarge(f"body larger than {limit} bytes")

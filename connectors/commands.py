@@ -14,6 +14,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, help="listen port (default CHATGUARD_INGEST_PORT or 8080)")
     p.set_defaults(run=_run_ingest)
 
+    p = sub.add_parser("traffic", help="send sample chat traffic to the ingest service, signed as each platform signs")
+    p.add_argument("--url", default="http://127.0.0.1:8080", help="the ingest service")
+    p.add_argument("--rate", type=float, default=50, help="requests per second (0: as fast as possible)")
+    p.add_argument("--count", type=int, default=None, help="stop after this many (default: until Ctrl-C)")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(run=_run_traffic)
+
     p = sub.add_parser("sample", help="write synthetic RawMessage JSONL (with fake PII) to stdout")
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--seed", type=int, default=7)
@@ -51,8 +58,24 @@ def _run_ingest(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=os.environ.get("CHATGUARD_LOG_LEVEL", "info").lower(),
         server_header=False,
+        timeout_graceful_shutdown=5,  # open SSE streams must not hold a restart for long
     )
     return 0
+
+
+def _run_traffic(args: argparse.Namespace) -> int:
+    from connectors.settings import IngestSettings
+    from connectors.traffic import platform_requests, send
+
+    try:
+        settings = IngestSettings.from_env()
+        requests = platform_requests(settings, seed=args.seed, count=args.count)
+        statuses = asyncio.run(send(args.url, requests, rate=args.rate))
+    except ValueError as exc:
+        print(f"chatguard traffic: {exc}", file=sys.stderr)
+        return 2
+    print("chatguard traffic: " + ", ".join(f"HTTP {k}: {v}" for k, v in sorted(statuses.items())), file=sys.stderr)
+    return 0 if all(200 <= k < 300 for k in statuses) else 1
 
 
 def _run_sample(args: argparse.Namespace) -> int:

@@ -24,6 +24,11 @@ MAX_MESSAGES = 100
 _FIELDS = frozenset({"message_id", "conversation_id", "sender_id", "text", "sent_at"})
 
 
+def http_signature(secret: bytes, timestamp: str, body: bytes) -> str:
+    """The X-Chatguard-Signature value for this timestamp and raw body."""
+    return "v1=" + hmac_sha256_hex(secret, b"v1:" + timestamp.encode() + b":" + body)
+
+
 class HttpChannel(Channel):
     name = "http"
     kind = "private"
@@ -35,7 +40,7 @@ class HttpChannel(Channel):
     def verify(self, request: ReceivedRequest) -> None:
         timestamp = request.headers.get("x-chatguard-timestamp")
         require_fresh(timestamp, MAX_AGE_S)
-        expected = "v1=" + hmac_sha256_hex(self._secret, b"v1:" + timestamp.encode() + b":" + request.body)  # type: ignore[union-attr]
+        expected = http_signature(self._secret, timestamp, request.body)  # type: ignore[arg-type]
         require_equal(expected, request.headers.get("x-chatguard-signature"), "X-Chatguard-Signature")
 
     def parse(self, request: ReceivedRequest, payload: Any) -> Parsed:

@@ -20,7 +20,7 @@ def require_equal(expected: str, given: str | None, what: str) -> None:
 
 def require_fresh(timestamp: str | None, max_age_s: int, now: float | None = None, what: str = "timestamp") -> int:
     """A Unix-seconds timestamp no further than ``max_age_s`` from now (replay protection)."""
-    if not timestamp or not timestamp.isdigit():
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
         raise Unauthorized(f"{what} missing or not Unix seconds", "bad_timestamp")
     value = int(timestamp)
     if abs((time.time() if now is None else now) - value) > max_age_s:

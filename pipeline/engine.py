@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Callable, Mapping, Sequence
 
 from pipeline.anonymise import Anonymiser, merge_overlaps
-from pipeline.detection import Detector, PresidioDetector, Span
+from pipeline.detection import ChatDetector, Detector, Span
 from pipeline.errors import StepError
 from pipeline.policies import PolicySet, load_policies
 from pipeline.pseudonyms import Pseudonymiser
@@ -52,7 +52,7 @@ class RedactionEngine:
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionEngine:
         policies = load_policies(settings.policy_file)
-        detector = PresidioDetector(settings.spacy_model, policies.entities, policies.score_threshold)
+        detector = ChatDetector(settings.spacy_model, policies.entities, policies.score_threshold)
         return cls(detector, policies, Pseudonymiser(settings.pseudonym_key))
 
     def redact_batch(self, events: Sequence[RawMessage]) -> list[Result]:

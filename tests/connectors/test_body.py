@@ -98,3 +98,8 @@ def test_error_reasons_do_not_quote_the_body():
 def test_nesting_within_the_limit_is_fine():
     depth = MAX_JSON_DEPTH - 1
     assert parse_json(b"[" * depth + b"]" * depth) == parse_json(b"[" * depth + b"]" * depth)
+
+
+async def test_unicode_digits_in_content_length_are_a_bad_request():
+    with pytest.raises(BadRequest):
+        await read_capped("²", chunks_of(b"", 1, []), 1000)

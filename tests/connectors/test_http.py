@@ -170,3 +170,11 @@ async def test_metrics_and_health_endpoints(ingest_client):
         text = (await client.get("/metrics")).text
     assert 'chatguard_ingest_requests_total{channel="http",status="202"} 1.0' in text
     assert "anna" not in text
+
+
+async def test_unicode_digit_timestamp_is_401_not_500(ingest_client):
+    body = orjson.dumps(message())
+    headers = {**signed(body), "x-chatguard-timestamp": "²".encode("latin-1")}  # a valid header byte
+    async with ingest_client([HttpChannel(SECRET)]) as client:
+        response = await client.post("/ingest", content=body, headers=headers)
+    assert response.status_code == 401

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from pipeline.detection import PresidioDetector, load_spacy
+from pipeline.detection import ChatDetector, load_spacy
 from pipeline.engine import Redaction
 from pipeline.errors import ConfigError
 from pipeline.policies import load_policies
@@ -52,9 +52,11 @@ DETECTED = [
     ("PERSON", "I am Anna Nowak", "Anna Nowak"),
     ("PERSON", "my name is anna nowak", "anna nowak"),
     ("US_SSN", "My SSN is 536-90-4399", "536-90-4399"),
-    ("URL", "see https://example.com/page", "https://example.com/page"),
+    ("URL_PII", "see https://example.com/reset?email=anna@wp.pl", "https://example.com/reset?email=anna@wp.pl"),
     ("UK_NHS", "I have NHS number 943 476 5919", "943 476 5919"),
-    ("LOCATION", "I live in Paris", "Paris"),
+    ("STREET_ADDRESS", "I live at 221B Baker Street, London", "221B Baker Street"),
+    ("STREET_ADDRESS", "mieszkam na ul. Długa 5/4, 00-950 Warszawa", "ul. Długa 5/4, 00-950 Warszawa"),
+    ("PL_PESEL", "mój pesel 44051401359", "44051401359"),
 ]
 
 
@@ -183,7 +185,7 @@ def test_no_network_during_load_and_detection(monkeypatch, tmp_path):
 
     policies = load_policies()
     # A fresh detector: the e-mail recognizer's public-suffix lookup is set up here.
-    detector = PresidioDetector(DEFAULT_MODEL, policies.entities, policies.score_threshold)
+    detector = ChatDetector(DEFAULT_MODEL, policies.entities, policies.score_threshold)
     (spans,) = detector.detect(["mail me at someone@example.co.uk or see https://example.org/x"])
     assert {"EMAIL_ADDRESS", "URL"} <= {s.entity_type for s in spans}
     assert attempts == []
@@ -197,11 +199,11 @@ def test_unknown_model_is_a_config_error_without_download(monkeypatch):
 
 def test_unknown_entity_is_a_config_error():
     with pytest.raises(ConfigError, match="NOT_A_REAL_ENTITY"):
-        PresidioDetector(DEFAULT_MODEL, ["PERSON", "NOT_A_REAL_ENTITY"], 0.3)
+        ChatDetector(DEFAULT_MODEL, ["PERSON", "NOT_A_REAL_ENTITY"], 0.3)
 
 
 def test_detector_returns_one_list_per_text_in_order():
-    detector = PresidioDetector(DEFAULT_MODEL, ["EMAIL_ADDRESS", "PERSON"], 0.3)
+    detector = ChatDetector(DEFAULT_MODEL, ["EMAIL_ADDRESS", "PERSON"], 0.3)
     texts = ["nothing", "a@example.com", "", "b@example.com and c@example.com"]
     found = detector.detect(texts)
     assert [len(spans) for spans in found] == [0, 1, 0, 2]

@@ -1,0 +1,79 @@
+"""chatguard's own recognizers, for the fast detection path (and usable in a Presidio AnalyzerEngine).
+
+Entities, one recognizer per module:
+
+=================  ======================  ====================================================
+entity             module                  what
+=================  ======================  ====================================================
+PL_PESEL           pl_pesel                Polish national ID number (checksum + birth date)
+PL_NIP             pl_nip                  Polish tax ID (checksum), optional "PL" prefix
+PL_REGON           pl_regon                Polish business number, 9 or 14 digits (checksum)
+PL_ID_CARD         pl_id_card              Polish identity card number, "ABA300000" (checksum)
+PHONE_NUMBER       pl_phone                Polish phone numbers, +48 optional, context-scored
+IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 26-digit NRB
+STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
+STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
+URL_PII            url_query               a whole URL whose query carries e-mail/phone/name...
+PERSON             chat_names              names in chat phrasing: "my name is", "nazywam się"
+=================  ======================  ====================================================
+
+Every recognizer:
+
+* is a presidio ``PatternRecognizer`` with class-level ``PATTERNS``, ``CONTEXT`` and
+  ``PREFILTER`` (a cheap compiled regex; when it does not ``search()`` the text the
+  recognizer cannot match, and the engine may skip it);
+* works without ``nlp_artifacts``: ``recognizer.analyze(text, entities=[...], nlp_artifacts=None)``
+  for any language; context words are checked by the recognizer itself;
+* verifies checksums in ``validate_result`` where the format has one.
+
+E-mail addresses are not here: normalisation rewrites obfuscated ones ("anna dot kowalska
+at wp dot pl") before detection, and Presidio's e-mail recognizer finds the result.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer
+
+from pipeline.recognizers.chat_names import ChatNameRecognizer
+from pipeline.recognizers.iban import IbanRecognizer
+from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
+from pipeline.recognizers.pl_nip import PlNipRecognizer
+from pipeline.recognizers.pl_pesel import PlPeselRecognizer
+from pipeline.recognizers.pl_phone import PlPhoneRecognizer
+from pipeline.recognizers.pl_regon import PlRegonRecognizer
+from pipeline.recognizers.street_address_en import EnStreetAddressRecognizer
+from pipeline.recognizers.street_address_pl import PlStreetAddressRecognizer
+from pipeline.recognizers.url_query import UrlQueryRecognizer
+
+__all__ = [
+    "ChatNameRecognizer",
+    "EnStreetAddressRecognizer",
+    "IbanRecognizer",
+    "PlIdCardRecognizer",
+    "PlNipRecognizer",
+    "PlPeselRecognizer",
+    "PlPhoneRecognizer",
+    "PlRegonRecognizer",
+    "PlStreetAddressRecognizer",
+    "UrlQueryRecognizer",
+    "chatguard_recognizers",
+]
+
+
+def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
+    """A new instance of every chatguard recognizer, tagged with ``language``.
+
+    Explicit on purpose: adding a module here is the only way to add a recognizer.
+    """
+    return [
+        PlPeselRecognizer(supported_language=language),
+        PlNipRecognizer(supported_language=language),
+        PlRegonRecognizer(supported_language=language),
+        PlIdCardRecognizer(supported_language=language),
+        PlPhoneRecognizer(supported_language=language),
+        IbanRecognizer(supported_language=language),
+        PlStreetAddressRecognizer(supported_language=language),
+        EnStreetAddressRecognizer(supported_language=language),
+        UrlQueryRecognizer(supported_language=language),
+        ChatNameRecognizer(supported_language=language),
+    ]

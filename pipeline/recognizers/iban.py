@@ -1,0 +1,92 @@
+"""IBAN_CODE: IBANs of any country, and Polish NRB account numbers without the "PL".
+
+* IBAN: country code, two check digits, up to 30 alphanumeric BBAN characters (15-34 in
+  all), compact ("DE89370400440532013000") or in groups of four ("DE89 3704 0044 0532
+  0130 00"); either case. Valid when ISO 7064 mod 97-10 gives 1.
+* NRB: the 26 digits of a Polish account number as Poles write them, without the country
+  code: "61109010140000071219812874" or "61 1090 1014 0000 0712 1981 2874". Valid when the
+  IBAN check passes with "PL" put back (int(digits[2:] + "2521" + digits[:2]) % 97 == 1).
+
+Spaced IBANs are matched greedily and then shortened group by group until the checksum
+passes, so that a following word ("... 2874 and", "... 2874 ok") is never swallowed.
+Valid numbers score 1.0; numbers failing the checksum are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional
+
+from presidio_analyzer import Pattern
+
+from pipeline.recognizers._base import ChatguardRecognizer
+
+_MIN_IBAN = 15
+_MAX_IBAN = 34
+
+
+def _mod97(numeric: str) -> int:
+    return int(numeric) % 97
+
+
+def is_valid_iban(text: str) -> bool:
+    compact = text.replace(" ", "").replace("-", "").upper()
+    if not _MIN_IBAN <= len(compact) <= _MAX_IBAN or not compact.isascii() or not compact.isalnum():
+        return False
+    if not compact[:2].isalpha() or not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return _mod97("".join(str(int(c, 36)) for c in rearranged)) == 1
+
+
+def is_valid_nrb(text: str) -> bool:
+    digits = text.replace(" ", "").replace("-", "")
+    if len(digits) != 26 or not digits.isascii() or not digits.isdigit():
+        return False
+    return _mod97(digits[2:] + "2521" + digits[:2]) == 1  # "PL" = 25 21
+
+
+def is_valid_account(text: str) -> bool:
+    compact = text.replace(" ", "").replace("-", "")
+    return is_valid_nrb(compact) if compact[:2].isdigit() else is_valid_iban(compact)
+
+
+class IbanRecognizer(ChatguardRecognizer):
+    """IBAN (any country) and Polish NRB, mod-97 verified (invalid ones dropped, valid ones 1.0)."""
+
+    ENTITY = "IBAN_CODE"
+    PATTERNS = [
+        Pattern("IBAN compact", r"(?<![^\W_])[A-Z]{2}\d\d[A-Z0-9]{11,30}(?![^\W_])", 0.5),
+        Pattern(
+            "IBAN grouped",
+            r"(?<![^\W_])[A-Z]{2}\d\d(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?(?![^\W_])",
+            0.5,
+        ),
+        Pattern("NRB compact", r"(?<![^\W_])\d{26}(?![^\W_])", 0.5),
+        Pattern("NRB grouped", r"(?<![^\W_])(?<!\d )\d\d(?:[ \-]\d{4}){6}(?![^\W_])(?![ \-]\d)", 0.5),
+    ]
+    CONTEXT = [
+        "iban", "account", "bank account", "account number", "konto", "konta", "numer konta",
+        "nr konta", "rachunek", "rachunku", "przelew", "transfer", "wire", "nrb", "bic", "swift",
+    ]
+    # Two digits, then at least eight alphanumerics in groups of four: every IBAN and NRB
+    # has at least that (15 characters at least, so 11+ after the check digits).
+    PREFILTER = re.compile(r"\d\d[ \-]?[A-Z0-9]{4}[ \-]?[A-Z0-9]{4}", re.IGNORECASE)
+
+    def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
+        start, end = match.span()
+        value = match.group()
+        if " " not in value or is_valid_account(value):
+            yield start, end, pattern.score
+            return
+        # A grouped match may have swallowed a following word: drop groups from the end.
+        groups = value.split(" ")
+        while len(groups) > 3:
+            groups.pop()
+            shorter = " ".join(groups)
+            if is_valid_account(shorter):
+                yield start, start + len(shorter), pattern.score
+                return
+
+    def validate_result(self, pattern_text: str) -> Optional[bool]:
+        return is_valid_account(pattern_text)

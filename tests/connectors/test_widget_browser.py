@@ -1,0 +1,193 @@
+"""The widget as a person uses it: headless Chromium on the demo page of a real ``chatguard
+ingest``, a real ``chatguard worker`` redacting, the real broker in between. What comes back on
+screen is the redacted copy from chat.nlp, and the typed original is nowhere on the page.
+
+Needs Debian's Chromium at /usr/bin/chromium (Playwright's own download does not work here):
+the tests fail without it when CI is set, and skip otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import free_port
+from tests.connectors.services import clean_env, ingest_process, tail, worker_process
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path("/tmp/widget.png")
+REDACTED_WITHIN_MS = 60_000
+
+
+def chromium_or_skip() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)", pytrace=False)
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def services(kafka_bootstrap, pseudonym_key, tmp_path_factory) -> Iterator[dict]:
+    """A worker and an ingest service with the widget enabled, for the whole module."""
+    site_key = "site-" + secrets.token_hex(16)
+    logs_dir = tmp_path_factory.mktemp("widget-browser")
+    logs = {"worker": logs_dir / "worker.log", "ingest": logs_dir / "ingest.log"}
+    worker_env = clean_env(
+        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
+        CHATGUARD_METRICS_PORT=str(free_port()),
+        CHATGUARD_CONSUMER_GROUP=f"chatguard-widget-{secrets.token_hex(4)}",
+        CHATGUARD_LOG_LEVEL="WARNING",
+    )
+    ingest_env = clean_env(
+        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+        CHATGUARD_WIDGET_SITE_KEYS=site_key,
+        CHATGUARD_INGEST_PORT=str(free_port()),
+        CHATGUARD_LOG_LEVEL="WARNING",
+    )
+    with worker_process(worker_env, logs["worker"]) as (worker, _):
+        with ingest_process(ingest_env, logs["ingest"]) as (ingest, base):
+            yield {"base": base, "site_key": site_key, "url": f"{base}/widget/?site_key={site_key}", "logs": logs}
+            assert ingest.poll() is None, tail(logs["ingest"])
+            assert worker.poll() is None, tail(logs["worker"])
+    assert "Traceback" not in logs["ingest"].read_text(errors="replace"), tail(logs["ingest"])
+
+
+class Watched:
+    """A fresh page (own context: own sessionStorage) that records errors and WebSocket frames."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 520, "height": 640})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.frames: list[tuple[str, str]] = []  # (sent|received, payload) on the widget's WebSocket
+        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        self.page.on("websocket", self._on_websocket)
+
+    def _on_websocket(self, ws) -> None:
+        ws.on("framesent", lambda payload: self.frames.append(("sent", str(payload))))
+        ws.on("framereceived", lambda payload: self.frames.append(("received", str(payload))))
+
+    def everything(self) -> str:
+        """All the page holds: rendered text, markup, the input's value, its storage."""
+        page = self.page
+        return (
+            page.locator("body").inner_text()
+            + page.content()
+            + page.get_by_test_id("message").input_value()
+            + page.evaluate("() => JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    w = Watched(browser)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+def send_and_wait_for_redacted(w: Watched, text: str, logs: dict) -> str:
+    from playwright.sync_api import expect
+
+    page = w.page
+    box, send, status = page.get_by_test_id("message"), page.get_by_test_id("send"), page.get_by_test_id("status")
+    expect(send).to_be_enabled(timeout=30_000)  # the redacted stream is open
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")  # the typed text left the screen at once
+    expect(status).to_have_text("sent ✓", timeout=20_000)  # Kafka acknowledged it
+    item = page.get_by_test_id("redacted").first
+    try:
+        item.wait_for(timeout=REDACTED_WITHIN_MS)
+    except Exception:
+        pytest.fail(
+            f"no redacted message within {REDACTED_WITHIN_MS / 1000:.0f} s; worker log:\n{tail(logs['worker'])}\n"
+            f"ingest log:\n{tail(logs['ingest'])}"
+        )
+    return item.inner_text()
+
+
+def test_typed_message_comes_back_redacted_and_the_original_is_not_on_the_page(services, watched):
+    typed = "Hi, my name is John Smith and my phone is +48 601 234 567"
+    originals = ("John Smith", "601 234 567", "John", "Smith")
+    watched.page.goto(services["url"])
+    shown = send_and_wait_for_redacted(watched, typed, services["logs"])
+    watched.page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    for original in originals:
+        assert original not in shown
+    assert re.search(r"<(PERSON|PHONE_NUMBER)>", shown), shown
+    assert "Hi, my name is" in shown  # the rest of the sentence is kept
+    everything = watched.everything()
+    for original in originals:
+        assert original not in everything, f"{original!r} is on the page"
+    assert watched.page.get_by_test_id("redacted").count() == 1
+    # It went over the WebSocket (not the POST fallback) and was acknowledged there.
+    assert [d for d, f in watched.frames if d == "sent" and "John Smith" in f] == ["sent"]
+    assert any(d == "received" and '"type":"ack"' in f for d, f in watched.frames), watched.frames
+    assert not watched.problems, watched.problems
+
+
+def test_without_a_websocket_the_page_posts_and_still_shows_the_redacted_copy(services, watched):
+    # The WebSocket is refused (as by a proxy that does not pass upgrades): the page falls back to POST.
+    watched.page.route_web_socket(re.compile(r".*/widget/ws.*"), lambda ws: ws.close())
+    posts: list[int] = []
+    watched.page.on("response", lambda r: posts.append(r.status) if r.url.endswith("/widget/messages") else None)
+    email = f"anna.{secrets.token_hex(3)}@example.com"
+    watched.page.goto(services["url"])
+    shown = send_and_wait_for_redacted(watched, f"Please write to {email} tomorrow", services["logs"])
+    assert posts == [202]
+    assert email not in shown and "<EMAIL_ADDRESS>" in shown
+    assert email not in watched.everything()
+    assert not watched.problems, watched.problems
+
+
+@pytest.mark.parametrize(
+    "query, says",
+    [("", "No site key"), ("?site_key=site-not-a-real-key", "Cannot reach the chat service")],
+)
+def test_without_a_valid_site_key_the_page_says_so_and_cannot_send(services, watched, query, says):
+    from playwright.sync_api import expect
+
+    watched.page.goto(f"{services['base']}/widget/{query}")
+    expect(watched.page.get_by_test_id("status")).to_contain_text(says, timeout=15_000)
+    expect(watched.page.get_by_test_id("send")).to_be_disabled()
+    expect(watched.page.get_by_test_id("message")).to_be_disabled()

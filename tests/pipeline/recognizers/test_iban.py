@@ -1,0 +1,67 @@
+"""IBAN_CODE: IBAN of any country, compact or in fours, and the Polish NRB without "PL"."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.recognizers.iban import IbanRecognizer
+from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, iban, in_fours, nrb
+
+DE = iban("DE", "123456780123456789")
+GB = iban("GB", "ABCD12345612345678")
+FR = iban("FR", "3000600001123456789018A")
+PL_NRB = nrb("124000001234567890123456")
+PL = "PL" + PL_NRB
+NRB_GROUPED = grouped(PL_NRB, [2, 4, 4, 4, 4, 4])
+
+MATCHING = [
+    (f"IBAN {DE}", DE),
+    (f"IBAN: {in_fours(DE)}", in_fours(DE)),
+    (f"my IBAN is {in_fours(GB)}, thanks", in_fours(GB)),
+    (f"konto {PL.lower()}", PL.lower()),
+    (f"przelew na {in_fours(PL)} ok", in_fours(PL)),
+    (f"{in_fours(DE)} and that's it", in_fours(DE)),
+    (f"{in_fours(FR)} merci", in_fours(FR)),
+    (f"nr konta {PL_NRB}", PL_NRB),
+    (f"nr konta: {NRB_GROUPED}.", NRB_GROUPED),
+    (f"konto {NRB_GROUPED.replace(' ', '-')}", NRB_GROUPED.replace(" ", "-")),
+    (f"({GB})", GB),
+]
+
+NOT_MATCHING = [
+    f"IBAN {bump(DE)}",
+    f"IBAN {in_fours(bump(GB, 9))}",
+    f"konto {bump(PL_NRB)}",
+    f"konto {grouped(bump(PL_NRB, 5), [2, 4, 4, 4, 4, 4])}",
+    f"konto {PL_NRB[:-1]}",  # 25 digits
+    f"konto PL{bump(PL_NRB, 0)}",
+    "IBAN DE89 3704",  # too short
+    "card 4111 1111 1111 1111",
+    "Call me at +48 601 234 567",
+    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> IbanRecognizer:
+    return IbanRecognizer()
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_finds_valid_account(recognizer, text, value):
+    assert found(recognizer, text) == [("IBAN_CODE", value, 1.0)]
+
+
+@pytest.mark.parametrize("text", NOT_MATCHING)
+def test_rejects(recognizer, text):
+    assert found(recognizer, text) == []
+
+
+def test_two_accounts(recognizer):
+    text = f"{in_fours(DE)} or {PL_NRB}"
+    assert [v for _, v, _ in found(recognizer, text)] == [in_fours(DE), PL_NRB]
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_prefilter_accepts_every_match(text, value):
+    check_prefilter(IbanRecognizer, text)

@@ -1,0 +1,59 @@
+"""PL_ID_CARD: three letters + six digits, check digit first."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
+from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, id_card
+
+A = id_card("ABA", "00000")  # the format's textbook specimen, ABA300000
+B = id_card("AXC", "12345")
+C = id_card("DEF", "98765")
+D = id_card("ZZK", "40210")
+
+
+def test_specimen():
+    assert A == "ABA300000"
+
+
+MATCHING = [
+    (f"dowód {A}", A),
+    (f"nr dowodu: {B}.", B),
+    (f"seria i numer {C[:3]} {C[3:]}", f"{C[:3]} {C[3:]}"),
+    (f"id card {D}", D),
+    (f"dowod {B.lower()}", B.lower()),
+    (f"({C})", C),
+    (D, D),
+    (f"mój dowód to {A} a żony {B}", A),
+]
+
+NOT_MATCHING = [
+    f"dowód {bump(A, 3)}",  # check digit wrong
+    f"dowód {bump(B, 8)}",  # a digit changed
+    f"dowód X{A}",  # four letters
+    f"dowód {A}1",  # seven digits
+    f"dowód {A[1:]}",  # two letters
+    "dowód ĄBC300000",
+    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PlIdCardRecognizer:
+    return PlIdCardRecognizer()
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_finds_valid_id_card(recognizer, text, value):
+    assert found(recognizer, text)[0] == ("PL_ID_CARD", value, 1.0)
+
+
+@pytest.mark.parametrize("text", NOT_MATCHING)
+def test_rejects(recognizer, text):
+    assert found(recognizer, text) == []
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_prefilter_accepts_every_match(text, value):
+    check_prefilter(PlIdCardRecognizer, text)

@@ -1,0 +1,64 @@
+"""STREET_ADDRESS (Polish): street + number (+ flat) (+ postcode + city); postcode + city."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.recognizers.street_address_pl import (
+    SCORE_FULL,
+    SCORE_POSTCODE_CITY,
+    SCORE_STREET,
+    PlStreetAddressRecognizer,
+)
+from tests.pipeline.recognizers.helpers import check_prefilter, found
+
+MATCHING = [
+    # text, value, score
+    ("ul. Marszałkowska 12/4, 00-950 Warszawa", "ul. Marszałkowska 12/4, 00-950 Warszawa", SCORE_FULL),
+    ("wyślijcie na al. Jerozolimskie 100 proszę", "al. Jerozolimskie 100", SCORE_STREET),
+    ("os. Tysiąclecia 5 m. 7, 3 piętro", "os. Tysiąclecia 5 m. 7", SCORE_STREET),
+    ("spotkajmy się pl. Bohaterów Getta 5 o 10", "pl. Bohaterów Getta 5", SCORE_STREET),
+    ("al. 29 Listopada 12 lok 4", "al. 29 Listopada 12 lok 4", SCORE_STREET),
+    ("pl. Grunwaldzki 3", "pl. Grunwaldzki 3", SCORE_STREET),
+    ("ulica Długa 5", "ulica Długa 5", SCORE_STREET),
+    ("ul. długa 5a", "ul. długa 5a", SCORE_STREET),
+    ("ul. 3 Maja 5 lok. 3", "ul. 3 Maja 5 lok. 3", SCORE_STREET),
+    ("ul. Jana Pawła II 3/12", "ul. Jana Pawła II 3/12", SCORE_STREET),
+    ("ul. gen. Bema 4, 60-123 poznań. dzięki", "ul. gen. Bema 4, 60-123 poznań", SCORE_FULL),
+    ("ul.Słoneczna 7 65-001 Zielona Góra", "ul.Słoneczna 7 65-001 Zielona Góra", SCORE_FULL),
+    ("kod 43-300 Bielsko-Biała", "43-300 Bielsko-Biała", SCORE_POSTCODE_CITY),
+    ("00-950 Warszawa", "00-950 Warszawa", SCORE_POSTCODE_CITY),
+    ("mój adres: ul. Polna 1", "ul. Polna 1", SCORE_STREET + 0.15),
+]
+
+NOT_MATCHING = [
+    "ul. Długa",  # no house number
+    "00-950",  # postcode alone
+    "za 10-150 zł",  # a range, not a postcode
+    "przyjdzie 10-150 osób",
+    "please call 5 times",
+    "plan 5 etapów",
+    "also 12 more",
+    "mail anna@wp.pl lub tel 5",
+    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro",
+]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PlStreetAddressRecognizer:
+    return PlStreetAddressRecognizer()
+
+
+@pytest.mark.parametrize("text, value, score", MATCHING)
+def test_finds_address(recognizer, text, value, score):
+    assert found(recognizer, text) == [("STREET_ADDRESS", value, pytest.approx(score))]
+
+
+@pytest.mark.parametrize("text", NOT_MATCHING)
+def test_rejects(recognizer, text):
+    assert found(recognizer, text) == []
+
+
+@pytest.mark.parametrize("text, value, score", MATCHING)
+def test_prefilter_accepts_every_match(text, value, score):
+    check_prefilter(PlStreetAddressRecognizer, text)

@@ -10,11 +10,13 @@ PL_NIP             pl_nip                  Polish tax ID (checksum), optional "P
 PL_REGON           pl_regon                Polish business number, 9 or 14 digits (checksum)
 PL_ID_CARD         pl_id_card              Polish identity card number, "ABA300000" (checksum)
 PHONE_NUMBER       pl_phone                Polish phone numbers, +48 optional, context-scored
+PHONE_NUMBER       phone_international     +CC numbers, NANP and UK shapes, no numbering-plan check
 IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 26-digit NRB
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
 URL_PII            url_query               a whole URL whose query carries e-mail/phone/name...
 PERSON             chat_names              names in chat phrasing: "my name is", "nazywam się"
+PERSON             name_gazetteer          a listed first name (any Polish case) + a surname
 =================  ======================  ====================================================
 
 Every recognizer:
@@ -36,6 +38,8 @@ from presidio_analyzer import EntityRecognizer
 
 from pipeline.recognizers.chat_names import ChatNameRecognizer
 from pipeline.recognizers.iban import IbanRecognizer
+from pipeline.recognizers.name_gazetteer import NameGazetteerRecognizer
+from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
 from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
 from pipeline.recognizers.pl_nip import PlNipRecognizer
 from pipeline.recognizers.pl_pesel import PlPeselRecognizer
@@ -49,6 +53,8 @@ __all__ = [
     "ChatNameRecognizer",
     "EnStreetAddressRecognizer",
     "IbanRecognizer",
+    "InternationalPhoneRecognizer",
+    "NameGazetteerRecognizer",
     "PlIdCardRecognizer",
     "PlNipRecognizer",
     "PlPeselRecognizer",
@@ -71,9 +77,11 @@ def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
         PlRegonRecognizer(supported_language=language),
         PlIdCardRecognizer(supported_language=language),
         PlPhoneRecognizer(supported_language=language),
+        InternationalPhoneRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
         PlStreetAddressRecognizer(supported_language=language),
         EnStreetAddressRecognizer(supported_language=language),
         UrlQueryRecognizer(supported_language=language),
         ChatNameRecognizer(supported_language=language),
+        NameGazetteerRecognizer(supported_language=language),
     ]

@@ -4,8 +4,9 @@
   all), compact ("DE89370400440532013000") or in groups of four ("DE89 3704 0044 0532
   0130 00"); either case. Valid when ISO 7064 mod 97-10 gives 1.
 * NRB: the 26 digits of a Polish account number as Poles write them, without the country
-  code: "61109010140000071219812874" or "61 1090 1014 0000 0712 1981 2874". Valid when the
-  IBAN check passes with "PL" put back (int(digits[2:] + "2521" + digits[:2]) % 97 == 1).
+  code: "61109010140000071219812874" or "61 1090 1014 0000 0712 1981 2874" (also after a
+  detached "PL ": "PL 61 1090 ..."). Valid when the IBAN check passes with "PL" put back
+  (int(digits[2:] + "2521" + digits[:2]) % 97 == 1).
 
 Spaced IBANs are matched greedily and then shortened group by group until the checksum
 passes, so that a following word ("... 2874 and", "... 2874 ok") is never swallowed.
@@ -47,6 +48,7 @@ def is_valid_nrb(text: str) -> bool:
 
 
 def is_valid_account(text: str) -> bool:
+    """An IBAN, or an NRB (26 digits, "PL" left out or written apart: "PL 61 1090 ...")."""
     compact = text.replace(" ", "").replace("-", "")
     return is_valid_nrb(compact) if compact[:2].isdigit() else is_valid_iban(compact)
 
@@ -62,8 +64,8 @@ class IbanRecognizer(ChatguardRecognizer):
             r"(?<![^\W_])[A-Z]{2}\d\d(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?(?![^\W_])",
             0.5,
         ),
-        Pattern("NRB compact", r"(?<![^\W_])\d{26}(?![^\W_])", 0.5),
-        Pattern("NRB grouped", r"(?<![^\W_])(?<!\d )\d\d(?:[ \-]\d{4}){6}(?![^\W_])(?![ \-]\d)", 0.5),
+        Pattern("NRB compact", r"(?<![^\W_])(?:PL )?\d{26}(?![^\W_])", 0.5),
+        Pattern("NRB grouped", r"(?<![^\W_])(?<!\d )(?:PL )?\d\d(?:[ \-]\d{4}){6}(?![^\W_])(?![ \-]\d)", 0.5),
     ]
     CONTEXT = [
         "iban", "account", "bank account", "account number", "konto", "konta", "numer konta",

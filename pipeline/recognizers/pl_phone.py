@@ -4,7 +4,7 @@ Nine digits (the national significant number), optionally after +48, 0048, (+48)
 or a bare "48" followed by a space or dash ("48 601 234 567"):
 
 * contiguous "601234567";
-* mobile style "601 234 567" / "601-234-567", and "601 23 45 67";
+* mobile style "601 234 567" / "601-234-567" / "601.234.567" / "601/234/567", and "601 23 45 67";
 * landline style "22 123 45 67", "(22) 123-45-67", "22 1234567".
 
 The first digit is never 0 (no trunk prefix in Poland since 2005), and a leading 1 is
@@ -37,7 +37,7 @@ SCORE_CONTEXT = 0.75
 SCORE_BARE = 0.4
 SCORE_NEGATIVE = 0.2
 
-_S = r"[ \-]"
+_S = r"[ \-./]"
 _PREFIX = r"(?P<prefix>(?:(?:\+|00)48|\(\+?48\)|\+\(48\)|\(0048\))[ \-]?|48[ \-])"
 _NUMBER = (
     r"(?:\d{9}"
@@ -91,12 +91,12 @@ class PlPhoneRecognizer(ChatguardRecognizer):
     ENTITY = "PHONE_NUMBER"
     COUNTRY_CODE = "pl"
     PATTERNS = [
-        Pattern("PL phone", rf"(?<![\w+(])(?<!\d[ \-])(?:{_PREFIX})?{_NUMBER}(?![ \-]?\d)(?!\w)", SCORE_BARE),
+        Pattern("PL phone", rf"(?<![\w+(])(?<!\d[ \-./])(?:{_PREFIX})?{_NUMBER}(?![ \-./]?\d)(?!\w)", SCORE_BARE),
     ]
     CONTEXT = PHONE_CONTEXT
     IDENTIFIER_CONTEXT = IDENTIFIER_CONTEXT
-    # Nine digits with single optional separators or parentheses between them.
-    PREFILTER = re.compile(r"\d(?:[ \-()]{0,2}\d){8}")
+    # Nine digits with up to two separators or parentheses between each two.
+    PREFILTER = re.compile(r"\d(?:[ \-()./]{0,2}\d){8}")
 
     def __init__(self, *args, identifier_context: Optional[list[str]] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,0 +1,75 @@
+"""PERSON: a known first name followed by a surname, with no cue phrase needed.
+
+Catches what NER cannot: Polish names (no Polish model ships here), inflected forms
+("z Marią Krawczyk", "do Jakuba Wiśniewskiego") and lower-case names ("best samuel
+robinson"). A first name from the list (_first_names, with Polish case endings generated
+below) must be followed by a surname-like word: capitalised, or - when the first name is
+lower-case too - a lower-case word that is not a common word. One word alone is not enough:
+"Anna" could be the product, the shop or the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from presidio_analyzer import Pattern
+
+from pipeline.recognizers._base import LETTER, ChatguardRecognizer
+from pipeline.recognizers._first_names import FIRST_NAMES
+from pipeline.recognizers.chat_names import STOP_WORDS
+
+SCORE_CAPITALISED = 0.7
+SCORE_LOWER = 0.55
+
+
+def _polish_forms(name: str) -> set[str]:
+    """Declined forms of a first name: Maria -> Marii, Marię, Marią; Jakub -> Jakuba, Jakubem..."""
+    forms = {name}
+    if name.endswith("ia"):
+        stem = name[:-1]
+        forms |= {stem + "i", stem + "ę", stem + "ą", stem + "o"}
+    elif name.endswith("a"):
+        stem = name[:-1]
+        forms |= {stem + "y", stem + "i", stem + "ie", stem + "ę", stem + "ą", stem + "o"}
+    else:
+        forms |= {name + "a", name + "owi", name + "em", name + "ie", name + "u"}
+    return forms
+
+
+KNOWN_FIRST_NAMES: frozenset[str] = frozenset(form for name in FIRST_NAMES for form in _polish_forms(name))
+_WORD = rf"{LETTER}+(?:[\-'’]{LETTER}+)?"
+
+
+class NameGazetteerRecognizer(ChatguardRecognizer):
+    ENTITY = "PERSON"
+    PATTERNS = [Pattern("first-name surname", rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?P<last>{_WORD})(?!\w)", SCORE_CAPITALISED)]
+    FLAGS = 0  # case matters here: it is what tells a surname from an ordinary word
+    # Any word of two or more letters: the list lookup in spans() does the real filtering.
+    PREFILTER = re.compile(rf"{LETTER}{{2}}[ \t]+{LETTER}")
+
+    def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
+        first, last = match.group("first"), match.group("last")
+        if first.lower() not in KNOWN_FIRST_NAMES or last.lower() in STOP_WORDS or len(last) < 2:
+            return
+        if last[0].isupper() and not last.isupper():
+            if first[0].isupper() or first.islower():
+                yield match.start(), match.end(), SCORE_CAPITALISED
+        elif first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
+            yield match.start(), match.end(), SCORE_LOWER
+
+    def analyze(self, text, entities=None, nlp_artifacts=None, regex_flags=None):
+        # Overlapping pairs ("Anna Maria Kowalska"): finditer would skip the second pair, so
+        # scan word by word.
+        if entities and self._entity not in entities:
+            return []
+        if self.PREFILTER.search(text) is None:
+            return []
+        pattern, compiled, _ = self._compiled[0]
+        results = []
+        position = 0
+        while (match := compiled.search(text, position)) is not None:
+            for start, end, score in self.spans(text, match, pattern):
+                results.append(self._result(start, end, score, pattern, None))
+            position = match.start("last")
+        return results

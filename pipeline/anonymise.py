@@ -13,19 +13,26 @@ from schemas.redacted import Finding
 def merge_overlaps(spans: Sequence[Span]) -> list[Span]:
     """Union overlapping spans, so no character a recognizer flagged survives.
 
-    The merged span takes the type of its highest-scoring member (ties: the longer one).
+    The merged span is named by the span that encloses the whole group, if one does (a URL
+    carrying an e-mail is a URL_PII; an address containing a name is a STREET_ADDRESS),
+    otherwise by its highest-scoring member (ties: the longer one). Its score is the best
+    of the group.
     """
-    merged: list[Span] = []
-    best_of_last: Span | None = None  # highest-scoring member of merged[-1]
+    groups: list[list[Span]] = []
+    group_end = -1
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if best_of_last is None or span.start >= merged[-1].end:
-            merged.append(span)
-            best_of_last = span
-            continue
-        if (span.score, span.end - span.start) > (best_of_last.score, best_of_last.end - best_of_last.start):
-            best_of_last = span
-        last = merged[-1]
-        merged[-1] = Span(best_of_last.entity_type, last.start, max(last.end, span.end), max(last.score, span.score))
+        if groups and span.start < group_end:
+            groups[-1].append(span)
+            group_end = max(group_end, span.end)
+        else:
+            groups.append([span])
+            group_end = span.end
+    merged = []
+    for group in groups:
+        start, end = group[0].start, max(s.end for s in group)
+        enclosing = [s for s in group if s.start == start and s.end == end]
+        best = max(enclosing or group, key=lambda s: (s.score, s.end - s.start))
+        merged.append(Span(best.entity_type, start, end, max(s.score for s in group)))
     return merged
 
 

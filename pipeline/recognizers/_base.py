@@ -65,10 +65,20 @@ _IGNORECASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 def word_start_prefilter(alternatives: Iterable[str], anywhere: Iterable[str] = ()) -> re.Pattern[str]:
     """A fast PREFILTER: any of ``alternatives`` (regexes, each starting with a character
     class from :func:`ci`) at the start of a word, or any of ``anywhere`` at any position.
-    Compiled without IGNORECASE (see :func:`ci`)."""
-    parts = [r"(?<!\w)(?:" + "|".join(alternatives) + ")"]
+    Compiled without IGNORECASE (see :func:`ci`). Alternatives sharing their first
+    character class are grouped under it, so each word start costs one check per class."""
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        head = _LEADING_CLASS.match(alternative)
+        first = head.group() if head else ""
+        groups.setdefault(first, []).append(alternative[len(first) :])
+    branches = [first + "(?:" + "|".join(rests) + ")" for first, rests in groups.items()]
+    parts = [r"(?<!\w)(?:" + "|".join(branches) + ")"]
     parts.extend(anywhere)
     return re.compile("|".join(parts))
+
+
+_LEADING_CLASS = re.compile(r"\[[^\]\\]+\]")
 
 
 def context_regex(words: Iterable[str]) -> re.Pattern[str] | None:

@@ -2,10 +2,11 @@
 
 Used only by the weaker cues ("i'm anna", "tu kasia", "-- ola") to tell a lower-case name
 from an ordinary word. Names that are also everyday English words are left out on purpose
-(will, mark, bill, hope, grace, joy, faith, may, june, april, summer, dawn, chase, guy,
+(will, mark, bill, hope, joy, faith, may, june, april, summer, dawn, chase, guy,
 don, pat, rob, sue, art, ray, sky, sunny, penny, angel, amber, holly, ivy, rose, jade,
 max, jay, bob, frank, sandy, rich, miles, ed, rusty, rocky, crystal, destiny, ...):
-"i'm frank" means "I'm honest". A capitalised name not in this list is still found after
+"i'm frank" means "I'm honest". ("grace" is listed: as a name it is far more common in
+chat than the word.) A capitalised name not in this list is still found after
 a weak cue ("I'm Zbyszko"); only lower-case text depends on it.
 """
 
@@ -65,7 +66,7 @@ caitlin cara carly caroline cassie chelsea ciara clara courtney eleanor elena el
 erin gabriella georgina hayley heidi isabel isabelle jenna jodie
 jordan kara katy kelsey kristen leanne lindsay lorna lucinda maddie maisie
 melanie mollie naomi natasha niamh paige rebekah rhiannon robyn sasha shannon sienna
-sophia stella tara tiffany valerie vanessa yasmin
+sophia stella tara tiffany valerie vanessa yasmin grace
 """
 
 _ENGLISH_MALE = """
@@ -93,6 +94,8 @@ andrii oleksandr dmytro serhii volodymyr maksym mykola yurii vitalii oleh bohdan
 ihor vasyl ivan roman artem denys yevhen anastasiia sofiia daryna khrystyna
 """
 
-FIRST_NAMES: frozenset[str] = frozenset(
-    " ".join((_POLISH_FEMALE, _POLISH_MALE, _ENGLISH_FEMALE, _ENGLISH_MALE, _UKRAINIAN)).split()
-)
+_LISTED = " ".join((_POLISH_FEMALE, _POLISH_MALE, _ENGLISH_FEMALE, _ENGLISH_MALE, _UKRAINIAN)).split()
+# Chat often drops Polish diacritics: "pawel", "lukasz", "malgorzata" are listed too.
+_ASCII = str.maketrans("ąćęłńóśźż", "acelnoszz")
+
+FIRST_NAMES: frozenset[str] = frozenset(_LISTED) | frozenset(name.translate(_ASCII) for name in _LISTED)

@@ -8,21 +8,28 @@ The span is the name only: 1-3 words of letters (Polish diacritics, hyphenated s
   "nazwisko:"; and "podpisano:" (0.8). Any word that is not on the stop list is taken
   ("my name is anna kowalska" -> "anna kowalska"; "my name is not important" -> nothing).
 * weak, 0.6: "I'm" / "I am", "this is", "call me", "it's X here", "jestem", "X z tej
-  strony" / "z tej strony X", sign-offs ("regards,", "thanks,", "cheers,", "best,",
-  "pozdrawiam", "z poważaniem", "dzięki", "-- X"). The first word must be in the first-name
-  list (any case) or capitalised ("Anna"; not "ANNA", all-caps text has no case to go by),
-  and not on the stop list: "i'm anna" and "I'm Zbyszko" are names, "i'm happy",
-  "I'm Sorry", "I'M FURIOUS", "jestem zmęczony" are not.
+  strony" / "z tej strony X"; form-like labels ("name X", "name on card X", "cardholder",
+  "account holder", "owner", "winner", "recipient", "właściciel", "odbiorca", "dane",
+  "dane do kontaktu/faktury/wysyłki", "na nazwisko"); "transfer me to X", "speak/talk to
+  X", "connect me with X"; sign-offs ("regards,", "thanks,", "cheers,", "best,",
+  "pozdrawiam", "z poważaniem", "dzięki", "-- X"). The first word must be in the
+  first-name list (any case) or capitalised ("Anna"; not "ANNA", all-caps text has no
+  case to go by), and not on the stop list: "i'm anna" and "I'm Zbyszko" are names,
+  "i'm happy", "I'm Sorry", "I'M FURIOUS", "jestem zmęczony" are not.
 * list-only, 0.6: "tu X" and "im X" (no apostrophe): the first word must be in the
   first-name list ("tu kasia"; not "tu jest", "tu Warszawa").
 
-A sign-off name ends its line ("Regards, John Smith⏎"): when more text follows on the
+After the first word, up to two more are taken while they look like name parts: after a
+strong cue, any non-stop word; after a weaker cue, a capitalised word, a first name, a
+lower-case word with a typical Polish surname ending (-ski, -cka, -wicz, -czyk, -ak...),
+or - right after a listed first name - any word that is not on the stop list ("i'm thomas
+edwards").
+
+Sign-offs: a name that ends its line ("Regards, John Smith⏎", "best, amelia edwards 🙂")
+is taken whole, like after a strong cue; so are two or three plain lower-case words that
+end it ("best, grace griffiths"; not one: "thanks heaps"). When more text follows on the
 line, a sign-off needs a listed first name ("thanks John, see you" yes, "Thanks. Next
 question" no).
-
-After the first word, up to two more are taken while they look like name parts: after a
-strong cue, any non-stop word; after a weaker cue, a capitalised word, a first name, or a
-lower-case word with a typical Polish surname ending (-ski, -cka, -wicz, -czyk, -ak...).
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ from pipeline.recognizers._first_names import FIRST_NAMES
 
 STRONG, WEAK, LIST_ONLY = "strong", "weak", "list"
 
-# Words that are never a name after a cue (EN + PL): function words, adjectives and
-# participles people put after "I'm" / "jestem", verbs that follow "my name is X".
+# Words that are never a name after a cue (EN + PL): function words, common chat words,
+# adjectives and participles people put after "I'm" / "jestem", verbs that follow
+# "my name is X", labels that follow a name in forms ("tel", "email", "nip").
 STOP_WORDS = frozenset("""
 a an the not no yes yeah yep nope so very really just also still only here there now then
 than back fine good great ok okay k alright allright well sure sorry glad happy sad tired
@@ -62,11 +70,19 @@ think see say said told tell help here's there's it's that's what's polish engli
 american british german french ukrainian spanish italian russian canadian irish scottish
 australian monday tuesday wednesday thursday friday saturday sunday january february march
 july august september october november december speaking admin support team bot human
-robot ai assistant agent the a an name surname lastname firstname real full first last
+catholic christian muslim jewish hindu buddhist atheist vegan vegetarian european asian
+african latino latina mexican indian chinese japanese korean dutch swedish norwegian czech
+robot ai assistant agent name surname lastname firstname real full first last
 fully totally quite pretty rather bit little lot lots much more most less least enough
-unsure not sure confused happy pleased delighted annoyed concerned interested responsible
-sending trying talking chatting typing messaging here thinking checking following writing
-in at on via also well anyway however though although yet thus therefore hence
+unsure pleased delighted annoyed concerned responsible sending talking chatting typing
+messaging checking anyway however though although yet thus therefore hence
+sent original forwarded reply message end note update edit ps bye mate guys everybody folks
+bro man dude buddy sir madam do does did let next nice glad meet pleasure welcome regards
+best kind warm cheers btw fyi lol omg thx ty np idk imo tbh asap hope hoping wish
+tel tele phone mobile cell email mail e-mail nip pesel regon iban adres address nr no
+number numer id card konto account order zamówienie ul al os pl street road avenue
+again too also once twice ever even already still yet soon urgent urgently quickly fast
+slow slowly sorry pardon excuse oh ah uh um hmm wow yay haha hehe xd
 i w we z ze na do od po o u za przed przy pod nad bez dla że się sie nie tak jest jestem
 są był była było mam masz ma mamy macie mają tu tutaj tam już juz jeszcze bardzo teraz
 dzisiaj dziś dzis jutro wczoraj dobrze źle zle okej nic coś cos ktoś ktos to ten ta te ci co
@@ -88,21 +104,34 @@ poniedziałek wtorek środa czwartek piątek sobota niedziela chcę chce potrzeb
 potrzebuje piszę pisze dzwonię dzwonie zamówiłem zamówiłam mieszkam pracuję pracuje szukam
 miałem miałam byłem byłam będę bede chciałem chciałam chciałbym chciałabym zamówienie
 zamówienia oraz ale albo lub bo więc wiec żeby zeby czy imię imie nazwisko nazywam
-sent original forwarded reply message end note update edit ps bye mate guys everybody folks
-bro man dude buddy sir madam do does did let next wszystkim wszystkich kolego koleżanko
-panie panu państwu serdecznie góry
+wszystkim wszystkich kolego koleżanko panie panu państwu serdecznie góry
+telefon kom komórka mejl maila adresu ulica konta numeru faktury zamówieniu sprawie
+miło mi pozdrawiam pozdrowienia dziękujemy zapraszam prosimy pytanie problem pomoc
 """.split())
 
 _TOKEN = rf"{LETTER}+(?:[\-'’]{LETTER}+)*"
 _NAME = rf"(?P<name>{_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}})"
 _SEP = r"(?:[ \t]*[:,\-–—][ \t]*|[ \t]+)"
+# Cue patterns end in a lookahead for the name: a match consumes only its cue, so that a
+# cue inside a rejected candidate ("thanks so much best samuel robinson") is still seen.
 _TOKEN_RE = re.compile(_TOKEN)
-_ENDS_LINE = re.compile(r"[ \t]*[.!,:;)]*[ \t]*(?:\r?\n|$)")
+_CONTRACTION = re.compile(r"['’](?:ll|ve|d|re|m|t)$|n['’]t$")
+# Nothing but punctuation, symbols and emoji left on the line (not a question).
+_ENDS_LINE = re.compile(r"[^\w\n?]*(?:\n|$)")
 _SURNAME_ENDING = re.compile(r"(?:ski|ska|cki|cka|dzki|dzka|wicz|czyk|czak|czuk|ak|ek|ik|uk|yk|iec)$")
 _SIGN_OFFS = (
     r"best[ \t]+regards|kind[ \t]+regards|warm[ \t]+regards|regards|cheers|many[ \t]+thanks"
     r"|thanks|thank[ \t]+you|pozdrawiam(?:[ \t]+serdecznie)?|serdecznie[ \t]+pozdrawiam"
     r"|pozdrowienia|pozdr|z[ \t]+poważaniem|z[ \t]+powazaniem|dziękuję|dziekuje|dzięki|dzieki"
+)
+_LABELS = (
+    r"name(?:[ \t]+on[ \t]+(?:the[ \t]+)?card)?|card[ \t]*holder(?:['’]s)?(?:[ \t]+name)?"
+    r"|account[ \t]+holder|holder|owner|winner|recipient|contact[ \t]+person"
+    r"|w[łl]a[śs]ciciel(?:ka)?|odbiorca|zwyci[ęe]zca|laureat(?:ka)?|osoba[ \t]+kontaktowa"
+    r"|dane(?:[ \t]+(?:do[ \t]+(?:kontaktu|faktury|wysy[łl]ki|przelewu|zwrotu)|kontaktowe|osobowe))?"
+    r"|na[ \t]+nazwisko"
+    r"|(?:transfer|put)[ \t]+me[ \t]+(?:through[ \t]+)?to|connect[ \t]+me[ \t]+(?:to|with)"
+    r"|(?:speak|talk)[ \t]+(?:to|with)"
 )
 
 SCORE_STRONG = 0.85
@@ -122,23 +151,24 @@ class ChatNameRecognizer(ChatguardRecognizer):
         Pattern(
             "my name is",
             rf"\b(?:(?:my|the)[ \t]+(?:(?:full|first|last|real|sur)[ \t]*)?name(?:[ \t]+is|['’]s)"
-            rf"|(?:full[ \t]+|first[ \t]+|last[ \t]+|sur)?name[ \t]*:){_SEP}{_NAME}",
+            rf"|(?:full[ \t]+|first[ \t]+|last[ \t]+|sur)?name[ \t]*:){_SEP}(?={_NAME})",
             SCORE_STRONG,
         ),
         Pattern(
             "nazywam się / mam na imię",
             rf"\b(?:nazywam[ \t]+si[eę]|mam[ \t]+na[ \t]+imi[eę]|na[ \t]+imi[eę][ \t]+mam"
             rf"|moje[ \t]+(?:imi[eę](?:[ \t]+i[ \t]+nazwisko)?|nazwisko)[ \t]+to"
-            rf"|imi[eę](?:[ \t]+i[ \t]+nazwisko)?[ \t]*:|nazwisko[ \t]*:){_SEP}{_NAME}",
+            rf"|imi[eę](?:[ \t]+i[ \t]+nazwisko)?[ \t]*:|nazwisko[ \t]*:){_SEP}(?={_NAME})",
             SCORE_STRONG,
         ),
-        Pattern("podpisano", rf"\bpodpisan[oay]\b{_SEP}{_NAME}", SCORE_SIGNED),
+        Pattern("podpisano", rf"\bpodpisan[oay]\b{_SEP}(?={_NAME})", SCORE_SIGNED),
         Pattern(
             "I'm / this is / call me / jestem / z tej strony X",
             rf"\b(?:i[ \t]*['’][ \t]*m|i[ \t]+am|this[ \t]+is|call[ \t]+me|jestem|z[ \t]+tej[ \t]+strony)"
-            rf"{_SEP}{_NAME}",
+            rf"{_SEP}(?={_NAME})",
             SCORE_WEAK,
         ),
+        Pattern("labels", rf"\b(?:{_LABELS}){_SEP}(?={_NAME})", SCORE_WEAK),
         Pattern(
             "it's X here",
             rf"\bit['’]?s[ \t]+(?P<name>{_TOKEN}(?:[ \t]+{_TOKEN}){{0,2}}?)[ \t]+here\b",
@@ -151,11 +181,14 @@ class ChatNameRecognizer(ChatguardRecognizer):
         ),
         Pattern(
             "sign-off",
-            rf"\b(?:(?:{_SIGN_OFFS})[ \t]*[,!.]?|best[ \t]*[,!.]|best[ \t]*(?=\n))\s+{_NAME}",
+            rf"\b(?:(?:{_SIGN_OFFS})[ \t]*[,!.]?|best[ \t]*[,!.]|best[ \t]*(?=\n))\s+(?={_NAME})",
             SCORE_WEAK,
         ),
-        Pattern("-- signature", rf"(?:^|(?<=\s))(?:--+|—|–)[ \t]*{_NAME}", SCORE_WEAK),
-        Pattern("tu / im X", rf"\b(?:tu|im)[ \t]+{_NAME}", SCORE_WEAK),
+        # "thanks so much best samuel robinson": a bare "best" needs a listed first name
+        # ("Best Buy price match?" is a shop).
+        Pattern("best X", rf"\bbest[ \t]+(?={_NAME})", SCORE_WEAK),
+        Pattern("-- signature", rf"(?:^|(?<=\s))(?:--+|—|–)[ \t]*(?={_NAME})", SCORE_WEAK),
+        Pattern("tu / im X", rf"\b(?:tu|im)[ \t]+(?={_NAME})", SCORE_WEAK),
     ]
     # Per-pattern prefilters: the literal part of each cue (a pattern never matches without it).
     PATTERN_GUARDS = {
@@ -165,14 +198,19 @@ class ChatNameRecognizer(ChatguardRecognizer):
         "I'm / this is / call me / jestem / z tej strony X": _guard(
             r"\bi[ \t]*['’]|\bi[ \t]+am\b|this[ \t]+is|call[ \t]+me|jestem|tej[ \t]+strony"
         ),
+        "labels": _guard(
+            r"name|holder|owner|winner|recipient|contact|w[łl]a[śs]ciciel|odbiorca|zwyci[ęe]zca"
+            r"|laureat|kontaktowa|\bdane\b|nazwisko|\bme[ \t]+(?:through|to|with)|\b(?:speak|talk)[ \t]"
+        ),
         "it's X here": _guard(r"\bit['’]?s\b"),
         "X z tej strony": _guard(r"tej[ \t]+strony"),
         "sign-off": _guard(r"regards|cheers|thank|\bbest\b|pozdr|powa[zż]aniem|dzi[eę]k"),
+        "best X": _guard(r"\bbest\b"),
         "-- signature": _guard(r"--|—|–"),
         "tu / im X": _guard(r"\b(?:tu|im)\b"),
     }
     # The union of the guards, written for speed (see _base.ci): every cue starts a word,
-    # except "name" ("surname:", "fullname").
+    # except "name" ("surname:", "fullname") and "holder" ("cardholder").
     PREFILTER = word_start_prefilter(
         [
             ci("nazywam"), ci("imię"), ci("imie"), ci("nazwisk"), ci("podpisan"),
@@ -180,8 +218,12 @@ class ChatNameRecognizer(ChatguardRecognizer):
             ci("tej strony"), ci("it") + r"['’]?" + ci("s") + r"(?!\w)", ci("regards"), ci("cheers"),
             ci("thank"), ci("best") + r"(?!\w)", ci("pozdr"), ci("poważaniem"), ci("powazaniem"),
             ci("dzięk"), ci("dziek"), "--", "—", "–", ci("tu") + r"(?!\w)", ci("im") + r"(?!\w)",
+            ci("account holder"), ci("owner"), ci("winner"), ci("recipient"), ci("contact person"),
+            ci("właściciel"), ci("wlasciciel"), ci("własciciel"), ci("wlaściciel"), ci("odbiorca"),
+            ci("zwycięzca"), ci("zwyciezca"), ci("laureat"), ci("osoba kontaktowa"), ci("dane") + r"(?!\w)",
+            ci("transfer me"), ci("put me"), ci("connect me"), ci("speak") + r"[ \t]", ci("talk") + r"[ \t]",
         ],
-        anywhere=[ci("name")],
+        anywhere=[ci("name"), ci("holder")],
     )
     # How each pattern's first name word is checked (default: WEAK).
     TIERS = {
@@ -189,9 +231,10 @@ class ChatNameRecognizer(ChatguardRecognizer):
         "nazywam się / mam na imię": STRONG,
         "podpisano": STRONG,
         "tu / im X": LIST_ONLY,
+        "best X": LIST_ONLY,
     }
     BACKWARD = frozenset({"X z tej strony"})
-    SIGNATURES = frozenset({"sign-off", "-- signature"})
+    SIGNATURES = frozenset({"sign-off", "best X", "-- signature"})
     # The cues are part of the patterns; these words are listed for AnalyzerEngine users
     # (results are flagged as already context-scored, so Presidio does not boost them again).
     CONTEXT = ["name", "my name", "imię", "imie", "nazwisko", "nazywam", "podpis", "signature"]
@@ -214,7 +257,9 @@ class ChatNameRecognizer(ChatguardRecognizer):
         lower = word.lower()
         if lower in self.stop_words:
             # "Sam" is a name, "sam" (PL: alone) is not: a capitalised first name wins.
-            return not (word[0].isupper() and lower in self.first_names)
+            return not (_capitalised(word) and lower in self.first_names)
+        if _CONTRACTION.search(lower):
+            return True  # "I'll", "don't", "we're"
         # English participles and adverbs ("I'm Looking", "I'm Totally") are never names.
         return len(lower) > 4 and lower.endswith(("ing", "ly")) and lower not in self.first_names
 
@@ -225,10 +270,10 @@ class ChatNameRecognizer(ChatguardRecognizer):
             return True
         return tier == WEAK and _capitalised(word)
 
-    def _is_next_word(self, word: str, tier: str) -> bool:
+    def _is_next_word(self, word: str, tier: str, after_first_name: bool = False) -> bool:
         if len(word) < 2 or self._is_stop(word):
             return False
-        if tier == STRONG or _capitalised(word):
+        if tier == STRONG or after_first_name or _capitalised(word):
             return True
         lower = word.lower()
         return lower in self.first_names or (len(lower) > 3 and bool(_SURNAME_ENDING.search(lower)))
@@ -241,24 +286,44 @@ class ChatNameRecognizer(ChatguardRecognizer):
         tier = self.TIERS.get(pattern.name, WEAK)
         if pattern.name in self.BACKWARD:
             chosen = self._backward(tokens, tier)
+        elif pattern.name in self.SIGNATURES:
+            chosen = self._signature(text, tokens, tier)
         else:
-            chosen = self._forward(tokens, tier)
-            if chosen and pattern.name in self.SIGNATURES and not _ENDS_LINE.match(text, chosen[-1].end):
-                # A sign-off name ends its line; mid-line ("Thanks. Next question") only a
-                # listed first name counts ("thanks John, see you").
-                chosen = self._forward(tokens, LIST_ONLY)
+            chosen = self._forward(tokens, tier, tier)
         if chosen:
             yield chosen[0].start, chosen[-1].end, pattern.score
 
-    def _forward(self, tokens: list[_Token], tier: str) -> list[_Token]:
-        if not tokens or not self._is_first_word(tokens[0].word, tier):
+    def _forward(self, tokens: list[_Token], first_tier: str, next_tier: str) -> list[_Token]:
+        if not tokens or not self._is_first_word(tokens[0].word, first_tier):
             return []
         chosen = [tokens[0]]
+        listed = tokens[0].word.lower() in self.first_names
         for token in tokens[1:]:
-            if chosen[-1].possessive or not self._is_next_word(token.word, tier):
+            after_first_name = listed and len(chosen) == 1
+            if chosen[-1].possessive or not self._is_next_word(token.word, next_tier, after_first_name):
                 break
             chosen.append(token)
         return chosen
+
+    def _signature(self, text: str, tokens: list[_Token], first_tier: str = WEAK) -> list[_Token]:
+        # A name that ends its line is taken whole; otherwise it needs a listed first name.
+        if first_tier == LIST_ONLY:
+            chosen = self._forward(tokens, LIST_ONLY, STRONG)
+            if chosen and _ENDS_LINE.match(text, chosen[-1].end):
+                return chosen
+            return self._forward(tokens, LIST_ONLY, WEAK)
+        whole = self._forward(tokens, WEAK, STRONG)
+        if whole and _ENDS_LINE.match(text, whole[-1].end):
+            return whole
+        # Two or three plain words closing a sign-off line are a name too ("best, grace
+        # griffiths"); one plain word is not ("thanks heaps").
+        plain = self._forward(tokens, STRONG, STRONG)
+        if len(plain) >= 2 and _ENDS_LINE.match(text, plain[-1].end):
+            return plain
+        chosen = self._forward(tokens, WEAK, WEAK)
+        if chosen and _ENDS_LINE.match(text, chosen[-1].end):
+            return chosen
+        return self._forward(tokens, LIST_ONLY, WEAK)
 
     def _backward(self, tokens: list[_Token], tier: str) -> list[_Token]:
         # The name ends right before "z tej strony": the longest run of name-like words

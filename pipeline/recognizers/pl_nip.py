@@ -41,7 +41,9 @@ class PlNipRecognizer(ChatguardRecognizer):
             "NIP",
             r"(?<![\w\-])(?:PL ?)?(?<![\d\-])"
             r"(?:\d{10}|\d{3}([ \-])\d{3}\1\d\d\1\d\d|\d{3}([ \-])\d\d\2\d\d\2\d{3})"
-            r"(?![\w]|[ \-]\d)",
+            # Not followed by more of a dashed number; a space and digits may follow ("NIP
+            # 578 191 70 83 51-106 Szczecin"): the checksum rejects a prefix of a longer number.
+            r"(?![\w]|-\d)",
             0.4,
         ),
     ]

@@ -7,8 +7,9 @@ Matched as one span each, in any case (chat is often lower-case):
 
 The street name is 1-4 words. To keep "3 kids on the way" or "a 2 minute drive" out, a
 name word may not be a function word or a unit of time/distance (the stop list below),
-and the suffixes that are everyday words in their own right (walk, row, close, green,
-hill, park) are not suffixes here. A city on its own after the street (", Springfield")
+and the suffixes that are everyday words in their own right (close, walk, row, green,
+hill, park, view...) count only when a city with state + ZIP or a UK postcode follows
+("523 Willow Close, Springfield, IL 62704"). A city on its own after the street (", Springfield")
 is not included: only a city followed by state + ZIP or by a UK postcode is.
 
 Scores: 0.5 for number + street; 0.75 with a unit or a state/ZIP or UK postcode;
@@ -37,6 +38,13 @@ SUFFIX_ABBREVIATIONS = (
     "st", "ave", "av", "rd", "ln", "dr", "blvd", "ct", "ter", "tce", "sq", "cres", "cir",
     "hwy", "pkwy", "gdns", "trl",
 )
+# Suffixes that are everyday words too ("a 5 minute walk", "3 in a row", "very close"):
+# taken only when a unit or a city with state + ZIP / UK postcode follows.
+WEAK_SUFFIXES = (
+    "close", "walk", "row", "green", "hill", "park", "gate", "end", "rise", "view", "wharf",
+    "yard", "heights", "hts", "manor", "meadow", "meadows", "parade", "path", "point", "ridge",
+    "vale", "wynd", "loop", "run", "pass", "pike", "crossing", "commons", "field", "fields",
+)
 SUFFIXES = SUFFIX_WORDS + SUFFIX_ABBREVIATIONS
 # Words that never start or continue a street name (function words, units, quantities).
 NAME_STOP_WORDS = (
@@ -58,6 +66,7 @@ _SUFFIX = (
     "(?:(?:" + "|".join(sorted(SUFFIX_WORDS, key=len, reverse=True)) + r")\b"
     "|(?:" + "|".join(sorted(SUFFIX_ABBREVIATIONS, key=len, reverse=True)) + r")\b\.?)"
 )
+_WEAK_SUFFIX = "(?:" + "|".join(sorted(WEAK_SUFFIXES, key=len, reverse=True)) + r")\b\.?"
 _STOP = "(?:" + "|".join(sorted(NAME_STOP_WORDS, key=len, reverse=True)) + r")\b"
 _NUMBER = r"(?<![\w.,:/$£€\-])\d{1,5}[A-Z]?(?:-\d{1,5}[A-Z]?)?"
 _WORD = rf"(?!{_STOP})(?:{LETTER}[\w'’\-]*\.?|\d{{1,3}}(?:st|nd|rd|th))"
@@ -79,13 +88,20 @@ class EnStreetAddressRecognizer(ChatguardRecognizer):
             rf"{_NUMBER}[ \t]+(?:{_WORD}[ \t]+){{1,4}}{_SUFFIX}{_DIRECTION}(?P<unit>{_UNIT})?(?P<tail>{_TAIL})?",
             SCORE_STREET,
         ),
+        Pattern(
+            "EN street address, everyday-word suffix, with city",
+            rf"{_NUMBER}[ \t]+(?:{_WORD}[ \t]+){{1,4}}{_WEAK_SUFFIX}{_DIRECTION}(?P<unit>{_UNIT})?(?P<tail>{_TAIL})",
+            SCORE_DETAILED,
+        ),
     ]
     CONTEXT = [
         "address", "addr", "live at", "lives at", "living at", "located at", "ship to",
         "shipping", "deliver", "delivery", "send it to", "mail it to", "adres", "mieszkam",
     ]
     # Any street suffix as a whole word: every match contains one.
-    PREFILTER = word_start_prefilter([ci(s) + r"(?!\w)" for s in sorted(SUFFIXES, key=len, reverse=True)])
+    PREFILTER = word_start_prefilter(
+        [ci(s) + r"(?!\w)" for s in sorted(SUFFIXES + WEAK_SUFFIXES, key=len, reverse=True)]
+    )
 
     def score_match(self, text, start, end, score, valid, match):
         if match.group("unit") or match.group("tail"):

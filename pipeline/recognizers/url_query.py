@@ -1,33 +1,37 @@
-"""URL_PII: URLs that carry personal data in their query string or fragment.
+"""URL_PII: URLs that carry personal data in their query string, fragment or profile path.
 
 A URL (with a scheme, "www.", or a bare domain followed by a path or query) is reported
-as one span, entity URL_PII, when a query or fragment parameter
+as one span, entity URL_PII, when
 
-* has a PII-carrying name (e-mail, phone, name, login, token, password, PESEL, address...;
-  matched on the parameter's name split into words, so "customer_email", "userEmail",
-  "billing.phone", "e-mail" count, and "hotel" or "page" do not), or
-* has a value that looks like an e-mail address (also percent-encoded, "anna%40wp.pl")
-  or an international phone number ("+48601234567", "%2B48...", "0048...").
+* a query or fragment parameter has a PII-carrying name (e-mail, phone, name, login, token,
+  password, PESEL, address...; matched on the parameter's name split into words, so
+  "customer_email", "userEmail", "billing.phone", "e-mail" count, and "hotel" or "page" do
+  not), or a value that looks like an e-mail address (also percent-encoded, "anna%40wp.pl")
+  or an international phone number ("+48601234567", "%2B48...", "0048...");
+* or its path names a person: the segment after a profile-like one ("/profil/tomasz.kaczmarek",
+  "/users/jkowalski", "/u/12345"; not "/profile/edit" or "/users/settings"), or a segment
+  holding an e-mail address ("/unsubscribe/anna%40wp.pl").
 
 Parameters without a value ("?email=") carry nothing and do not count. A URL with no
-such parameter ("https://example.com/products?page=2&sort=price") is not reported.
+such parameter or path ("https://example.com/products?page=2&sort=price") is not reported.
 
-Scores: 0.9 for a clearly personal name or value; 0.6 for names that are only sometimes
-personal and are matched only exactly (id, uid, user, name, key, session, account...).
+Scores: 0.9 for a clearly personal name or value (a handle shaped like "first.last" in a
+profile path counts); 0.6 for names that are only sometimes personal and are matched only
+exactly (id, uid, user, name, key, session, account...), and for other profile segments.
 
-Not covered: identifiers in the URL path ("/users/anna.kowalska/", "/unsubscribe/anna%40wp.pl");
-an e-mail in the path is still found by the e-mail recognizer, but not when encoded.
+Trailing sentence punctuation and emoji are not part of the URL ("...?pesel=123😉").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterator, Optional
 from urllib.parse import unquote
 
 from presidio_analyzer import Pattern
 
-from pipeline.recognizers._base import ChatguardRecognizer
+from pipeline.recognizers._base import ChatguardRecognizer, ci
 
 SCORE_STRONG = 0.9
 SCORE_WEAK = 0.6
@@ -48,6 +52,24 @@ WEAK_NAMES = frozenset({
     "customer", "customerid", "customer_id", "client", "clientid", "member", "memberid",
     "zip", "u", "who",
 })
+
+# Path segments after which the next segment names a person.
+PROFILE_SEGMENTS = frozenset({
+    "profil", "profile", "profiles", "user", "users", "u", "member", "members", "people",
+    "person", "uzytkownik", "użytkownik", "uzytkownicy", "użytkownicy", "customer", "customers",
+    "klient", "klienci", "author", "authors", "autor",
+})
+# ... unless it is one of these: pages of the site, not people.
+ROUTE_WORDS = frozenset({
+    "edit", "settings", "me", "my", "new", "view", "show", "list", "index", "search", "login",
+    "logout", "register", "signup", "signin", "sign-in", "sign-up", "reset", "password",
+    "security", "orders", "order", "history", "dashboard", "overview", "details", "info", "home",
+    "help", "about", "create", "delete", "update", "preferences", "notifications", "privacy",
+    "billing", "subscriptions", "wishlist", "cart", "addresses", "all", "ustawienia", "edycja",
+    "zamowienia", "zamówienia", "historia", "haslo", "hasło", "moje", "moj", "mój", "koszyk",
+    "adresy", "nowy", "lista", "szukaj", "pomoc", "logowanie", "rejestracja", "wyloguj",
+})
+_HANDLE = re.compile(r"[^\W\d_]+[._\-][^\W\d_]+")
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _PHONE = re.compile(r"\s*(?:\+|00)\d[\d\s().\-]{7,}")
@@ -95,26 +117,47 @@ def parameter_level(name: Optional[str], value: str) -> float:
     return 0.0
 
 
-def url_pii_level(url: str) -> float:
-    """The best parameter score of a URL's query and fragment (0.0: nothing personal)."""
-    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
-    if cut < 0:
-        return 0.0
+def path_level(path: str) -> float:
+    """Score a URL's path (everything before "?" and "#"): see the module docstring."""
+    segments = path.split("/")
     best = 0.0
+    for i, segment in enumerate(segments):
+        if ("@" in segment or "%40" in segment) and _looks_like_email(unquote(segment)):
+            return SCORE_STRONG
+        if segment.lower() in PROFILE_SEGMENTS and i + 1 < len(segments):
+            following = unquote(segments[i + 1]).strip()
+            if following and following.lower() not in ROUTE_WORDS:
+                best = max(best, SCORE_STRONG if _HANDLE.fullmatch(following) else SCORE_WEAK)
+    return best
+
+
+def url_pii_level(url: str) -> float:
+    """The best score of a URL's path, query and fragment (0.0: nothing personal)."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
+    best = path_level(url[path_start + 1 : cut]) if 0 <= path_start < cut else 0.0
     for part in re.split(r"[?#&;]", url[cut + 1 :]):
+        if best >= SCORE_STRONG:
+            break
         if not part:
             continue
         name, eq, value = part.partition("=")
         best = max(best, parameter_level(name, value) if eq else parameter_level(None, name))
-        if best >= SCORE_STRONG:
-            break
     return best
 
 
+_TRAILING_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me", "Co", "Cs"})
+
+
 def trim_url(url: str) -> str:
-    """Drop sentence punctuation that chat puts right after a URL."""
-    while url and url[-1] in _TRAILING_PUNCTUATION:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
+    """Drop what chat puts right after a URL: sentence punctuation, emoji."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING_PUNCTUATION:
+            if last == ")" and url.count("(") >= url.count(")"):
+                break
+        elif unicodedata.category(last) not in _TRAILING_CATEGORIES:
             break
         url = url[:-1]
     return url
@@ -126,15 +169,19 @@ class UrlQueryRecognizer(ChatguardRecognizer):
     ENTITY = "URL_PII"
     PATTERNS = [
         Pattern(
-            "URL with query",
+            "URL",
             r"(?<![\w@.\-/])(?:https?://|www\.|(?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d{1,5})?(?=[/?#]))"
-            r"[^\s<>\"'`]*[?#][^\s<>\"'`]*",
+            r"[^\s<>\"'`]*",
             SCORE_WEAK,
         ),
     ]
     CONTEXT = ["link", "url", "adres strony", "odnośnik", "odnosnik", "kliknij", "click"]
-    # Every reported URL has "?" or "#" followed by a "=" (a parameter) or by "@"/"%40" (a bare e-mail).
-    PREFILTER = re.compile(r"[?#][^\s=@%]*[=@%]")
+    # Every reported URL has "?" or "#" followed by a "=" (a parameter) or by "@"/"%40" (a bare
+    # e-mail); or a profile segment followed by another; or an e-mail ("@", "%40") in its path.
+    PREFILTER = re.compile(
+        r"[?#][^\s=@%]*[=@%]|%40|/[^\s/@]*@"
+        r"|/(?:" + "|".join(ci(w) for w in sorted(PROFILE_SEGMENTS, key=len, reverse=True)) + r")/[^\s/?#]"
+    )
 
     def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
         start = match.start()

@@ -186,8 +186,8 @@ def test_no_network_during_load_and_detection(monkeypatch, tmp_path):
     policies = load_policies()
     # A fresh detector: the e-mail recognizer's public-suffix lookup is set up here.
     detector = ChatDetector(DEFAULT_MODEL, policies.entities, policies.score_threshold)
-    (spans,) = detector.detect(["mail me at someone@example.co.uk or see https://example.org/x"])
-    assert {"EMAIL_ADDRESS", "URL"} <= {s.entity_type for s in spans}
+    (spans,) = detector.detect(["mail me at someone@example.co.uk or see https://example.org/x?email=a@b.pl"])
+    assert {"EMAIL_ADDRESS", "URL_PII"} <= {s.entity_type for s in spans}
     assert attempts == []
 
 

@@ -5,6 +5,7 @@ Every number is synthetic: made up from the checksum rules, never copied from an
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from presidio_analyzer import EntityRecognizer
@@ -101,9 +102,13 @@ def pesel_with_check(body10: str) -> str:
     return body10 + str((10 - sum(int(d) * w for d, w in zip(body10, weights)) % 10) % 10)
 
 
+_EVERYTHING = re.compile("")
+
+
 def unfiltered(cls: type) -> EntityRecognizer:
-    """An instance of recognizer class ``cls`` with its PREFILTER and pattern guards switched off."""
-    return type(f"Unfiltered{cls.__name__}", (cls,), {"PREFILTER": None, "PATTERN_GUARDS": {}})()
+    """An instance of recognizer class ``cls`` with its PREFILTER and pattern guards switched off
+    (a PREFILTER that matches every text, so that an ``analyze`` calling it directly works too)."""
+    return type(f"Unfiltered{cls.__name__}", (cls,), {"PREFILTER": _EVERYTHING, "PATTERN_GUARDS": {}})()
 
 
 def check_prefilter(cls: type, text: str) -> None:

@@ -82,7 +82,7 @@ def test_first_name_list_is_lower_case_and_sizeable():
     assert len(FIRST_NAMES) >= 300
     assert all(n == n.lower() for n in FIRST_NAMES)
     assert {"anna", "kasia", "piotr", "john", "łukasz"} <= FIRST_NAMES
-    assert FIRST_NAMES & STOP_WORDS == {"sam"}
+    assert FIRST_NAMES & STOP_WORDS == {"sam", "christian"}  # names and words: see _is_stop
 
 
 def test_capitalised_first_name_beats_the_stop_list(recognizer):
@@ -110,3 +110,48 @@ def test_prefilter_accepts_every_match(text, name, score):
 )
 def test_sign_offs(recognizer, text, names):
     assert [v for _, v, _ in found(recognizer, text)] == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("i am thomas edwards, address ul. Długa 5", ["thomas edwards"]),
+        ("hello this is charlotte robinson my email is x@example.com", ["charlotte robinson"]),
+        ("i'm anna nice to meet you", ["anna"]),
+        ("Please charge my card, name on card Maria Wysocka", ["Maria Wysocka"]),
+        ("refund please, name matthew griffiths, nip 123", ["matthew griffiths"]),
+        ("nr konta do zwrotu 12 3456 właściciel Tomasz Wójcik", ["Tomasz Wójcik"]),
+        ("dane do kontaktu katarzyna sikora tel 606987974", ["katarzyna sikora"]),
+        ("Dane: Andrzej Krawczyk, tel 602", ["Andrzej Krawczyk"]),
+        ("Can you transfer me to Daniel Thompson? Thanks", ["Daniel Thompson"]),
+        ("can I speak to a manager", []),
+        ("talk to you later", []),
+        ("winner matthew griffiths, email x", ["matthew griffiths"]),
+        ("dane osobowe", []),
+        ("the name of the product", []),
+        ("thanks so much best samuel robinson", ["samuel robinson"]),
+        ("🎉 Thanks so much! Best, jessica thompson 😅", ["jessica thompson"]),
+        ("pozdrawiam michael edwards", ["michael edwards"]),
+        ("Best Buy has it", []),
+    ],
+)
+def test_more_cues(recognizer, text, names):
+    assert [v for _, v, _ in found(recognizer, text)] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, I'll wait", "thanks, will do", "thanks, got it", "cheers, see you soon",
+        "thanks, have a nice day", "dzięki, do jutra", "Pozdrawiam serdecznie", "thanks for the quick reply",
+        "Thanks, that works", "thanks, no worries", "ok thanks bye", "Thanks again guys",
+        "thanks heaps", "Best regards", "-- \nsent from my phone",
+    ],
+)
+def test_sign_offs_without_names(recognizer, text):
+    assert found(recognizer, text) == []
+
+
+def test_plain_words_closing_a_sign_off(recognizer):
+    assert found(recognizer, "Thanks so much! Best, grace griffiths") == [("PERSON", "grace griffiths", SCORE_WEAK)]
+    assert found(recognizer, "pozdrawiam, pawel zielinski") == [("PERSON", "pawel zielinski", SCORE_WEAK)]

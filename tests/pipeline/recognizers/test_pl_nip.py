@@ -31,6 +31,7 @@ MATCHING = [
     (f"faktura na {grouped(N1, [3, 3, 2])} proszę", grouped(N1, [3, 3, 2])),
     (f"({N3})", N3),
     (N2, N2),
+    (f"NIP {grouped(N3, [3, 3, 2])} 51-106 Szczecin", grouped(N3, [3, 3, 2])),
 ]
 
 NOT_MATCHING = [

@@ -20,6 +20,9 @@ MATCHING = [
     ("77 Martin Luther King Jr Blvd #5", "77 Martin Luther King Jr Blvd #5", SCORE_DETAILED),
     ("10 downing st", "10 downing st", SCORE_STREET),
     ("3 Abbey Road NW8 9AY", "3 Abbey Road NW8 9AY", SCORE_DETAILED),
+    ("my new address is 523 Willow Close, Springfield, IL 62704", "523 Willow Close, Springfield, IL 62704", SCORE_DETAILED + 0.15),
+    ("send to 490 King Close #38, Springfield, IL 62704 pls", "490 King Close #38, Springfield, IL 62704", SCORE_DETAILED),
+    ("580 Maple Close\nBristol\nBS6 2WF. Thanks", "580 Maple Close\nBristol\nBS6 2WF", SCORE_DETAILED),
 ]
 
 NOT_MATCHING = [
@@ -28,6 +31,9 @@ NOT_MATCHING = [
     "we have 2 different ways",
     "1st place",
     "in 5 days",
+    "it is a 5 minute walk",
+    "we were 3 in a row",
+    "2 very close",
     "Dr. Smith at 10:30",
     "Baker Street",  # no number
     "order 12345 placed",

@@ -29,6 +29,13 @@ MATCHING = [
     ("kod 43-300 Bielsko-Biała", "43-300 Bielsko-Biała", SCORE_POSTCODE_CITY),
     ("00-950 Warszawa", "00-950 Warszawa", SCORE_POSTCODE_CITY),
     ("mój adres: ul. Polna 1", "ul. Polna 1", SCORE_STREET + 0.15),
+    ("na 03-205 Warszawa, pl. Wolności 143 m 53 po 11:45", "03-205 Warszawa, pl. Wolności 143 m 53", SCORE_FULL),
+    ("ulica krótka 39/8, radom 57-315", "ulica krótka 39/8, radom 57-315", SCORE_FULL),
+    ("Wygrałam! Mostowa 104C, 44-333 Radom, dzięki", "Mostowa 104C, 44-333 Radom", SCORE_FULL),
+    ("ul. Długa 5 i 10-150 zł", "ul. Długa 5", SCORE_STREET),  # a range is no postcode
+    ("dane: leśna 12 m 72, 94-622 katowice", "leśna 12 m 72, 94-622 katowice", 0.75),
+    ("na adres brzozowa 86b/18, 70-193 warszawa", "brzozowa 86b/18, 70-193 warszawa", 0.75 + 0.15),
+    ("Armii Krajowej 7\n00-950 Warszawa", "Armii Krajowej 7\n00-950 Warszawa", SCORE_FULL),
 ]
 
 NOT_MATCHING = [
@@ -40,6 +47,9 @@ NOT_MATCHING = [
     "plan 5 etapów",
     "also 12 more",
     "mail anna@wp.pl lub tel 5",
+    "za 2 10-150 zł",
+    "mam 2, 10-150 osób",
+    "kupiłem 3, 12-100 sztuk",
     "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro",
 ]
 

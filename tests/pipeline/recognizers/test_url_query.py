@@ -24,6 +24,11 @@ MATCHING = [
     ("HTTPS://EXAMPLE.COM/?E-Mail=A%40B.PL", "HTTPS://EXAMPLE.COM/?E-Mail=A%40B.PL", SCORE_STRONG),
     ("https://example.com/?anna@example.com", "https://example.com/?anna@example.com", SCORE_STRONG),
     ("https://example.com/profile?id=123", "https://example.com/profile?id=123", SCORE_WEAK),
+    ("link z maila: https://portal.example.pl/profil/jan.kowalski", "https://portal.example.pl/profil/jan.kowalski", SCORE_STRONG),
+    ("https://example.com/users/jkowalski/orders", "https://example.com/users/jkowalski/orders", SCORE_WEAK),
+    ("www.example.com/u/12345", "www.example.com/u/12345", SCORE_WEAK),
+    ("https://example.com/unsubscribe/anna.kowalska%40example.com", "https://example.com/unsubscribe/anna.kowalska%40example.com", SCORE_STRONG),
+    ("nie działa https://example.pl/pacjent?pesel=00000000000😉", "https://example.pl/pacjent?pesel=00000000000", SCORE_STRONG),
 ]
 
 NOT_MATCHING = [
@@ -35,6 +40,10 @@ NOT_MATCHING = [
     "https://example.com/?utm_source=newsletter&utm_medium=email",
     "https://example.com/p?product_id=123",
     "https://example.com/?ts=1700000000",
+    "https://example.com/profile/edit",
+    "https://example.com/users/settings?tab=privacy",
+    "https://example.com/blog/2026/winter-sale",
+    "https://example.com/profile",
     "what time? 10:30",
     "anna@example.com",
     "kod ZYW-4821-KX", "PROMO2026", "iPhone 15 Pro", "cena 12,99 zł", "2026-11-29", "00-950 Warszawa",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Sequence
 
 from pipeline.detection import Span
@@ -36,19 +37,58 @@ def merge_overlaps(spans: Sequence[Span]) -> list[Span]:
     return merged
 
 
+class ConversationNumbers:
+    """``<PERSON_1>`` stays the same person for the rest of a conversation.
+
+    Bounded: at most ``max_conversations`` conversations are remembered (least recently
+    active dropped first), each with at most ``max_values`` values. Values are held as keyed
+    pseudonyms, never in clear. Numbering lives in the worker process: conversations are keyed
+    to one partition and so to one worker, but a restart or rebalance starts them afresh.
+    """
+
+    def __init__(self, max_conversations: int = 10_000, max_values: int = 200) -> None:
+        self._max_conversations = max_conversations
+        self._max_values = max_values
+        self._conversations: OrderedDict[str, dict[str, int]] = OrderedDict()
+
+    def remembered(self, conversation_id: str) -> int:
+        """How many values this conversation's numbering holds (0 if forgotten)."""
+        return len(self._conversations.get(conversation_id, ()))
+
+    def number(self, conversation_id: str, entity_type: str, pseudonym: str) -> int:
+        numbers = self._conversations.get(conversation_id)
+        if numbers is None:
+            numbers = self._conversations[conversation_id] = {}
+            if len(self._conversations) > self._max_conversations:
+                self._conversations.popitem(last=False)
+        else:
+            self._conversations.move_to_end(conversation_id)
+        key = f"{entity_type}:{pseudonym}"
+        number = numbers.get(key)
+        if number is None:
+            number = sum(1 for k in numbers if k.startswith(entity_type + ":")) + 1
+            if len(numbers) < self._max_values:
+                numbers[key] = number
+        return number
+
+
 class Anonymiser:
-    def __init__(self, policy: Policy, pseudonymiser: Pseudonymiser) -> None:
+    def __init__(self, policy: Policy, pseudonymiser: Pseudonymiser, numbers: ConversationNumbers | None = None) -> None:
         self.policy = policy
         self._pseudonymiser = pseudonymiser
+        self._numbers = numbers or ConversationNumbers()
 
-    def replacement(self, operator: Operator, entity_type: str, value: str) -> str:
+    def replacement(self, operator: Operator, entity_type: str, value: str, conversation_id: str = "") -> str:
         if operator == "mask":
             return self.policy.mask_char * len(value)
         if operator == "placeholder":
             return f"<{entity_type}>"
-        return f"<{entity_type}_{self._pseudonymiser.value(entity_type, value)}>"
+        pseudonym = self._pseudonymiser.value(entity_type, value)
+        if operator == "numbered":
+            return f"<{entity_type}_{self._numbers.number(conversation_id, entity_type, pseudonym)}>"
+        return f"<{entity_type}_{pseudonym}>"
 
-    def apply(self, text: str, spans: Sequence[Span]) -> tuple[str, tuple[Finding, ...]]:
+    def apply(self, text: str, spans: Sequence[Span], conversation_id: str = "") -> tuple[str, tuple[Finding, ...]]:
         """``spans`` must not overlap (see merge_overlaps) and must lie within ``text``."""
         parts: list[str] = []
         findings: list[Finding] = []
@@ -57,7 +97,8 @@ class Anonymiser:
         for span in spans:
             parts.append(text[cursor : span.start])
             length += span.start - cursor
-            new = self.replacement(self.policy.operator_for(span.entity_type), span.entity_type, text[span.start : span.end])
+            operator = self.policy.operator_for(span.entity_type)
+            new = self.replacement(operator, span.entity_type, text[span.start : span.end], conversation_id)
             findings.append(Finding(span.entity_type, length, length + len(new), round(span.score, 4)))
             parts.append(new)
             length += len(new)

@@ -87,7 +87,7 @@ class RedactionEngine:
             sender = self._pseudonymiser.sender(event.channel, event.sender_id)
             out = {}
             for name, anonymiser in self._anonymisers.items():
-                text, findings = anonymiser.apply(event.text, merged)
+                text, findings = anonymiser.apply(event.text, merged, event.conversation_id)
                 out[name] = RedactedMessage(
                     event_id=event.event_id,
                     channel=event.channel,

@@ -12,8 +12,8 @@ from typing import Any, Literal, Mapping
 from pipeline.errors import ConfigError
 from schemas.topics import DESTINATIONS
 
-Operator = Literal["mask", "placeholder", "pseudonym"]
-OPERATORS: frozenset[str] = frozenset({"mask", "placeholder", "pseudonym"})
+Operator = Literal["mask", "placeholder", "numbered", "pseudonym"]
+OPERATORS: frozenset[str] = frozenset({"mask", "placeholder", "numbered", "pseudonym"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ PHONE_NUMBER       phone_international     +CC numbers, NANP and UK shapes, no n
 IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 26-digit NRB
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
-URL_PII            url_query               a whole URL whose query carries e-mail/phone/name...
+URL_PII            url_query               a whole URL whose query or profile path carries PII
 PERSON             chat_names              names in chat phrasing: "my name is", "nazywam się"
 PERSON             name_gazetteer          a listed first name (any Polish case) + a surname
 =================  ======================  ====================================================

@@ -22,6 +22,13 @@ presidio ``PatternRecognizer`` whose ``analyze`` is replaced by a leaner loop:
 
 Nothing here reads ``nlp_artifacts``: the recognizers work for any language the engine
 passes text in.
+
+For subclass authors: set ``ENTITY``, ``PATTERNS``, ``CONTEXT``, ``PREFILTER`` (build fast
+ones with :func:`ci` and :func:`word_start_prefilter`), optionally ``PATTERN_GUARDS``
+(per-pattern prefilters, by pattern name) and ``FLAGS``; override ``spans`` (candidate
+spans of one match), ``validate_result`` and ``score_match``; use ``has_context`` for the
+context window. Passing ``patterns=`` to the constructor switches the prefilters off for
+that instance (they were written for the class's own patterns).
 """
 
 from __future__ import annotations

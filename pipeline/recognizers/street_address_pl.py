@@ -113,6 +113,16 @@ class PlStreetAddressRecognizer(ChatguardRecognizer):
         + [ci(k) for k in ("ulic", "alej", "alei", "osiedl", "plac", "rond", "skwer", "bulwar")],
         anywhere=[r"\d\d-\d{3}"],
     )
+    # The keyword pattern needs a keyword; the others a postcode.
+    PATTERN_GUARDS = {
+        "PL street address": word_start_prefilter(
+            [ci(k) + r"[.\s]" for k in ("ul", "al", "os", "pl")]
+            + [ci(k) for k in ("ulic", "alej", "alei", "osiedl", "plac", "rond", "skwer", "bulwar")]
+        ),
+        "PL street without keyword + postcode": re.compile(r"\d\d-\d{3}"),
+        "PL street without keyword + postcode, lower case": re.compile(r"\d\d-\d{3}"),
+        "PL postcode + city": re.compile(r"\d\d-\d{3}"),
+    }
 
     def score_match(self, text, start, end, score, valid, match):
         if "keyword" in match.re.groupindex and (match.group("postal") or match.group("pre")):

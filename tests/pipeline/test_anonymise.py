@@ -187,3 +187,38 @@ def test_overrides_change_one_entity_type_only():
     assert by_type["PERSON"] == "<PERSON>"
     assert by_type["EMAIL_ADDRESS"] == "*" * len(VALUES["EMAIL_ADDRESS"])
     assert re.fullmatch(r"<PHONE_NUMBER_[0-9a-f]{16}>", by_type["PHONE_NUMBER"])
+
+
+# --- numbered placeholders (nlp) ----------------------------------------------------------
+
+
+def test_numbered_placeholders_are_stable_within_a_conversation(engine_key):
+    from pipeline.anonymise import Anonymiser
+    from pipeline.policies import Policy
+    from pipeline.pseudonyms import Pseudonymiser
+
+    key = engine_key if isinstance(engine_key, bytes) else engine_key.encode()
+    anonymiser = Anonymiser(Policy("nlp", "2", "numbered"), Pseudonymiser(key))
+
+    def name(text: str, conversation: str) -> str:
+        start = text.index(" ") + 1  # the name is everything after the first word
+        return anonymiser.apply(text, [Span("PERSON", start, len(text), 0.9)], conversation)[0]
+
+    assert name("hi Anna Nowak", "c1") == "hi <PERSON_1>"
+    assert name("hi Piotr Lis", "c1") == "hi <PERSON_2>"
+    assert name("bye anna  nowak", "c1") == "bye <PERSON_1>"  # same person, typed differently
+    assert name("hi Piotr Lis", "c2") == "hi <PERSON_1>"  # numbering is per conversation
+
+
+def test_numbered_placeholders_keep_bounded_state():
+    from pipeline.anonymise import ConversationNumbers
+
+    numbers = ConversationNumbers(max_conversations=2, max_values=3)
+    assert numbers.number("a", "PERSON", "p1") == 1
+    numbers.number("b", "PERSON", "p1")
+    numbers.number("c", "PERSON", "p1")  # "a" is dropped: least recently active
+    assert numbers.remembered("a") == 0
+    for i in range(10):
+        numbers.number("b", "EMAIL_ADDRESS", f"e{i}")
+    assert numbers.remembered("b") == 3
+    assert numbers.remembered("a") == 0

@@ -42,7 +42,7 @@ def test_values_replaced_in_every_destination(make_engine, raw_message):
         assert EMAIL.encode() not in wire and b"Anna Nowak" not in wire, name
         assert [f.entity_type for f in message.findings] == ["PERSON", "EMAIL_ADDRESS"]
         assert message.text.startswith("I'm ")
-    assert result.by_destination["nlp"].text == "I'm <PERSON>, mail <EMAIL_ADDRESS>"
+    assert result.by_destination["nlp"].text == "I'm <PERSON_1>, mail <EMAIL_ADDRESS_1>"
     storage = result.by_destination["storage"]
     assert storage.text == "I'm " + "*" * 10 + ", mail " + "*" * len(EMAIL)
 
@@ -67,9 +67,11 @@ def test_destinations_carry_their_policy_name_and_version(make_engine, raw_messa
 def test_shipped_policies_by_destination(make_engine, raw_message):
     (result,) = _redactions(make_engine().redact_batch([raw_message(text=f"mail {EMAIL}")]))
     assert result.by_destination["storage"].text == "mail " + "*" * len(EMAIL)
-    assert result.by_destination["nlp"].text == "mail <EMAIL_ADDRESS>"
+    assert result.by_destination["nlp"].text == "mail <EMAIL_ADDRESS_1>"
     assert result.by_destination["analytics"].text.startswith("mail <EMAIL_ADDRESS_")
-    assert all(m.policy == name and m.policy_version == "1" for name, m in result.by_destination.items())
+    versions = {name: m.policy_version for name, m in result.by_destination.items()}
+    assert versions == {"storage": "1", "nlp": "2", "analytics": "1"}
+    assert all(m.policy == name for name, m in result.by_destination.items())
 
 
 def test_sender_is_pseudonymised_everywhere(make_engine, raw_message, engine_key):
@@ -129,7 +131,7 @@ def test_overlapping_detections_are_merged(make_engine, raw_message, fake_detect
     detector = fake_detector(extra=lambda t: [Span("PERSON", start - 1, start + 4, 0.3)] if t == text else [])
     (result,) = _redactions(make_engine(detector).redact_batch([raw_message(text=text)]))
     assert result.spans == (Span("EMAIL_ADDRESS", start - 1, start + len(EMAIL), 1.0),)
-    assert result.by_destination["nlp"].text == "mail<EMAIL_ADDRESS> now"
+    assert result.by_destination["nlp"].text == "mail<EMAIL_ADDRESS_1> now"
 
 
 # --- Poison isolation ---------------------------------------------------------------------
@@ -141,8 +143,8 @@ def test_poison_text_is_isolated(make_engine, raw_message, fake_detector):
     results = make_engine(detector).redact_batch(events)
 
     assert isinstance(results[0], Redaction) and isinstance(results[2], Redaction)
-    assert results[0].by_destination["nlp"].text == "one <EMAIL_ADDRESS>"
-    assert results[2].by_destination["nlp"].text == "three <PERSON>"
+    assert results[0].by_destination["nlp"].text == "one <EMAIL_ADDRESS_1>"
+    assert results[2].by_destination["nlp"].text == "three <PERSON_1>"
     error = results[1]
     assert isinstance(error, StepError)
     assert error.stage == "detect"
@@ -164,7 +166,7 @@ def test_short_detector_result_falls_back_to_one_by_one(make_engine, raw_message
     events = [raw_message(text="plain"), raw_message(text=f"mail {EMAIL}")]
     results = _redactions(make_engine(fake_detector(drop_last=True)).redact_batch(events))
     assert results[0].by_destination["nlp"].text == "plain"
-    assert results[1].by_destination["nlp"].text == "mail <EMAIL_ADDRESS>"
+    assert results[1].by_destination["nlp"].text == "mail <EMAIL_ADDRESS_1>"
 
 
 @pytest.mark.parametrize(
@@ -193,7 +195,7 @@ def test_out_of_range_span_is_a_step_error(make_engine, raw_message, fake_detect
 def test_span_covering_whole_text_is_fine(make_engine, raw_message, fake_detector):
     detector = fake_detector(extra=lambda t: [Span("PERSON", 0, len(t), 0.9)])
     (result,) = _redactions(make_engine(detector).redact_batch([raw_message(text="Jordan")]))
-    assert result.by_destination["nlp"].text == "<PERSON>"
+    assert result.by_destination["nlp"].text == "<PERSON_1>"
 
 
 def test_step_error_message_names_stage_and_class_only():

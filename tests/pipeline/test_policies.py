@@ -42,7 +42,7 @@ def test_shipped_policies_load_and_cover_every_destination():
 def test_shipped_policies_match_their_documented_intent():
     shipped = load_policies()
     assert shipped.policies["storage"].operator == "mask"
-    assert shipped.policies["nlp"].operator == "placeholder"
+    assert shipped.policies["nlp"].operator == "numbered"
     assert shipped.policies["analytics"].operator == "pseudonym"
     assert 0 < shipped.score_threshold <= 0.5  # low on purpose: a miss is a leak
     for wanted in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS"):

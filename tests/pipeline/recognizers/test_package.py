@@ -168,3 +168,25 @@ def test_custom_patterns_switch_the_prefilter_off():
 
     custom = PlPeselRecognizer(patterns=[Pattern("any 11", r"\b\d{11}\b", 0.5)])
     assert custom.PREFILTER is None and PlPeselRecognizer.PREFILTER is not None
+
+
+@pytest.mark.parametrize("word", ["name", "this is", "właściciel", "Street", "ok.", "ſtreet"])
+def test_ci_matches_what_ignorecase_matches(word):
+    from pipeline.recognizers._base import ci
+
+    fast = re.compile(ci(word))
+    slow = re.compile(re.escape(word).replace(r"\ ", r"[ \t]+"), re.IGNORECASE)
+    variants = {word, word.upper(), word.lower(), word.title(), word.swapcase(), word.replace("s", "ſ"), word.replace("i", "İ")}
+    for variant in variants:
+        assert bool(fast.fullmatch(variant)) == bool(slow.fullmatch(variant)), variant
+
+
+def test_context_words_short_whole_long_as_stems():
+    from pipeline.recognizers._base import context_regex
+
+    regex = context_regex(["tel", "telefon", "nr konta"])
+    assert regex.search("mój telefonu nie ma")  # a stem: Polish inflection
+    assert regex.search("tel: 601") and regex.search("TEL.601")
+    assert not regex.search("telewizja")  # "tel" is whole-word only
+    assert regex.search("nr  konta 123")
+    assert not regex.search("hotel")

@@ -33,7 +33,9 @@ def _polish_forms(name: str) -> set[str]:
         stem = name[:-1]
         forms |= {stem + "y", stem + "i", stem + "ie", stem + "ę", stem + "ą", stem + "o"}
     else:
-        forms |= {name + "a", name + "owi", name + "em", name + "ie", name + "u"}
+        # A mobile e drops when declined: Marek -> Marka, Paweł -> Pawła, Wojtek -> Wojtka.
+        stem = name[:-2] + name[-1] if name.endswith(("ek", "eł", "ec")) else name
+        forms |= {stem + "a", stem + "owi", stem + "em", stem + "iem", stem + "ie", stem + "u"}
     return forms
 
 

@@ -27,7 +27,7 @@ class InternationalPhoneRecognizer(ChatguardRecognizer):
     ENTITY = "PHONE_NUMBER"
     PATTERNS = [
         Pattern("e164", r"(?<![\w+])\+\d{1,3}" + r"(?:[\s.\-]?\(?\d{1,5}\)?){2,6}(?!\d)", 0.7),
-        Pattern("nanp", r"(?<![\w+])(?:\(\d{3}\)\s?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}(?!\d)", 0.6),
+        Pattern("nanp", r"(?<![\w+])(?:1[\s.\-])?(?:\(\d{3}\)\s?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}(?!\d)", 0.6),
         Pattern("national-0", r"(?<![\w+])\(?0\d{2,4}\)?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}(?!\d)", 0.4),
     ]
     CONTEXT = [

@@ -1,0 +1,54 @@
+"""PHONE_NUMBER by shape: +CC, NANP and UK national numbers, no numbering-plan check."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
+from tests.pipeline.recognizers.helpers import check_prefilter, found
+
+MATCHING = [
+    ("phone: +447700900241", "+447700900241"),
+    ("call +44 7700 900997 after six", "+44 7700 900997"),
+    ("+1 (212) 555-0199", "+1 (212) 555-0199"),
+    ("+48 601 234 567", "+48 601 234 567"),
+    ("+49 30 901820", "+49 30 901820"),
+    ("Call me at (555) 123-4567", "(555) 123-4567"),
+    ("my cell 555.123.4567", "555.123.4567"),
+    ("call 1-503-555-0105 now", "1-503-555-0105"),
+    ("please call 020 7946 0206 before 10", "020 7946 0206"),
+    ("07700 900241", "07700 900241"),
+]
+
+NOT_MATCHING = [
+    "order 2026095495",
+    "tracking 3984-1902",
+    "price 3.99",
+    "ZAM/2026/09/5495",
+    "at 10:30 on 05.11.2026",
+    "+1 2",
+    "code ZYW-4821-KX",
+    "call me at 5pm",
+    "invoice 0123",
+]
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_matches(text, value):
+    assert value in [v for _, v, _ in found(InternationalPhoneRecognizer(), text)]
+
+
+@pytest.mark.parametrize("text", NOT_MATCHING)
+def test_does_not_match(text):
+    assert found(InternationalPhoneRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("text, value", MATCHING)
+def test_prefilter_never_rejects_a_match(text, value):
+    check_prefilter(InternationalPhoneRecognizer, text)
+
+
+def test_uk_national_numbers_score_higher_with_a_phone_word():
+    [(_, _, with_cue)] = found(InternationalPhoneRecognizer(), "phone 020 7946 0206")
+    [(_, _, bare)] = found(InternationalPhoneRecognizer(), "see 020 7946 0206")
+    assert with_cue > bare >= 0.3

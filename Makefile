@@ -34,8 +34,11 @@ run: venv kafka-fetch
 test: venv kafka-fetch
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
 
+# Detection and pipeline throughput, then the ingest load test (needs wrk: Debian package wrk).
 bench: venv kafka-fetch
 	$(PY) tests/bench/bench_pipeline.py $(BENCH_ARGS)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench: install wrk for the ingest load test"; exit 1; }
+	$(PY) tests/bench/bench_ingest.py
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache

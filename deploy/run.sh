@@ -71,7 +71,8 @@ chatguard is running
 Ctrl-C stops everything.
 
 TXT
-"$BIN/chatguard" watch --metrics-url "http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics" &
+"$BIN/chatguard" watch --metrics-url "http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics" \
+  --ingest-metrics-url "http://127.0.0.1:$CHATGUARD_INGEST_PORT/metrics" &
 pids+=($!)
 # Stop when any child dies (e.g. the worker failed to start), not only on Ctrl-C.
 wait -n "${pids[@]}" || true

@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")
     p.add_argument("--metrics-url", default="http://127.0.0.1:9308/metrics")
+    p.add_argument("--ingest-metrics-url", help="also show an ingest service's counts")
     p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(run=_run_watch)
 
@@ -97,7 +98,7 @@ def _run_topics(args: argparse.Namespace) -> int:
 def _run_watch(args: argparse.Namespace) -> int:
     from pipeline.watch import watch
 
-    return watch(args.metrics_url, args.interval, sys.stdout)
+    return watch(args.metrics_url, args.interval, sys.stdout, ingest_url=args.ingest_metrics_url)
 
 
 def _run_eval(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ class Snapshot:
     redacted: float = 0.0
     quarantined: float = 0.0
     findings: dict[str, float] = field(default_factory=dict)
+    accepted: dict[str, float] = field(default_factory=dict)  # ingest: messages by channel
+    rejected: float = 0.0
 
 
 def parse(text: str, at: float) -> Snapshot:
@@ -39,6 +41,10 @@ def parse(text: str, at: float) -> Snapshot:
                 snap.quarantined += sample.value
             elif sample.name == "chatguard_findings_total":
                 findings[sample.labels["entity_type"]] += sample.value
+            elif sample.name == "chatguard_ingest_messages_total":
+                snap.accepted[sample.labels["channel"]] = sample.value
+            elif sample.name == "chatguard_ingest_rejections_total":
+                snap.rejected += sample.value
     snap.findings = dict(findings)
     return snap
 
@@ -56,6 +62,9 @@ def render(prev: Snapshot, now: Snapshot) -> list[str]:
         lines.append(f"  out {topic:<16} {now.events_out[topic]:>9.0f}  {rate:>8.1f}/s")
     top = sorted(now.findings.items(), key=lambda kv: -kv[1])
     lines.append("  findings: " + ("  ".join(f"{k}={v:.0f}" for k, v in top) or "none yet"))
+    if now.accepted or now.rejected:
+        channels = "  ".join(f"{k}={v:.0f}" for k, v in sorted(now.accepted.items()))
+        lines.append(f"  ingest accepted: {channels}   rejected: {now.rejected:.0f}")
     return lines
 
 
@@ -64,7 +73,7 @@ def fetch(url: str) -> str:
         return response.read().decode()
 
 
-def watch(url: str, interval: float, out: TextIO, iterations: int | None = None) -> int:
+def watch(url: str, interval: float, out: TextIO, iterations: int | None = None, ingest_url: str | None = None) -> int:
     interactive = out.isatty()
     prev: Snapshot | None = None
     drawn = 0
@@ -72,7 +81,13 @@ def watch(url: str, interval: float, out: TextIO, iterations: int | None = None)
     while iterations is None or count < iterations:
         count += 1
         try:
-            now: Snapshot | None = parse(fetch(url), time.monotonic())
+            text = fetch(url)
+            if ingest_url:
+                try:
+                    text += "\n" + fetch(ingest_url)
+                except OSError:
+                    pass  # the worker's view alone is still worth showing
+            now: Snapshot | None = parse(text, time.monotonic())
         except (urllib.error.URLError, OSError):
             lines = [f"chatguard  waiting for the worker's metrics at {url} ..."]
             now = prev

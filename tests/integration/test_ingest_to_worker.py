@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import subprocess
-import time
-import urllib.request
 
 import orjson
 import pytest
@@ -17,9 +13,9 @@ from connectors.base import event_id_for
 from connectors.settings import IngestSettings
 from connectors.traffic import platform_requests, send
 from schemas.codec import decode_redacted
-from schemas.kafka import KafkaSettings
 from schemas.topics import STORAGE
-from tests.conftest import BIN, free_port
+from tests.conftest import free_port
+from tests.connectors.services import clean_env, ingest_process, worker_process
 from tests.integration.kafka_helpers import consume_until
 
 pytestmark = pytest.mark.integration
@@ -29,14 +25,12 @@ pytestmark = pytest.mark.integration
 def services(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service, with every channel enabled."""
     logs = tmp_path_factory.mktemp("services")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
-    ingest_port, metrics_port = free_port(), free_port()
-    env.update(
+    env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
         CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(metrics_port),
+        CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"chatguard-e2e-{secrets.token_hex(4)}",
-        CHATGUARD_INGEST_PORT=str(ingest_port),
+        CHATGUARD_INGEST_PORT=str(free_port()),
         CHATGUARD_SLACK_SIGNING_SECRET=secrets.token_hex(16),
         CHATGUARD_MESSENGER_APP_SECRET=secrets.token_hex(16),
         CHATGUARD_MESSENGER_VERIFY_TOKEN=secrets.token_hex(8),
@@ -45,30 +39,8 @@ def services(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.
         CHATGUARD_WIDGET_SITE_KEYS=secrets.token_hex(8),
         CHATGUARD_LOG_LEVEL="WARNING",
     )
-    procs = []
-    for name in ("worker", "ingest"):
-        log = (logs / f"{name}.log").open("wb")
-        procs.append(subprocess.Popen([str(BIN / "chatguard"), name], env=env, stdout=log, stderr=subprocess.STDOUT))
-    try:
-        for url in (f"http://127.0.0.1:{ingest_port}/healthz", f"http://127.0.0.1:{metrics_port}/metrics"):
-            deadline = time.monotonic() + 120
-            while True:
-                assert all(p.poll() is None for p in procs), (logs / "worker.log").read_text()[-2000:] + (logs / "ingest.log").read_text()[-2000:]
-                try:
-                    urllib.request.urlopen(url, timeout=1)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, f"{url} never came up"
-                    time.sleep(0.5)
-        yield env, f"http://127.0.0.1:{ingest_port}"
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    with worker_process(env, logs / "worker.log"), ingest_process(env, logs / "ingest.log") as (_, base_url):
+        yield env, base_url
 
 
 def test_signed_webhooks_from_every_channel_arrive_redacted_on_chat_storage(services, kafka_bootstrap):

@@ -142,8 +142,17 @@ def traffic(stack) -> dict[int, int]:
 
 
 def test_both_targets_are_up(stack):
+    base = stack["prometheus"]
+    deadline = time.monotonic() + 60
+    while True:
+        targets = _get(f"{base}/api/v1/targets")["data"]["activeTargets"]
+        health = {t["labels"]["job"]: (t["health"], t.get("lastError")) for t in targets}
+        if len(targets) == 2 and all(h == "up" for h, _ in health.values()):
+            break
+        assert time.monotonic() < deadline, f"{health}\n{tail(stack['workdir'] / 'prometheus.log')}"
+        time.sleep(0.5)
     for job in ("chatguard-worker", "chatguard-ingest"):
-        result = wait_for(stack["prometheus"], f'up{{job="{job}"}} == 1', timeout_s=30)
+        result = wait_for(base, f'up{{job="{job}"}} == 1', timeout_s=10)
         assert len(result) == 1, result
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import secrets
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +16,8 @@ from connectors.sample import iban_pl, luhn_complete, pl_mobile
 from schemas.codec import decode_redacted, encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
-from tests.conftest import BIN, free_port
+from tests.conftest import free_port
+from tests.connectors.services import clean_env, worker_process
 from tests.integration.kafka_helpers import consume_until, produce
 
 pytestmark = pytest.mark.integration
@@ -61,19 +60,6 @@ def canary_events(token: str) -> tuple[list[RawMessage], set[str]]:
     return events, canaries
 
 
-def wait_for_metrics(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"worker exited early with status {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"worker metrics never came up at {url}")
-
-
 def metric_value(url: str, name: str, **labels: str) -> float:
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -88,29 +74,16 @@ def metric_value(url: str, name: str, **labels: str) -> float:
 
 @pytest.fixture(scope="module")
 def worker(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
-    port = free_port()
-    env.update(
+    env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
         CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(port),
+        CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"chatguard-it-{secrets.token_hex(4)}",
         CHATGUARD_LOG_LEVEL="WARNING",
     )
-    subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True, timeout=60)
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/metrics"
-    try:
-        wait_for_metrics(url, proc)
+    with worker_process(env, log_path) as (proc, url):
         yield proc, url, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_every_raw_event_reaches_every_clean_topic_without_its_pii(kafka_bootstrap, worker):

@@ -31,9 +31,18 @@ def run_worker() -> int:
         start_http_server(settings.metrics_port, addr=os.environ.get("CHATGUARD_METRICS_ADDR", "127.0.0.1"))
         log.info("metrics on :%d/metrics", settings.metrics_port)
     asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))
+    if settings.metrics_port:  # the group's lag on chat.raw, sampled every 10 s (pipeline/lag.py)
+        from pipeline.lag import start_lag_monitor
+
+        start_lag_monitor(settings.kafka, settings.consumer_group)
     worker = RedactionWorker(settings, engine, metrics)
-    # Faust's Worker owns the event loop and the signal handlers from here on.
+    # Faust's Worker owns the event loop and the signal handlers from here on; uvloop makes
+    # the per-message produce and acknowledgement bookkeeping cheaper.
+    import uvloop
     from faust import Worker
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    asyncio.set_event_loop(asyncio.new_event_loop())
 
     try:
         Worker(worker.app, loglevel=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO").lower()).execute_from_commandline()

@@ -12,11 +12,13 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from typing import Any, Awaitable, Sequence
 
 import faust
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from pipeline.engine import RedactionEngine, Result, utc_now
+from pipeline.engine import Redaction, RedactionEngine, Result, utc_now
 from pipeline.errors import StepError
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
@@ -91,48 +93,81 @@ class RedactionWorker:
 
     async def _agent(self, stream: faust.StreamT) -> None:
         async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
-            try:
-                await self.process(events)
-            except Exception as exc:
-                # Kafka refused a write even after retries. Stop without acknowledging the
-                # batch: its offsets stay uncommitted and are re-read after a restart.
-                log.error("publishing failed (%s); stopping so the batch is re-read", type(exc).__name__)
-                self.metrics.errors.labels("publish").inc()
-                await self.app.crash(exc)
+            if not await self._acknowledge(stream, self.process(events), events):
                 return
-            for event in events:
-                await stream.ack(event)
+
+    async def _acknowledge(self, stream: faust.StreamT, processing: Awaitable[None], events: Sequence[Any]) -> bool:
+        """Acknowledge a batch's raw offsets once ``processing`` (its writes) completed."""
+        try:
+            await processing
+        except Exception as exc:
+            # Kafka refused a write even after retries. Stop without acknowledging the
+            # batch: its offsets stay uncommitted and are re-read after a restart.
+            log.error("publishing failed (%s); stopping so the batch is re-read", type(exc).__name__)
+            self.metrics.errors.labels("publish").inc()
+            await self.app.crash(exc)
+            return False
+        for event in events:
+            await stream.ack(event)
+        return True
 
     async def process(self, events: Sequence[Any]) -> None:
+        """Detect and publish one batch."""
+        await self.publish(events, *await self.detect(events))
+
+    async def detect(self, events: Sequence[Any]) -> tuple[list[RawMessage | StepError], list[Result]]:
         self.metrics.events_in.labels(RAW.name).inc(len(events))
         decoded = [decode(e) for e in events]
         valid = [d for d in decoded if isinstance(d, RawMessage)]
         started = time.perf_counter()
-        results = iter(await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.redact_batch, valid))
+        results = await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.redact_batch, valid)
         self.metrics.detection_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_size.observe(len(valid))
+        return decoded, results
 
+    async def publish(self, events: Sequence[Any], decoded: list[RawMessage | StepError], redactions: list[Result]) -> None:
+        results = iter(redactions)
         pending: list[tuple[str, Any]] = []
         observed: list[Result] = []
         for event, item in zip(events, decoded):
             result: Result | StepError = item if isinstance(item, StepError) else next(results)
+            outgoing = None if isinstance(result, StepError) else self._encoded(result)
+            if isinstance(outgoing, StepError):
+                result = outgoing
             observed.append(result)
             if isinstance(result, StepError):
                 raw = item if isinstance(item, RawMessage) else None
                 record = self._quarantine_record(event, raw, result)
-                pending.append((QUARANTINE.name, await self.quarantine_topic.send(value=encode(record))))
+                pending.append((QUARANTINE.name, await self._send(QUARANTINE.name, None, encode(record))))
                 self.metrics.observe_quarantine(result)
                 log.warning("event quarantined: %s", result)
                 continue
-            key = next(iter(result.by_destination.values())).conversation_id.encode()
-            for dest, message in result.by_destination.items():
-                topic = self.clean_topics[dest]
-                pending.append((topic.get_topic_name(), await topic.send(key=key, value=encode(message))))
+            key, values = outgoing  # type: ignore[misc]
+            for dest, value in values.items():
+                name = CLEAN_TOPICS[dest].name
+                pending.append((name, await self._send(name, key, value)))
         # Wait for Kafka's acknowledgement of every write before the raw offsets may commit.
         await asyncio.gather(*(fut for _, fut in pending))
         for topic_name, _ in pending:
             self.metrics.events_out.labels(topic_name).inc()
         self.metrics.observe_results(observed)
+
+    def _encoded(self, redaction: Redaction) -> tuple[bytes, dict[str, bytes]] | StepError:
+        """The key and every destination's encoded copy; or a StepError if a copy exceeds the
+        producer's request size. Kafka would refuse that write and a refused write stops the
+        worker, so the same event would stop it again after every restart (replacements and
+        findings can make a 64 KB text a >1 MB copy). Held back instead, like a failed step."""
+        key = next(iter(redaction.by_destination.values())).conversation_id.encode()
+        values = {dest: encode(message) for dest, message in redaction.by_destination.items()}
+        limit = self.app.conf.producer_max_request_size
+        if any(DefaultRecordBatchBuilder.estimate_size_in_bytes(key, v, []) > limit for v in values.values()):
+            return StepError("anonymise", MessageSizeTooLargeError())
+        return key, values
+
+    async def _send(self, topic: str, key: bytes | None, value: bytes) -> asyncio.Future:
+        # Faust's producer directly (acks=-1): Topic.send's per-message bookkeeping costs more
+        # than the redaction of a short message, and the worker tracks acknowledgements itself.
+        return await self.app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
 
     @staticmethod
     def _quarantine_record(event: Any, raw: RawMessage | None, error: StepError) -> QuarantineRecord:

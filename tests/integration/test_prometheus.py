@@ -103,12 +103,16 @@ def value(result: list[dict]) -> float:
 def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     require_tool("prometheus", "apt-get install prometheus")  # before minutes of model loading
     workdir = tmp_path_factory.mktemp("prometheus")
+    metrics_port = free_port()
+    ingest_port = free_port()
+    while ingest_port == metrics_port:  # else the worker's metrics server would answer for the ingest
+        ingest_port = free_port()
     env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
         CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
+        CHATGUARD_METRICS_PORT=str(metrics_port),
         CHATGUARD_CONSUMER_GROUP=f"chatguard-prom-{secrets.token_hex(4)}",
-        CHATGUARD_INGEST_PORT=str(free_port()),
+        CHATGUARD_INGEST_PORT=str(ingest_port),
         CHATGUARD_SLACK_SIGNING_SECRET=secrets.token_hex(16),
         CHATGUARD_MESSENGER_APP_SECRET=secrets.token_hex(16),
         CHATGUARD_MESSENGER_VERIFY_TOKEN=secrets.token_hex(8),
@@ -116,6 +120,7 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
         CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16),
         CHATGUARD_WIDGET_SITE_KEYS=secrets.token_hex(8),
         CHATGUARD_LOG_LEVEL="WARNING",
+        APP_DATADIR=str(workdir / "faust"),  # Faust's data dir, else <group>-data/ in the current directory
     )
     shutil.copy(ALERTS, workdir / "alerts.yml")
     config = {
@@ -137,7 +142,7 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
 def traffic(stack) -> dict[int, int]:
     requests = list(platform_requests(IngestSettings.from_env(stack["env"]), seed=secrets.randbelow(10**6), count=MESSAGES))
     statuses = asyncio.run(send(stack["ingest"], iter(requests), concurrency=4))
-    assert set(statuses) <= {200, 202}, statuses
+    assert set(statuses) <= {200, 202}, f"{statuses}\n{tail(stack['workdir'] / 'ingest.log')}"
     return statuses
 
 
@@ -149,7 +154,8 @@ def test_both_targets_are_up(stack):
         health = {t["labels"]["job"]: (t["health"], t.get("lastError")) for t in targets}
         if len(targets) == 2 and all(h == "up" for h, _ in health.values()):
             break
-        assert time.monotonic() < deadline, f"{health}\n{tail(stack['workdir'] / 'prometheus.log')}"
+        logs = "\n".join(f"--- {n}\n{tail(stack['workdir'] / n, 1500)}" for n in ("prometheus.log", "ingest.log", "worker.log"))
+        assert time.monotonic() < deadline, f"{health}\n{logs}"
         time.sleep(0.5)
     for job in ("chatguard-worker", "chatguard-ingest"):
         result = wait_for(base, f'up{{job="{job}"}} == 1', timeout_s=10)

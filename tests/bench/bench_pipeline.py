@@ -84,23 +84,30 @@ async def _through_kafka(bootstrap: str, events: list[RawMessage]) -> float:
     return len(events) / (time.perf_counter() - started)
 
 
-def bench_end_to_end(bootstrap: str, messages: list[RawMessage], warmup: list[RawMessage], key: str) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
-    env.update(
-        CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-bench-{secrets.token_hex(4)}",
-        CHATGUARD_LOG_LEVEL="WARNING",
-    )
-    subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
-    worker = subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        asyncio.run(_through_kafka(bootstrap, warmup))  # model loaded, group joined, partitions assigned
-        return asyncio.run(_through_kafka(bootstrap, messages))
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+def bench_end_to_end(bootstrap: str, messages: list[RawMessage], warmup: list[RawMessage], key: str, workers: int = 1) -> float:
+    """Workers in one consumer group (one per core is the deployment rule) on fresh offsets."""
+    group = f"chatguard-bench-{secrets.token_hex(4)}"
+    procs = []
+    with tempfile.TemporaryDirectory() as datadir:
+        for _ in range(workers):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
+            env.update(
+                CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
+                CHATGUARD_PSEUDONYM_KEY=key,
+                CHATGUARD_METRICS_PORT=str(free_port()),
+                CHATGUARD_CONSUMER_GROUP=group,
+                CHATGUARD_LOG_LEVEL="WARNING",
+            )
+            subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
+            procs.append(subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, cwd=datadir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        try:
+            asyncio.run(_through_kafka(bootstrap, warmup))  # models loaded, group joined, partitions assigned
+            return asyncio.run(_through_kafka(bootstrap, messages))
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
 
 
 def main() -> int:
@@ -134,13 +141,22 @@ def main() -> int:
         try:
             warmup = sample_messages(300, seed=5, tag=f"warm{run}")
             e2e = bench_end_to_end(bootstrap, messages, warmup, key)
+            print(
+                f"  end to end through Kafka (1 worker)    {e2e:9.1f} msg/s   {e2e / engine:5.2f}x the engine, {e2e / plain:5.2f}x plain Presidio",
+                flush=True,
+            )
+            cores = os.cpu_count() or 1
+            if cores > 1:
+                again = sample_messages(args.messages, seed=13, tag=f"{run}w{cores}")
+                e2e_n = bench_end_to_end(bootstrap, again, sample_messages(300, seed=6, tag=f"warm{run}w"), key, workers=cores)
+                print(
+                    f"  end to end through Kafka ({cores} workers)   {e2e_n:9.1f} msg/s   {e2e_n / engine:5.2f}x the engine (one core), "
+                    f"{e2e_n / plain:5.2f}x plain Presidio",
+                    flush=True,
+                )
         finally:
             if stop:
                 stop()
-    print(
-        f"  end to end through Kafka (1 worker)    {e2e:9.1f} msg/s   {e2e / engine:5.2f}x the engine, {e2e / plain:5.2f}x plain Presidio",
-        flush=True,
-    )
     return 0
 
 

@@ -77,9 +77,9 @@ class RedactionWorker:
             store="memory://",
             broker_commit_interval=1.0,
         )
+        # Only the source is a Faust topic: writes go through the producer directly (_send),
+        # and every topic is created by apply_topics before the worker starts.
         self.raw_topic = self._topic(RAW, retention_ms=settings.raw_retention_ms)
-        self.clean_topics = {dest: self._topic(spec) for dest, spec in CLEAN_TOPICS.items()}
-        self.quarantine_topic = self._topic(QUARANTINE)
         self.app.agent(self.raw_topic, name="chatguard.redact")(self._agent)
 
     def _topic(self, spec: TopicSpec, retention_ms: int | None = None) -> faust.TopicT:

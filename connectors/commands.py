@@ -34,6 +34,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_run_produce)
 
+    p = sub.add_parser(
+        "canary",
+        help="leak probe: send synthetic PII through the ingest service, check the clean topics never carry it",
+        description="Exit status (once): 0 ok (arrived redacted on every clean topic), 1 leak, 2 timeout or error.",
+    )
+    p.add_argument("--url", default="http://127.0.0.1:8080", help="the ingest service's base URL")
+    p.add_argument("--channel", default="http", choices=["http", "slack", "messenger", "telegram", "web"],
+                   help="send as this channel, signed with its secret from the environment (default: http)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the probe on every clean topic")
+    p.add_argument("--interval", type=float, default=None, help="probe every S seconds, forever (default: once)")
+    p.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
+    p.add_argument("--settle", type=float, default=1.0, help="after arrival, keep watching this long for late copies")
+    p.add_argument("--domain", default="canary.chatguard.example.org", help="domain of the canary e-mail addresses")
+    p.add_argument("--value-file", help="write each probe's synthetic values (JSON) here just before sending it")
+    p.set_defaults(run=_run_canary)
+
+
+def _run_canary(args: argparse.Namespace) -> int:
+    from connectors.canary import run
+
+    return run(args)
+
 
 def _run_ingest(args: argparse.Namespace) -> int:
     import logging
@@ -58,6 +80,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=os.environ.get("CHATGUARD_LOG_LEVEL", "info").lower(),
         server_header=False,
+        proxy_headers=False,  # nothing here uses client addresses
         timeout_graceful_shutdown=5,  # open SSE streams must not hold a restart for long
     )
     return 0

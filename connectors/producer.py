@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaConnectionError,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+)
 
 from schemas.codec import encode
 from schemas.kafka import KafkaSettings
@@ -14,6 +21,11 @@ from schemas.raw import RawMessage
 from schemas.topics import RAW
 
 log = logging.getLogger("chatguard.ingest")
+
+# An idempotent producer numbers its batches per partition. When batches expire unsent (Kafka
+# was down longer than request_timeout_ms), the numbering has a gap the broker refuses, with
+# one of these, for every later batch: aiokafka does not recover from that by itself.
+_SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch)
 
 
 class RawProducer:
@@ -29,6 +41,7 @@ class RawProducer:
             **kafka.aiokafka_kwargs(),
         )
         self._producer: AIOKafkaProducer | None = None
+        self._replacing: asyncio.Task | None = None
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(**self._kwargs)
@@ -50,6 +63,9 @@ class RawProducer:
                 await asyncio.sleep(retry_s)
 
     async def stop(self) -> None:
+        if self._replacing is not None:
+            self._replacing.cancel()
+            await asyncio.gather(self._replacing, return_exceptions=True)
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -63,9 +79,32 @@ class RawProducer:
 
     async def enqueue(self, message: RawMessage) -> asyncio.Future:
         """Hand a message to the producer; the returned future resolves on Kafka's ack."""
-        if self._producer is None:
+        producer = self._producer
+        if producer is None:
             raise KafkaConnectionError("producer not connected yet")
-        return await self._producer.send(RAW.name, encode(message), key=message.conversation_id.encode())
+        future = await producer.send(RAW.name, encode(message), key=message.conversation_id.encode())
+        future.add_done_callback(functools.partial(self._check_sequence, producer))
+        return future
+
+    def _check_sequence(self, producer: AIOKafkaProducer, future: asyncio.Future) -> None:
+        if future.cancelled() or not isinstance(future.exception(), _SEQUENCE_BROKEN):
+            return
+        if producer is self._producer and self._replacing is None:
+            log.warning("Kafka refused the producer's sequence (%s); starting a new producer", type(future.exception()).__name__)
+            self._replacing = asyncio.ensure_future(self._replace(producer))
+
+    async def _replace(self, broken: AIOKafkaProducer) -> None:
+        """A new producer (new producer id, numbering from zero); meanwhile ``enqueue`` refuses.
+        What the broken one still holds fails, so its callers answer 503 and platforms retry."""
+        try:
+            self._producer = None
+            try:
+                await asyncio.wait_for(broken.stop(), timeout=5)
+            except Exception:  # noqa: BLE001 - it is being discarded; a failing stop changes nothing
+                pass
+            await self.start_eventually()
+        finally:
+            self._replacing = None
 
     async def send(self, message: RawMessage) -> None:
         await (await self.enqueue(message))

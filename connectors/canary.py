@@ -29,7 +29,7 @@ import secrets
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 

@@ -66,6 +66,7 @@ chatguard is running
   ingest        http://127.0.0.1:$CHATGUARD_INGEST_PORT  (Slack, Messenger, Telegram, HTTP and widget endpoints)
   try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/?site_key=$CHATGUARD_WIDGET_SITE_KEYS
   metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_PORT/metrics
+  dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
   logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log
   sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
 Ctrl-C stops everything.

@@ -17,7 +17,7 @@ import pytest
 
 from schemas.topics import STORAGE
 from tests.conftest import BIN, free_port
-from tests.connectors.services import ingest_process, tail, worker_process
+from tests.connectors.services import clean_env, ingest_process, tail, worker_process
 from tests.integration.kafka_helpers import produce
 
 pytestmark = pytest.mark.integration
@@ -27,8 +27,6 @@ pytestmark = pytest.mark.integration
 def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service (HTTP channel enabled); yields (env, ingest URL)."""
     logs = tmp_path_factory.mktemp("canary-stack")
-    from tests.connectors.services import clean_env
-
     env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
         CHATGUARD_PSEUDONYM_KEY=pseudonym_key,

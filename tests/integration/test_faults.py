@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from connectors.base import event_id_for
 from connectors.sample import iban_pl, luhn_complete, pl_mobile
@@ -30,7 +30,7 @@ from connectors.traffic import http_request
 from schemas.codec import encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
-from tests.conftest import BIN, KAFKA_SH, _apply_topics, free_port
+from tests.conftest import KAFKA_SH, _apply_topics, free_port
 from tests.connectors.services import clean_env, ingest_process, tail, worker_process
 from tests.integration.kafka_helpers import consume_until, produce
 
@@ -574,7 +574,7 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
         CHATGUARD_PSEUDONYM_KEY=secrets.token_hex(16),
         CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"crash-{secrets.token_hex(4)}",
-        CHATGUARD_LOG_LEVEL="WARNING",
+        CHATGUARD_LOG_LEVEL="INFO",
         PRODUCER_REQUEST_TIMEOUT="10",
     )
     events, _ = pii_events(secrets.token_hex(4), 1_000, "crash")
@@ -588,7 +588,7 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
         own_broker.down()
         down_at = time.monotonic()
         try:
-            code = worker.wait(timeout=180)
+            code = worker.wait(timeout=float(os.environ.get('CHATGUARD_TEST_EXIT_WAIT_S', '180')))
         except subprocess.TimeoutExpired:
             code = None
         waited = time.monotonic() - down_at

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Sequence
@@ -30,6 +32,11 @@ from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, TopicSpec
 
 log = logging.getLogger("chatguard.worker")
 
+# After stopping on an error the process must end, or no supervisor restarts it. Faust's own stop
+# can wait forever when Kafka is unreachable (its consumer thread dies while stopping and the
+# stop keeps waiting for it); past this deadline the worker exits by force, status 70.
+CRASH_EXIT_DEADLINE_S = 90.0
+
 
 def _faust_credentials(settings: Settings) -> Any:
     kafka = settings.kafka
@@ -43,6 +50,24 @@ def _faust_credentials(settings: Settings) -> Any:
     if kafka.security_protocol == "SSL":
         return kafka.ssl_context()
     return None
+
+
+def _exit_if_still_running_after(seconds: float) -> None:
+    """Arm a daemon timer that ends the process with status 70 unless it has exited by then.
+    Nothing is lost by it: the failed batch was not acknowledged, so it is read again."""
+
+    def force_exit() -> None:
+        from pipeline.run_worker import EX_SOFTWARE
+
+        log.critical("still running %.0f s after stopping on an error; exiting now", seconds)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(EX_SOFTWARE)
+
+    timer = threading.Timer(seconds, force_exit)
+    timer.daemon = True
+    timer.name = "chatguard-exit-deadline"
+    timer.start()
 
 
 def decode(event: Any) -> RawMessage | StepError:
@@ -105,6 +130,7 @@ class RedactionWorker:
             # batch: its offsets stay uncommitted and are re-read after a restart.
             log.error("publishing failed (%s); stopping so the batch is re-read", type(exc).__name__)
             self.metrics.errors.labels("publish").inc()
+            _exit_if_still_running_after(CRASH_EXIT_DEADLINE_S)
             await self.app.crash(exc)
             return False
         for event in events:

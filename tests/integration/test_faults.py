@@ -568,7 +568,9 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
     """Stop the broker under a publishing worker and keep it down past the producer's request
     timeout: the write fails, the worker stops without acknowledging the batch and exits 70.
     Faust's default producer_request_timeout is 1200 s (a worker waits up to 20 minutes on a
-    dead broker, then crashes); 10 s here, through Faust's own PRODUCER_REQUEST_TIMEOUT."""
+    dead broker, then crashes); 10 s here, through Faust's own PRODUCER_REQUEST_TIMEOUT.
+    Measured: orderly exits 10-70 s after the stop; in 2 of 3 runs before the exit deadline was
+    added, Faust's stop hung for good (> 300 s) and the process never exited."""
     env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=own_broker.bootstrap,
         CHATGUARD_PSEUDONYM_KEY=secrets.token_hex(16),
@@ -594,6 +596,9 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
         waited = time.monotonic() - down_at
         own_broker.up()  # the fixture stops it again
     log_text = (tmp_path / "worker.log").read_text(errors="replace")
-    print(f"\n[faults/refused write] worker exit status {code} {waited:.1f} s after the broker stopped")
+    # Orderly: Faust's stop ends and run_worker returns 70. Forced: Faust's stop hung (its consumer
+    # thread died while stopping) and the worker's exit deadline (90 s) ended the process, also 70.
+    how = "orderly" if "stopped on" in log_text else "forced by the exit deadline" if "exiting now" in log_text else "?"
+    print(f"\n[faults/refused write] worker exit status {code} {waited:.1f} s after the broker stopped ({how})")
     assert code == 70, f"exit status {code} after {waited:.0f} s:\n{tail(tmp_path / 'worker.log')}"
-    assert "publishing failed" in log_text and "stopped on" in log_text
+    assert "publishing failed" in log_text and how != "?"

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Mapping, Protocol, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Mapping, MutableMapping, Protocol, Sequence
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+import orjson
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from connectors.body import decompress, parse_json, read_capped
 from connectors.dedup import SeenIds
@@ -25,6 +27,12 @@ from connectors.errors import BadRequest, IngestError, Unavailable
 from connectors.metrics import IngestMetrics
 from schemas.errors import SchemaError
 from schemas.raw import ChannelKind, RawMessage
+
+log = logging.getLogger("chatguard.ingest")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,16 @@ class ReceivedRequest:
 
 class RawSink(Protocol):
     async def enqueue(self, message: RawMessage) -> asyncio.Future: ...
+
+
+class JSONResponse(Response):
+    """A JSON answer rendered by orjson: the stdlib encoder Starlette uses was a visible share
+    of the hot path for these few-byte bodies."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def event_id_for(channel: str, platform_message_id: str) -> str:
@@ -95,10 +113,8 @@ class Channel(ABC):
         return JSONResponse({"accepted": len(event_ids)}, status_code=200)
 
     def routes(self, ingest: Ingest) -> list[BaseRoute]:
-        async def endpoint(request: Request) -> Response:
-            return await ingest.handle(self, request)
-
-        return [Route(self.path, endpoint, methods=["POST"])]
+        """Routes this channel serves besides ``POST path`` (handshakes, pages, streams)."""
+        return []
 
 
 @dataclass
@@ -109,13 +125,17 @@ class Ingest:
     ack_timeout_s: float = 2.5
     seen: SeenIds = field(default_factory=SeenIds)
 
-    async def handle(self, channel: Channel, request: Request) -> Response:
+    async def handle(
+        self, channel: Channel, headers: Mapping[str, str], query: Mapping[str, str], chunks: AsyncIterator[bytes]
+    ) -> Response:
+        """One POST to ``channel.path``: always an answer, never an exception (a bug is a 500
+        whose log line names the exception type only: messages may quote the request)."""
         started = time.perf_counter()
         status = 500
         try:
-            body = await read_capped(request.headers.get("content-length"), request.stream(), self.body_limit)
-            body = decompress(body, request.headers.get("content-encoding"), self.body_limit)
-            received = ReceivedRequest(request.headers, request.query_params, body)
+            body = await read_capped(headers.get("content-length"), chunks, self.body_limit)
+            body = decompress(body, headers.get("content-encoding"), self.body_limit)
+            received = ReceivedRequest(headers, query, body)
             channel.verify(received)
             parsed = channel.parse(received, parse_json(body))
             if parsed.reply is not None:
@@ -132,8 +152,26 @@ class Ingest:
             status = exc.status
             self.metrics.rejections.labels(channel.name, exc.metric_reason).inc()
             return error_response(exc)
+        except Exception as exc:  # noqa: BLE001 - answer and keep serving; see the docstring
+            log.error("%s: request failed with %s", channel.name, type(exc).__name__)
+            return JSONResponse({"error": "internal error"}, status_code=500)
         finally:
             self.metrics.requests.labels(channel.name, str(status)).inc()
+
+    def endpoint(self, channel: Channel) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """``POST channel.path`` as a bare ASGI app: no framework request objects or middleware
+        on the hot path (they were ~15 % of the ingest process's CPU at 2,000 requests/s)."""
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            headers: dict[str, str] = {}
+            for name, value in scope["headers"]:  # ASGI names are lower-case; the first one counts
+                headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+            raw_query = scope.get("query_string", b"")
+            query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
+            response = await self.handle(channel, headers, query, body_chunks(receive))
+            await response(scope, receive, send)
+
+        return app
 
     async def write(self, channel: Channel, messages: Sequence[InboundMessage]) -> list[str]:
         """Write each new message to chat.raw; return the event ids now safely in Kafka."""
@@ -165,6 +203,18 @@ class Ingest:
                 self.seen.release(raw.event_id, written)
         self.metrics.messages.labels(channel.name).inc(len(claimed))
         return event_ids
+
+
+async def body_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as ASGI delivers it; a client that hangs up mid-body is a bad request
+    nobody will read the answer to."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BadRequest("client disconnected before sending the whole body", "client_disconnected")
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
 
 def to_raw(channel: Channel, message: InboundMessage) -> RawMessage:

@@ -71,7 +71,7 @@ class MessengerChannel(Channel):
             ingest.metrics.requests.labels(self.name, str(response.status_code)).inc()
             return response
 
-        return [*super().routes(ingest), Route(self.path, verification, methods=["GET"])]
+        return [Route(self.path, verification, methods=["GET"])]
 
     # -- POST: events ----------------------------------------------------------------------
 

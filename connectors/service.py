@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.base import Channel, Ingest, RawSink
 from connectors.dedup import SeenIds
@@ -58,7 +59,7 @@ def build_app(
     channels: list[Channel] | None = None,
     sink: RawSink | None = None,
     registry: CollectorRegistry | None = None,
-) -> Starlette:
+) -> IngestApp:
     """The ASGI app. ``channels`` and ``sink`` default to what the settings enable and a real
     Kafka producer; ``registry`` isolates metrics when several apps share a process (tests)."""
     if channels is None:
@@ -100,9 +101,32 @@ def build_app(
                 await asyncio.gather(connecting, return_exceptions=True)
                 await producer.stop()  # type: ignore[union-attr]
 
+    posts = {channel.path: ingest.endpoint(channel) for channel in channels}
+    # The POST routes are in the router too, so other methods get 405 and not 404.
     routes = [Route("/metrics", metrics), Route("/healthz", healthz)]
+    routes.extend(Route(path, endpoint, methods=["POST"]) for path, endpoint in posts.items())
     for channel in channels:
         routes.extend(channel.routes(ingest))
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.ingest = ingest
-    return app
+    return IngestApp(posts, Starlette(routes=routes, lifespan=lifespan))
+
+
+class IngestApp:
+    """The ASGI app: a channel's webhook POST goes straight to its endpoint (the hot path, one
+    dict lookup); everything else (widget page, WebSocket, SSE, Messenger's handshake,
+    /metrics, lifespan) through Starlette's router."""
+
+    def __init__(self, posts: dict[str, ASGIApp], router: Starlette) -> None:
+        self._posts = posts
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self._posts.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await self.router(scope, receive, send)
+
+    def lifespan(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Start and stop the producer and channels as a server would (for in-process tests)."""
+        return self.router.router.lifespan_context(self.router)

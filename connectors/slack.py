@@ -18,9 +18,7 @@ import re
 import time
 from typing import Any, Callable
 
-from starlette.responses import JSONResponse
-
-from connectors.base import Channel, InboundMessage, Parsed, ReceivedRequest, require_str, rfc3339_from_unix
+from connectors.base import Channel, InboundMessage, JSONResponse, Parsed, ReceivedRequest, require_str, rfc3339_from_unix
 from connectors.errors import BadRequest
 from connectors.signatures import hmac_sha256_hex, require_equal, require_fresh
 

@@ -62,11 +62,11 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from connectors.base import Channel, Ingest, InboundMessage, Parsed, ReceivedRequest, error_response, rfc3339_from_unix
+from connectors.base import Channel, InboundMessage, Ingest, JSONResponse, Parsed, ReceivedRequest, error_response, rfc3339_from_unix
 from connectors.body import parse_json
 from connectors.errors import BadRequest, Forbidden, IngestError, PayloadTooLarge, Unauthorized, Unavailable
 from schemas.codec import decode_redacted
@@ -152,9 +152,6 @@ class WidgetChannel(Channel):
         return JSONResponse({"event_id": event_ids[0]}, status_code=202)
 
     def routes(self, ingest: Ingest) -> list[BaseRoute]:
-        async def post(request: Request) -> Response:
-            return await ingest.handle(self, request)
-
         async def ws(websocket: WebSocket) -> None:
             await self._websocket(ingest, websocket)
 
@@ -168,7 +165,6 @@ class WidgetChannel(Channel):
             return endpoint
 
         return [
-            Route(self.path, post, methods=["POST"]),
             WebSocketRoute("/widget/ws", ws),
             Route("/widget/events", events, methods=["GET"]),
             Route("/widget/", static("widget.html"), methods=["GET"]),

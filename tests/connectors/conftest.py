@@ -20,7 +20,7 @@ def ingest_client(kafka_bootstrap: str) -> Callable[..., contextlib.AbstractAsyn
     """Factory: ``async with ingest_client([SlackChannel(secret)], body_limit=...) as client``.
 
     The app runs its lifespan (a real aiokafka producer to the test broker); ``client.app``
-    is the Starlette app and ``client.registry`` its metrics registry.
+    is the ASGI app and ``client.registry`` its metrics registry.
     """
 
     @contextlib.asynccontextmanager
@@ -28,7 +28,7 @@ def ingest_client(kafka_bootstrap: str) -> Callable[..., contextlib.AbstractAsyn
         settings = IngestSettings(kafka=KafkaSettings(bootstrap=bootstrap or kafka_bootstrap), **overrides)
         registry = CollectorRegistry()
         app = build_app(settings, channels=channels, registry=registry)
-        async with app.router.lifespan_context(app):
+        async with app.lifespan():
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client:
                 client.app = app  # type: ignore[attr-defined]
                 client.registry = registry  # type: ignore[attr-defined]

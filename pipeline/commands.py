@@ -19,8 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the Faust redaction worker (chat.raw -> clean topics)")
     p.set_defaults(run=_run_worker)
 
-    p = sub.add_parser("topics", help="manage chatguard's Kafka topics")
-    p.add_argument("action", choices=["apply", "list"], help="apply: create or align every topic; list: show the specs")
+    p = sub.add_parser("topics", help="manage chatguard's Kafka topics and their ACLs")
+    p.add_argument(
+        "action",
+        choices=["apply", "list", "acls"],
+        help="apply: create or align every topic; list: show the specs; acls: add the ACLs of the roles given with --principal",
+    )
+    p.add_argument("--principal", action="append", default=[], metavar="ROLE=PRINCIPAL",
+                   help="acls: e.g. worker=User:chatguard-worker (roles: see schemas/acls.py); repeatable")
+    p.add_argument("--group", action="append", default=[], metavar="ROLE=GROUP",
+                   help="acls: a role's consumer group (worker: CHATGUARD_CONSUMER_GROUP; a consumer role: its name)")
+    p.add_argument("--dry-run", action="store_true", help="acls: print the ACL bindings, change nothing")
     p.set_defaults(run=_run_topics)
 
     p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")
@@ -78,7 +87,15 @@ def _run_topics(args: argparse.Namespace) -> int:
 
     from pipeline.settings import Settings
 
+    if args.action != "acls" and (args.principal or args.group or args.dry_run):
+        return _fail(f"topics {args.action}: --principal, --group and --dry-run go with 'topics acls'")
     settings = Settings.from_env(require_key=False)
+    if args.action == "acls":
+        from schemas.acls import run_acls_command
+
+        return run_acls_command(
+            settings.kafka, args.principal, args.group, args.dry_run, sys.stdout, {"worker": settings.consumer_group}
+        )
     specs = all_topics(settings.raw_retention_ms)
     if args.action == "list":
         for spec in specs:

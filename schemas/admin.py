@@ -11,8 +11,11 @@ from schemas.topics import TopicSpec
 async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict[str, str]:
     """Create missing topics and align the retention of existing ones.
 
-    Returns topic name -> "created" | "updated" (partitions grown) | "configured". Partition counts are never
-    lowered (Kafka cannot); a topic with fewer partitions than specified is grown.
+    Returns topic name -> "created" | "updated" (partitions grown) | "configured" (settings changed) |
+    "unchanged". Partition counts are never lowered (Kafka cannot); a topic with fewer partitions than
+    specified is grown. A topic that already matches its spec is only described, never altered, so a
+    principal with Describe and DescribeConfigs on the topics (the worker's ACLs, schemas/acls.py) can
+    run this to check them.
     """
     from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -37,16 +40,41 @@ async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict
             grow = {s.name: NewPartitions(s.partitions) for s in present if partitions.get(s.name, 0) < s.partitions}
             if grow:
                 await admin.create_partitions(grow)
-            # AlterConfigs replaces a topic's whole config: the spec is the complete definition.
-            responses = await admin.alter_configs(
-                [ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.topic_config()) for s in present]
+            current = await _topic_overrides(admin, [s.name for s in present])
+            stale = [s for s in present if current.get(s.name) != s.topic_config()]
+            if stale:
+                # AlterConfigs replaces a topic's whole config: the spec is the complete definition.
+                responses = await admin.alter_configs(
+                    [ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.topic_config()) for s in stale]
+                )
+                for response in responses:
+                    _raise_for_errors([(r[3], r[0], r[1]) for r in response.resources], "configure")
+            configured = {s.name for s in stale}
+            outcome.update(
+                {
+                    s.name: "updated" if s.name in grow else "configured" if s.name in configured else "unchanged"
+                    for s in present
+                }
             )
-            for response in responses:
-                _raise_for_errors([(r[3], r[0], r[1]) for r in response.resources], "configure")
-            outcome.update({s.name: "updated" if s.name in grow else "configured" for s in present})
         return outcome
     finally:
         await admin.close()
+
+
+_DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself (not a default)
+
+
+async def _topic_overrides(admin, names: list[str]) -> dict[str, dict[str, str]]:
+    """Topic name -> the settings set on the topic itself (what AlterConfigs last wrote)."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    overrides: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for error_code, error_message, _type, name, entries in response.resources:
+            _raise_for_errors([(name, error_code, error_message)], "describe the settings of")
+            overrides[name] = {entry[0]: entry[1] for entry in entries if entry[3] == _DYNAMIC_TOPIC_CONFIG}
+    return overrides
 
 
 _TOPIC_ALREADY_EXISTS = 36  # another process created it between our list and create: fine

@@ -12,6 +12,17 @@
 #   CHATGUARD_KAFKA_STATE_DIR        config, data, logs, pid (default ~/.cache/chatguard/broker-<port>)
 #   CHATGUARD_KAFKA_JAVA_OPTS        JVM options (default: small heap, the machines have 2 cores)
 #   CHATGUARD_KAFKA_START_TIMEOUT    seconds `up` waits for the broker (default 90)
+#
+# Secured mode (opt-in; unset = the PLAINTEXT listener above, no authentication, no authorizer):
+#   CHATGUARD_KAFKA_SASL_USERS_FILE  file of "username:password" lines (# comments and blank lines ignored).
+#                                    The client listener on the same port becomes SASL_PLAINTEXT (mechanism
+#                                    PLAIN), so does the controller listener, and StandardAuthorizer checks
+#                                    every request: what no ACL allows is denied. Usernames: letters, digits,
+#                                    . _ -; passwords: printable ASCII without spaces, " or \. The passwords
+#                                    are copied into server.properties (mode 600) in the state dir.
+#   CHATGUARD_KAFKA_SASL_ADMIN       the user from that file who is the super user (super.users) and the
+#                                    broker's own identity on both listeners (default admin). Create the
+#                                    other users' ACLs as this user, e.g. with `chatguard topics acls`.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,6 +35,8 @@ CPORT=${CHATGUARD_KAFKA_CONTROLLER_PORT:-$((PORT + 1000))}
 STATE=${CHATGUARD_KAFKA_STATE_DIR:-$CACHE/broker-$PORT}
 JAVA_OPTS=${CHATGUARD_KAFKA_JAVA_OPTS:--Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true}
 TIMEOUT=${CHATGUARD_KAFKA_START_TIMEOUT:-90}
+USERS_FILE=${CHATGUARD_KAFKA_SASL_USERS_FILE:-}
+ADMIN=${CHATGUARD_KAFKA_SASL_ADMIN:-admin}
 PIDFILE=$STATE/kafka.pid
 PROPS=$STATE/server.properties
 OUT=$STATE/kafka.out        # JVM stdout/stderr (crashes, early errors)
@@ -60,17 +73,71 @@ running_pid() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-write_config() {
-  mkdir -p "$STATE/data"
-  cat >"$PROPS" <<EOF
-# Written by deploy/kafka/kafka.sh; rewritten on every 'up'.
-process.roles=broker,controller
-node.id=1
+# The listeners part of server.properties: PLAINTEXT, or SASL/PLAIN with StandardAuthorizer when
+# CHATGUARD_KAFKA_SASL_USERS_FILE is set.
+listener_config() {
+  if [[ -z $USERS_FILE ]]; then
+    cat <<EOF
 listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
 advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
+EOF
+    return 0
+  fi
+  [[ -f $USERS_FILE && -r $USERS_FILE ]] || die "CHATGUARD_KAFKA_SASL_USERS_FILE: cannot read $USERS_FILE"
+  [[ $ADMIN =~ ^[A-Za-z0-9._-]+$ ]] || die "CHATGUARD_KAFKA_SASL_ADMIN: username must be letters, digits, . _ -"
+  # Byte-wise character classes: [[:graph:]] is then exactly printable ASCII without space.
+  local LC_ALL=C line name password users="" admin_password="" seen=" " n=0
+  while IFS= read -r line || [[ -n $line ]]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+    [[ $line == *:* ]] || die "$USERS_FILE line $n: expected username:password"
+    name=${line%%:*} password=${line#*:}
+    # Never echo the line: it holds a password.
+    [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "$USERS_FILE line $n: a username must be letters, digits, . _ -"
+    [[ $password =~ ^[[:graph:]]+$ && $password != *[\"\\]* ]] \
+      || die "$USERS_FILE line $n: a password must be printable ASCII without spaces, \" or \\"
+    [[ $seen == *" $name "* ]] && die "$USERS_FILE line $n: user $name is listed twice"
+    seen+="$name "
+    users+=" user_$name=\"$password\""
+    [[ $name == "$ADMIN" ]] && admin_password=$password
+  done <"$USERS_FILE"
+  [[ -n $admin_password ]] || die "CHATGUARD_KAFKA_SASL_ADMIN: user $ADMIN is not in $USERS_FILE"
+  local login="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$ADMIN\" password=\"$admin_password\""
+  cat <<EOF
+listeners=SASL_PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$PORT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+# SASL/PLAIN on both listeners (CHATGUARD_KAFKA_SASL_USERS_FILE). The broker logs in as $ADMIN to
+# itself and to its controller; only $ADMIN may log in on the controller listener.
+sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$login$users;
+listener.name.controller.plain.sasl.jaas.config=$login user_$ADMIN="$admin_password";
+# Every request is checked against the ACLs in the cluster metadata: no ACL, no access.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$ADMIN
+EOF
+}
+
+write_config() {
+  mkdir -p "$STATE/data"
+  local listeners; listeners=$(listener_config)
+  # Holds the SASL passwords in secured mode: readable by its owner only.
+  : >"$PROPS"
+  chmod 600 "$PROPS"
+  cat >"$PROPS" <<EOF
+# Written by deploy/kafka/kafka.sh; rewritten on every 'up'.
+process.roles=broker,controller
+node.id=1
+$listeners
 controller.quorum.voters=1@127.0.0.1:$CPORT
 log.dirs=$STATE/data
 num.partitions=1
@@ -146,7 +213,7 @@ up() {
   $setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
     java $JAVA_OPTS -Dlog4j2.configurationFile="$STATE/log4j2.properties" -Dkafka.logs.dir="$STATE" \
     -cp "$cp" kafka.Kafka "$PROPS" >"$OUT" 2>&1 </dev/null &
-  say "starting broker (state dir $STATE) ..."
+  say "starting broker (state dir $STATE${USERS_FILE:+; SASL_PLAINTEXT with ACLs, super user $ADMIN}) ..."
   local deadline=$((SECONDS + TIMEOUT))
   while ((SECONDS < deadline)); do
     if port_open "$PORT" && grep -qs 'Kafka Server started' "$SERVERLOG"; then

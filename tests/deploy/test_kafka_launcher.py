@@ -69,3 +69,102 @@ def test_prometheus_config():
     path = os.path.join(REPO, "deploy", "prometheus", "prometheus.yml")
     result = subprocess.run([promtool, "check", "config", path], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- secured mode (CHATGUARD_KAFKA_SASL_USERS_FILE) ---------------------------------------------
+
+
+def _props(path) -> dict[str, str]:
+    lines = [line for line in open(path).read().splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def _secured(tmp_path, users: str, **extra: str) -> subprocess.CompletedProcess:
+    users_file = tmp_path / "users"
+    users_file.write_text(users)
+    env = dict(
+        os.environ,
+        CHATGUARD_KAFKA_STATE_DIR=str(tmp_path / "state"),
+        CHATGUARD_KAFKA_PORT="19999",
+        CHATGUARD_KAFKA_SASL_USERS_FILE=str(users_file),
+        **extra,
+    )
+    env.pop("CHATGUARD_KAFKA_CONTROLLER_PORT", None)
+    if "CHATGUARD_KAFKA_SASL_ADMIN" not in extra:
+        env.pop("CHATGUARD_KAFKA_SASL_ADMIN", None)
+    return subprocess.run(["bash", SCRIPT, "config"], env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_default_mode_has_no_sasl_and_no_authorizer(tmp_path):
+    result = _run("config", state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    props = _props(result.stdout.strip())
+    assert not [k for k in props if "sasl" in k or k.startswith(("authorizer", "super.users", "allow.everyone"))]
+    assert "SASL" not in props["listener.security.protocol.map"]
+
+
+def test_secured_mode_config(tmp_path):
+    result = _secured(tmp_path, "# users\nadmin:s3cret-admin\n\nchatguard-worker:w0rk~er#pw=x:y\r\nanalytics:a\n")
+    assert result.returncode == 0, result.stderr
+    path = result.stdout.strip()
+    assert os.stat(path).st_mode & 0o077 == 0, "server.properties holds passwords: owner-only"
+    props = _props(path)
+    assert props["listeners"] == "SASL_PLAINTEXT://127.0.0.1:19999,CONTROLLER://127.0.0.1:20999"
+    assert props["advertised.listeners"] == "SASL_PLAINTEXT://127.0.0.1:19999"
+    assert props["listener.security.protocol.map"] == "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+    assert props["inter.broker.listener.name"] == "SASL_PLAINTEXT"
+    assert props["controller.listener.names"] == "CONTROLLER"
+    assert props["sasl.enabled.mechanisms"] == "PLAIN"
+    assert props["sasl.mechanism.inter.broker.protocol"] == "PLAIN"
+    assert props["sasl.mechanism.controller.protocol"] == "PLAIN"
+    assert props["authorizer.class.name"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["super.users"] == "User:admin"
+    login = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="s3cret-admin"'
+    assert props["listener.name.sasl_plaintext.plain.sasl.jaas.config"] == (
+        f'{login} user_admin="s3cret-admin" user_chatguard-worker="w0rk~er#pw=x:y" user_analytics="a";'
+    )
+    # Only the admin (the broker itself) may log in on the controller listener.
+    assert props["listener.name.controller.plain.sasl.jaas.config"] == f'{login} user_admin="s3cret-admin";'
+    # The rest of the file is the default mode's.
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:20999"
+    assert props["auto.create.topics.enable"] == "false"
+
+
+def test_secured_mode_admin_is_configurable(tmp_path):
+    result = _secured(tmp_path, "root:pw1\nother:pw2\n", CHATGUARD_KAFKA_SASL_ADMIN="root")
+    assert result.returncode == 0, result.stderr
+    props = _props(result.stdout.strip())
+    assert props["super.users"] == "User:root"
+    assert 'username="root" password="pw1"' in props["listener.name.controller.plain.sasl.jaas.config"]
+
+
+@pytest.mark.parametrize(
+    ("users", "message"),
+    [
+        ("admin:Xyzzy-with space\n", "printable ASCII"),
+        ('admin:Xyzzy"quote\n', "printable ASCII"),
+        ("admin:Xyzzy\\backslash\n", "printable ASCII"),
+        ("admin:Xyzzyä\n", "printable ASCII"),
+        ("admin:\n", "printable ASCII"),
+        ("ad min:Xyzzy\n", "username"),
+        ("adminXyzzy\n", "username:password"),
+        ("admin:Xyzzy1\nadmin:Xyzzy2\n", "listed twice"),
+        ("someone:Xyzzy\n", "user admin is not in"),
+        ("", "user admin is not in"),
+    ],
+)
+def test_secured_mode_refuses_bad_users_files(tmp_path, users, message):
+    result = _secured(tmp_path, users)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Xyzzy" not in result.stderr, "a users file line (password) leaked into the error"
+    assert not (tmp_path / "state" / "server.properties").exists()
+
+
+def test_secured_mode_needs_a_readable_users_file(tmp_path):
+    env = dict(os.environ, CHATGUARD_KAFKA_STATE_DIR=str(tmp_path / "state"), CHATGUARD_KAFKA_PORT="19999",
+               CHATGUARD_KAFKA_SASL_USERS_FILE=str(tmp_path / "missing"))
+    result = subprocess.run(["bash", SCRIPT, "config"], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "cannot read" in result.stderr

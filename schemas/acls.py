@@ -1,0 +1,389 @@
+"""The Kafka ACLs each chatguard role needs: the only place they are written down.
+
+Every topic comes from ``schemas.topics``. A role is what a process does (``ingest`` writes
+``chat.raw``, ``worker`` turns it into the clean topics, ...); a principal is who it runs as on a
+given cluster (``User:chatguard-ingest``). ``bindings`` turns roles and principals into ACL
+bindings, ``apply_acls`` creates the missing ones through the admin API (``chatguard topics acls``),
+and the README's table is ``markdown_table()`` (tests/schemas/test_acls.py keeps the two equal).
+
+Only the unredacted ``chat.raw`` is written by ``ingest`` and read by ``worker``; no other role has
+any access to it. ``chat.quarantine`` (ids and error classes, never text) is written by the worker
+and read by the canary only.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+from schemas.kafka import KafkaSettings
+from schemas.topics import CLEAN_TOPICS, NLP, QUARANTINE, RAW
+
+
+class ResourceType(enum.IntEnum):
+    """Kafka's resource type codes (org.apache.kafka.common.resource.ResourceType)."""
+
+    UNKNOWN = 0
+    ANY = 1
+    TOPIC = 2
+    GROUP = 3
+    CLUSTER = 4
+    TRANSACTIONAL_ID = 5
+    DELEGATION_TOKEN = 6
+    USER = 7
+
+
+class Operation(enum.IntEnum):
+    """Kafka's ACL operation codes (org.apache.kafka.common.acl.AclOperation)."""
+
+    UNKNOWN = 0
+    ANY = 1
+    ALL = 2
+    READ = 3
+    WRITE = 4
+    CREATE = 5
+    DELETE = 6
+    ALTER = 7
+    DESCRIBE = 8
+    CLUSTER_ACTION = 9
+    DESCRIBE_CONFIGS = 10
+    ALTER_CONFIGS = 11
+    IDEMPOTENT_WRITE = 12
+    CREATE_TOKENS = 13
+    DESCRIBE_TOKENS = 14
+    TWO_PHASE_COMMIT = 15
+
+    @property
+    def label(self) -> str:
+        """As kafka-acls.sh spells it: Read, Describe, IdempotentWrite."""
+        return self.name.title().replace("_", "")
+
+
+class PatternType(enum.IntEnum):
+    UNKNOWN = 0
+    ANY = 1
+    MATCH = 2
+    LITERAL = 3
+    PREFIXED = 4
+
+
+class Permission(enum.IntEnum):
+    UNKNOWN = 0
+    ANY = 1
+    DENY = 2
+    ALLOW = 3
+
+
+CLUSTER_RESOURCE = "kafka-cluster"  # the one name of the cluster resource
+
+# The workers' consumer group unless CHATGUARD_CONSUMER_GROUP says otherwise.
+WORKER_GROUP = "chatguard-worker"
+
+_READ = (Operation.READ, Operation.DESCRIBE)
+_WRITE = (Operation.WRITE, Operation.DESCRIBE)
+# Placeholder for the role's consumer group in a Grant, resolved by ``bindings``.
+GROUP = "<group>"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Operations a role is allowed on one resource (always a literal name, never a prefix)."""
+
+    resource_type: ResourceType
+    name: str
+    operations: tuple[Operation, ...]
+    note: str = ""
+
+    def describe_resource(self, group: str | None = None) -> str:
+        if self.resource_type is ResourceType.CLUSTER:
+            return "the cluster"
+        name = group if (self.name == GROUP and group) else self.name
+        return f"{self.resource_type.name.lower()} `{name}`"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    runs: str  # what runs as this role
+    example_principal: str
+    grants: tuple[Grant, ...]
+    # The consumer group the role joins, if it joins one (overridable per deployment).
+    default_group: str | None = None
+
+
+def _consumer_role(destination: str) -> Role:
+    topic = CLEAN_TOPICS[destination].name
+    return Role(
+        name=destination,
+        runs=f"{destination} consumers of `{topic}`",
+        example_principal=f"User:{destination}",
+        grants=(
+            Grant(ResourceType.TOPIC, topic, _READ),
+            Grant(ResourceType.GROUP, GROUP, _READ, "their own consumer group"),
+        ),
+        default_group=destination,
+    )
+
+
+_CLEAN_AND_QUARANTINE = (*(spec.name for spec in CLEAN_TOPICS.values()), QUARANTINE.name)
+
+ROLES: Mapping[str, Role] = MappingProxyType(
+    {
+        "ingest": Role(
+            name="ingest",
+            runs="connectors: `chatguard ingest`, `chatguard produce`",
+            example_principal="User:chatguard-ingest",
+            grants=(
+                # The idempotent producer needs no IdempotentWrite on the cluster: since Kafka 2.8
+                # (KIP-679) Write on a topic is enough to get a producer id.
+                Grant(ResourceType.TOPIC, RAW.name, _WRITE),
+                Grant(ResourceType.TOPIC, NLP.name, _READ, "the widget's redacted echo, without a group"),
+            ),
+        ),
+        "worker": Role(
+            name="worker",
+            runs="`chatguard worker`",
+            example_principal="User:chatguard-worker",
+            # DescribeConfigs: at start-up the worker checks that every topic matches schemas/topics.py
+            # (apply_topics only alters a topic that differs, which needs an admin).
+            grants=(
+                Grant(ResourceType.TOPIC, RAW.name, (*_READ, Operation.DESCRIBE_CONFIGS)),
+                *(Grant(ResourceType.TOPIC, name, (*_WRITE, Operation.DESCRIBE_CONFIGS)) for name in _CLEAN_AND_QUARANTINE),
+                Grant(ResourceType.GROUP, GROUP, _READ, "`CHATGUARD_CONSUMER_GROUP`"),
+            ),
+            default_group=WORKER_GROUP,
+        ),
+        **{destination: _consumer_role(destination) for destination in CLEAN_TOPICS},
+        "canary": Role(
+            name="canary",
+            runs="`chatguard canary` (joins no group)",
+            example_principal="User:chatguard-canary",
+            grants=tuple(Grant(ResourceType.TOPIC, name, _READ) for name in _CLEAN_AND_QUARANTINE),
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AclBinding:
+    """One ACL entry; the ones chatguard creates are ALLOW, from any host, on a literal name."""
+
+    principal: str
+    resource_type: ResourceType
+    resource_name: str
+    operation: Operation
+    pattern_type: PatternType = PatternType.LITERAL
+    host: str = "*"
+    permission: Permission = Permission.ALLOW
+
+    def __str__(self) -> str:
+        kind = "" if self.pattern_type is PatternType.LITERAL else f" ({self.pattern_type.name.lower()})"
+        return f"{self.principal}\t{self.permission.name}\t{self.operation.label}\t{self.resource_type.name}:{self.resource_name}{kind}"
+
+
+_PRINCIPAL = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[^\s]+$")
+
+
+def principal(name: str) -> str:
+    """``User:name`` from ``name`` or ``Type:name``."""
+    text = name.strip()
+    if ":" not in text:
+        text = f"User:{text}"
+    if not _PRINCIPAL.match(text):
+        raise ValueError(f"principal {name!r}: expected NAME or Type:NAME without spaces")
+    return text
+
+
+def bindings(principals: Mapping[str, str], groups: Mapping[str, str] | None = None) -> list[AclBinding]:
+    """ACL bindings giving each role in ``principals`` (role -> principal) what it needs.
+
+    ``groups`` (role -> consumer group) overrides a role's default group. Sorted, without repeats.
+    """
+    groups = dict(groups or {})
+    unknown = sorted((set(principals) | set(groups)) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role {', '.join(unknown)} (roles: {', '.join(ROLES)})")
+    result: set[AclBinding] = set()
+    for role_name, who in principals.items():
+        role = ROLES[role_name]
+        group = groups.get(role_name, role.default_group)
+        if role_name in groups and role.default_group is None:
+            raise ValueError(f"role {role_name} joins no consumer group")
+        if group is not None and not group.strip():
+            raise ValueError(f"role {role_name}: empty consumer group")
+        for grant in role.grants:
+            name = CLUSTER_RESOURCE if grant.resource_type is ResourceType.CLUSTER else grant.name
+            if name == GROUP:
+                name = group
+            for operation in grant.operations:
+                result.add(AclBinding(principal(who), grant.resource_type, name, operation))
+    return sorted(result)
+
+
+def markdown_table() -> str:
+    """The README's ACL table."""
+    lines = ["| role | runs | principal (example) | allow | on |", "|---|---|---|---|---|"]
+    for role in ROLES.values():
+        first = True
+        for grant in role.grants:
+            ops = ", ".join(op.label for op in grant.operations)
+            on = grant.describe_resource(role.default_group)
+            if grant.note:
+                on += f" ({grant.note})"
+            head = [f"`{role.name}`", role.runs, f"`{role.example_principal}`"] if first else ["", "", ""]
+            lines.append("| " + " | ".join([*head, ops, on]) + " |")
+            first = False
+    return "\n".join(lines) + "\n"
+
+
+# -- against a cluster --------------------------------------------------------------------------
+
+
+async def describe_acls(kafka: KafkaSettings) -> list[AclBinding]:
+    """Every ACL binding on the cluster (needs Describe on the cluster)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
+    await admin.start()
+    try:
+        return await _describe(admin)
+    finally:
+        await admin.close()
+
+
+async def apply_acls(kafka: KafkaSettings, wanted: Iterable[AclBinding]) -> dict[AclBinding, str]:
+    """Create the bindings the cluster does not have yet; never removes any.
+
+    Returns binding -> "created" | "present". Needs Alter (and Describe) on the cluster: run it as
+    an admin (a ``super.users`` principal). A refusal raises the matching aiokafka error, e.g.
+    ``ClusterAuthorizationFailedError``.
+    """
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.protocol.admin import CreateAclsRequest
+
+    wanted = sorted(set(wanted))
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
+    await admin.start()
+    try:
+        present = set(await _describe(admin))
+        outcome: dict[AclBinding, str] = {}
+        for binding in wanted:
+            if binding in present:
+                outcome[binding] = "present"
+                continue
+            # aiokafka has no create_acls: its CreateAcls request carries one binding. Brokers
+            # forward it to the controller.
+            response = await admin._send_request(
+                CreateAclsRequest(
+                    int(binding.resource_type),
+                    binding.resource_name,
+                    int(binding.pattern_type),
+                    binding.principal,
+                    binding.host,
+                    int(binding.operation),
+                    int(binding.permission),
+                )
+            )
+            for code, message in response.creation_responses:
+                _raise_for_code(code, message, f"cannot create ACL {binding}")
+            outcome[binding] = "created"
+        return outcome
+    finally:
+        await admin.close()
+
+
+async def _describe(admin) -> list[AclBinding]:
+    from aiokafka.protocol.admin import DescribeAclsRequest
+
+    response = await admin._send_request(
+        DescribeAclsRequest(
+            int(ResourceType.ANY), None, int(PatternType.ANY), None, None, int(Operation.ANY), int(Permission.ANY)
+        )
+    )
+    _raise_for_code(response.error_code, response.error_message, "cannot describe ACLs")
+    found = []
+    for resource_type, resource_name, pattern_type, acls in response.resources:
+        for who, host, operation, permission in acls:
+            found.append(
+                AclBinding(
+                    who,
+                    ResourceType(resource_type),
+                    resource_name,
+                    Operation(operation),
+                    PatternType(pattern_type),
+                    host,
+                    Permission(permission),
+                )
+            )
+    return sorted(found)
+
+
+def _raise_for_code(code: int, message: str | None, what: str) -> None:
+    if code:
+        from aiokafka.errors import for_code
+
+        raise for_code(code)(f"{what}: {message or ''}".rstrip(": "))
+
+
+# -- chatguard topics acls ----------------------------------------------------------------------
+
+
+def parse_assignments(items: Iterable[str], what: str) -> dict[str, str]:
+    """``["worker=User:x", ...]`` -> ``{"worker": "User:x"}``; a role at most once."""
+    result: dict[str, str] = {}
+    for item in items:
+        role, sep, value = item.partition("=")
+        role, value = role.strip(), value.strip()
+        if not (sep and role and value):
+            raise ValueError(f"--{what} {item!r}: expected ROLE={what.upper()}")
+        if role in result:
+            raise ValueError(f"--{what}: role {role} given twice (run the command once per {what})")
+        result[role] = value
+    return result
+
+
+def run_acls_command(
+    kafka: KafkaSettings,
+    principal_args: Iterable[str],
+    group_args: Iterable[str],
+    dry_run: bool,
+    out,
+    default_groups: Mapping[str, str] | None = None,
+) -> int:
+    """``chatguard topics acls``: add the ACLs of the given roles, as the principal in ``kafka``."""
+    import asyncio
+    import sys
+
+    from aiokafka.errors import KafkaError
+
+    try:
+        principals = parse_assignments(principal_args, "principal")
+        if not principals:
+            raise ValueError(f"name at least one --principal ROLE=PRINCIPAL (roles: {', '.join(ROLES)})")
+        groups = {
+            role: group
+            for role, group in (default_groups or {}).items()
+            if role in principals and ROLES[role].default_group is not None
+        }
+        groups.update(parse_assignments(group_args, "group"))
+        wanted = bindings(principals, groups)
+    except ValueError as exc:
+        print(f"chatguard: topics acls: {exc}", file=sys.stderr)
+        return 2
+    if dry_run:
+        for binding in wanted:
+            print(binding, file=out)
+        return 0
+    try:
+        outcome = asyncio.run(apply_acls(kafka, wanted))
+    except KafkaError as exc:
+        reason = type(exc).__name__
+        print(f"chatguard: topics acls: Kafka at {kafka.bootstrap} refused or is unreachable ({reason});"
+              " run it as an admin principal (CHATGUARD_KAFKA_SASL_USERNAME)", file=sys.stderr)
+        return 1
+    for binding, state in outcome.items():
+        print(f"{binding}\t{state}", file=out)
+    return 0

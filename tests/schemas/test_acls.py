@@ -1,0 +1,177 @@
+"""The role -> ACL table (schemas/acls.py): least privilege around chat.raw, bindings, the README copy."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from schemas import acls
+from schemas.acls import (
+    GROUP,
+    ROLES,
+    WORKER_GROUP,
+    AclBinding,
+    Operation,
+    ResourceType,
+    bindings,
+    markdown_table,
+    parse_assignments,
+    principal,
+    run_acls_command,
+)
+from schemas.kafka import KafkaSettings
+from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, all_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+R, W, D = Operation.READ, Operation.WRITE, Operation.DESCRIBE
+
+
+def grants_on(topic: str) -> dict[str, set[Operation]]:
+    """role -> operations it is allowed on ``topic``."""
+    found: dict[str, set[Operation]] = {}
+    for role in ROLES.values():
+        for grant in role.grants:
+            if grant.resource_type is ResourceType.TOPIC and grant.name == topic:
+                found.setdefault(role.name, set()).update(grant.operations)
+    return found
+
+
+def test_only_ingest_writes_and_only_the_worker_reads_chat_raw():
+    assert grants_on(RAW.name) == {"ingest": {W, D}, "worker": {R, D, Operation.DESCRIBE_CONFIGS}}
+
+
+def test_only_the_worker_writes_the_clean_topics_and_quarantine():
+    for spec in (*CLEAN_TOPICS.values(), QUARANTINE):
+        writers = {role for role, ops in grants_on(spec.name).items() if ops & {W, Operation.ALL, Operation.ALTER}}
+        assert writers == {"worker"}, spec.name
+
+
+def test_every_topic_is_covered_by_the_worker():
+    worker_topics = {g.name for g in ROLES["worker"].grants if g.resource_type is ResourceType.TOPIC}
+    assert worker_topics == {spec.name for spec in all_topics()}
+
+
+@pytest.mark.parametrize("destination", list(CLEAN_TOPICS))
+def test_a_consumer_role_reads_its_own_topic_and_group_only(destination):
+    role = ROLES[destination]
+    assert role.default_group == destination
+    assert {(g.resource_type, g.name): set(g.operations) for g in role.grants} == {
+        (ResourceType.TOPIC, CLEAN_TOPICS[destination].name): {R, D},
+        (ResourceType.GROUP, GROUP): {R, D},
+    }
+
+
+def test_quarantine_is_read_by_the_canary_only():
+    readers = {role for role, ops in grants_on(QUARANTINE.name).items() if R in ops}
+    assert readers == {"canary"}
+
+
+def test_no_role_gets_broad_rights():
+    broad = {Operation.ALL, Operation.ALTER, Operation.ALTER_CONFIGS, Operation.CREATE, Operation.DELETE,
+             Operation.CLUSTER_ACTION}
+    for role in ROLES.values():
+        for grant in role.grants:
+            assert not broad & set(grant.operations), (role.name, grant)
+            assert grant.resource_type in (ResourceType.TOPIC, ResourceType.GROUP), (role.name, grant)
+
+
+def test_bindings_expand_roles_principals_and_groups():
+    result = bindings({"analytics": "bi", "worker": "User:w"}, {"analytics": "bi-reports"})
+    assert result == sorted(result) and len(result) == len(set(result))
+    assert AclBinding("User:bi", ResourceType.TOPIC, "chat.analytics", R) in result
+    assert AclBinding("User:bi", ResourceType.GROUP, "bi-reports", R) in result
+    assert AclBinding("User:w", ResourceType.GROUP, WORKER_GROUP, R) in result
+    assert AclBinding("User:w", ResourceType.TOPIC, "chat.raw", R) in result
+    assert not any(b.principal == "User:bi" and b.resource_name == "chat.raw" for b in result)
+    assert all(b.host == "*" and b.permission is acls.Permission.ALLOW for b in result)
+    assert all(b.pattern_type is acls.PatternType.LITERAL for b in result)
+    # 5 topics x 3 operations + the group's 2
+    assert len([b for b in result if b.principal == "User:w"]) == 17
+
+
+@pytest.mark.parametrize(
+    ("principals", "groups", "message"),
+    [
+        ({"admin": "x"}, None, "unknown role admin"),
+        ({"ingest": "x"}, {"ingest": "g"}, "joins no consumer group"),
+        ({"worker": "x"}, {"worker": " "}, "empty consumer group"),
+        ({"worker": "two words"}, None, "principal"),
+        ({"worker": "User:"}, None, "principal"),
+    ],
+)
+def test_bindings_refuse_bad_input(principals, groups, message):
+    with pytest.raises(ValueError, match=message):
+        bindings(principals, groups)
+
+
+def test_principal_names():
+    assert principal("chatguard-worker") == "User:chatguard-worker"
+    assert principal(" User:x ") == "User:x"
+    assert principal("Group:ops") == "Group:ops"
+
+
+def test_operation_labels_are_kafka_acls_spelling():
+    assert [op.label for op in (R, Operation.IDEMPOTENT_WRITE, Operation.DESCRIBE_CONFIGS)] == [
+        "Read", "IdempotentWrite", "DescribeConfigs"]
+
+
+def test_readme_acl_table_is_the_code():
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- acl-table:begin[^>]*-->\n(.*?)<!-- acl-table:end -->", readme, re.S)
+    assert found, "README.md: the ACL table markers are missing"
+    assert found.group(1) == markdown_table(), "README.md's ACL table differs from schemas.acls.markdown_table()"
+
+
+def test_markdown_table_names_every_role_and_topic():
+    table = markdown_table()
+    for role in ROLES:
+        assert f"| `{role}` |" in table
+    for spec in all_topics():
+        assert f"`{spec.name}`" in table
+
+
+def test_worker_group_default_matches_the_worker_settings():
+    from pipeline.settings import Settings
+
+    assert Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": "k" * 32}).consumer_group == WORKER_GROUP
+
+
+def test_schemas_acls_imports_neither_pipeline_nor_connectors():
+    tree = ast.parse((ROOT / "schemas" / "acls.py").read_text())
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in modules if m.split(".")[0] in ("pipeline", "connectors")}
+
+
+def test_parse_assignments():
+    assert parse_assignments(["worker=User:w", " analytics = bi "], "principal") == {"worker": "User:w", "analytics": "bi"}
+    for bad in (["worker"], ["=x"], ["worker="]):
+        with pytest.raises(ValueError, match="expected ROLE=PRINCIPAL"):
+            parse_assignments(bad, "principal")
+    with pytest.raises(ValueError, match="given twice"):
+        parse_assignments(["worker=a", "worker=b"], "principal")
+
+
+def test_acls_command_dry_run_prints_the_bindings_and_uses_the_worker_group(capsys):
+    out = io.StringIO()
+    code = run_acls_command(KafkaSettings(), ["worker=w"], [], True, out, {"worker": "wg", "analytics": "ignored"})
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert lines == [str(b) for b in bindings({"worker": "w"}, {"worker": "wg"})]
+    assert "User:w\tALLOW\tRead\tGROUP:wg" in lines
+    assert not any("ignored" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("principals", "groups", "message"),
+    [([], [], "at least one --principal"), (["nobody=x"], [], "unknown role"), (["ingest=x"], ["ingest=g"], "no consumer group")],
+)
+def test_acls_command_refuses_bad_arguments(capsys, principals, groups, message):
+    # Exit 2 before any connection (the bootstrap points nowhere).
+    code = run_acls_command(KafkaSettings(bootstrap="127.0.0.1:1"), principals, groups, False, io.StringIO())
+    assert code == 2
+    assert message in capsys.readouterr().err

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from prometheus_client import start_http_server
 
@@ -16,9 +17,23 @@ from pipeline.worker import RedactionWorker
 from schemas.admin import apply_topics
 from schemas.topics import all_topics
 
+if TYPE_CHECKING:
+    import faust
+
 EX_SOFTWARE = 70  # sysexits: the worker stopped on an error; a supervisor should restart it
 
 log = logging.getLogger("chatguard.worker")
+
+
+def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
+    """Faust's Worker without its terminal spinner: for the spinner it sets the root logger to
+    DEBUG, so every debug call in aiokafka and Presidio built a log record (aiokafka's carry
+    whole message values) that only the spinner's handler then dropped."""
+    from faust import Worker
+
+    worker = Worker(app, loglevel=loglevel.lower())
+    worker.spinner = None
+    return worker
 
 
 def run_worker() -> int:
@@ -39,13 +54,12 @@ def run_worker() -> int:
     # Faust's Worker owns the event loop and the signal handlers from here on; uvloop makes
     # the per-message produce and acknowledgement bookkeeping cheaper.
     import uvloop
-    from faust import Worker
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.set_event_loop(asyncio.new_event_loop())
 
     try:
-        Worker(worker.app, loglevel=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO").lower()).execute_from_commandline()
+        faust_worker(worker.app, os.environ.get("CHATGUARD_LOG_LEVEL", "INFO")).execute_from_commandline()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
     else:

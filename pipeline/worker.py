@@ -117,14 +117,21 @@ class RedactionWorker:
         )
 
     async def _agent(self, stream: faust.StreamT) -> None:
+        # Batch N's writes await Kafka's acknowledgement in their own task while batch N+1 is
+        # taken and detected; at most one batch is in flight, so memory and duplicates after a
+        # crash stay bounded. The task acknowledges as soon as Kafka has, without waiting for
+        # more input, so a stop (Faust waits for taken events to be acknowledged) never hangs.
+        in_flight: asyncio.Future[bool] | None = None
         async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
-            if not await self._acknowledge(stream, self.process(events), events):
+            detected = await self.detect(events)
+            if in_flight is not None and not await in_flight:
                 return
+            in_flight = asyncio.ensure_future(self._acknowledge(stream, self.publish(events, *detected), events))
 
-    async def _acknowledge(self, stream: faust.StreamT, processing: Awaitable[None], events: Sequence[Any]) -> bool:
-        """Acknowledge a batch's raw offsets once ``processing`` (its writes) completed."""
+    async def _acknowledge(self, stream: faust.StreamT, publishing: Awaitable[Awaitable[None]], events: Sequence[Any]) -> bool:
+        """Acknowledge a batch's raw offsets once every write ``publishing`` made was acknowledged."""
         try:
-            await processing
+            await (await publishing)
         except Exception as exc:
             # Kafka refused a write even after retries. Stop without acknowledging the
             # batch: its offsets stay uncommitted and are re-read after a restart.
@@ -137,10 +144,6 @@ class RedactionWorker:
             await stream.ack(event)
         return True
 
-    async def process(self, events: Sequence[Any]) -> None:
-        """Detect and publish one batch."""
-        await self.publish(events, *await self.detect(events))
-
     async def detect(self, events: Sequence[Any]) -> tuple[list[RawMessage | StepError], list[Result]]:
         self.metrics.events_in.labels(RAW.name).inc(len(events))
         decoded = [decode(e) for e in events]
@@ -151,7 +154,9 @@ class RedactionWorker:
         self.metrics.batch_size.observe(len(valid))
         return decoded, results
 
-    async def publish(self, events: Sequence[Any], decoded: list[RawMessage | StepError], redactions: list[Result]) -> None:
+    async def publish(self, events: Sequence[Any], decoded: list[RawMessage | StepError], redactions: list[Result]) -> Awaitable[None]:
+        """Hand every write of a batch to the producer; return what waits for Kafka's
+        acknowledgement of all of them (and then counts them)."""
         results = iter(redactions)
         pending: list[tuple[str, Any]] = []
         observed: list[Result] = []
@@ -172,7 +177,10 @@ class RedactionWorker:
             for dest, value in values.items():
                 name = CLEAN_TOPICS[dest].name
                 pending.append((name, await self._send(name, key, value)))
-        # Wait for Kafka's acknowledgement of every write before the raw offsets may commit.
+        return self._confirmed(pending, observed)
+
+    async def _confirmed(self, pending: list[tuple[str, Any]], observed: list[Result]) -> None:
+        # Every write acknowledged before the raw offsets may commit; a refused one raises.
         await asyncio.gather(*(fut for _, fut in pending))
         for topic_name, _ in pending:
             self.metrics.events_out.labels(topic_name).inc()

@@ -24,6 +24,8 @@ class Settings:
     policy_file: Path | None = None  # None: the policies shipped with chatguard
     batch_size: int = 256
     batch_timeout_s: float = 0.05
+    # A clean-topic write Kafka has not acknowledged by then fails, and stops the worker (exit 70).
+    publish_timeout_s: float = 30.0
     metrics_port: int = 9308
     raw_retention_ms: int = HOUR_MS
     consumer_group: str = "chatguard-worker"
@@ -49,6 +51,7 @@ class Settings:
             policy_file=Path(policy_file) if policy_file else None,
             batch_size=_number(env, "CHATGUARD_BATCH_SIZE", 256, int, 1, 10_000),
             batch_timeout_s=_number(env, "CHATGUARD_BATCH_TIMEOUT_S", 0.05, float, 0.001, 10.0),
+            publish_timeout_s=_number(env, "CHATGUARD_PUBLISH_TIMEOUT_S", 30.0, float, 1.0, 600.0),
             metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
             raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
             consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),

@@ -13,16 +13,18 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Awaitable, Sequence
 
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from pipeline.engine import Redaction, RedactionEngine, Result, utc_now
 from pipeline.errors import StepError
 from pipeline.metrics import PipelineMetrics
+from pipeline.publisher import BatchPublisher, Built, Record
 from pipeline.settings import Settings
 from schemas.codec import decode_raw, encode
 from schemas.errors import SchemaError
@@ -70,6 +72,18 @@ def _exit_if_still_running_after(seconds: float) -> None:
     timer.start()
 
 
+OUTPUT_TOPICS = (*(spec.name for spec in CLEAN_TOPICS.values()), QUARANTINE.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch of raw events, redacted and encoded into Kafka record batches, not yet sent."""
+
+    batches: list[Built]
+    counts: Counter[str]  # records per topic
+    observed: list[Result]  # what each event became, for the metrics
+
+
 def decode(event: Any) -> RawMessage | StepError:
     try:
         return decode_raw(event.value)
@@ -80,7 +94,7 @@ def decode(event: Any) -> RawMessage | StepError:
 
 
 class RedactionWorker:
-    """Owns the Faust app, the engine and the metrics; one per process."""
+    """Owns the Faust app, the engine, the publisher and the metrics; one per process."""
 
     def __init__(self, settings: Settings, engine: RedactionEngine, metrics: PipelineMetrics) -> None:
         self.settings = settings
@@ -89,6 +103,7 @@ class RedactionWorker:
         # Detection is CPU-bound: run it off the event loop so fetching, heartbeats and
         # the previous batch's produce acknowledgements go on meanwhile.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")
+        self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000))
         self.app = faust.App(
             settings.consumer_group,
             broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
@@ -102,8 +117,8 @@ class RedactionWorker:
             store="memory://",
             broker_commit_interval=1.0,
         )
-        # Only the source is a Faust topic: writes go through the producer directly (_send),
-        # and every topic is created by apply_topics before the worker starts.
+        # Only the source is a Faust topic: writes go through the worker's own producer
+        # (pipeline/publisher.py), and every topic is created by apply_topics before the worker starts.
         self.raw_topic = self._topic(RAW, retention_ms=settings.raw_retention_ms)
         self.app.agent(self.raw_topic, name="chatguard.redact")(self._agent)
 
@@ -117,21 +132,33 @@ class RedactionWorker:
         )
 
     async def _agent(self, stream: faust.StreamT) -> None:
-        # Batch N's writes await Kafka's acknowledgement in their own task while batch N+1 is
-        # taken and detected; at most one batch is in flight, so memory and duplicates after a
-        # crash stay bounded. The task acknowledges as soon as Kafka has, without waiting for
-        # more input, so a stop (Faust waits for taken events to be acknowledged) never hangs.
+        # Two stages: the detection thread turns batch N+1 into ready-to-send Kafka batches
+        # while batch N's writes await Kafka's acknowledgement on the event loop. At most one
+        # batch is in flight, so memory and duplicates after a crash stay bounded; its task
+        # acknowledges as soon as Kafka has, without waiting for more input, so a stop (Faust
+        # waits for taken events to be acknowledged) never hangs.
+        await self.publisher.start()
+        loop = asyncio.get_running_loop()
         in_flight: asyncio.Future[bool] | None = None
-        async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
-            detected = await self.detect(events)
-            if in_flight is not None and not await in_flight:
-                return
-            in_flight = asyncio.ensure_future(self._acknowledge(stream, self.publish(events, *detected), events))
-
-    async def _acknowledge(self, stream: faust.StreamT, publishing: Awaitable[Awaitable[None]], events: Sequence[Any]) -> bool:
-        """Acknowledge a batch's raw offsets once every write ``publishing`` made was acknowledged."""
         try:
-            await (await publishing)
+            async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
+                self.metrics.events_in.labels(RAW.name).inc(len(events))
+                partitions = await self.publisher.partitions(OUTPUT_TOPICS)
+                prepared = await loop.run_in_executor(self._executor, self.prepare, events, partitions)
+                if in_flight is not None and not await in_flight:
+                    return
+                in_flight = asyncio.ensure_future(self._acknowledge(stream, self._write(prepared), events))
+        finally:
+            # Stopping: let the last batch's writes be acknowledged (and its offsets with them),
+            # then close the producer, which sends whatever it still holds first.
+            if in_flight is not None:
+                await asyncio.wait([in_flight], timeout=self.settings.publish_timeout_s)
+            await self.publisher.stop()
+
+    async def _acknowledge(self, stream: faust.StreamT, writing: Awaitable[None], events: Sequence[Any]) -> bool:
+        """Acknowledge a batch's raw offsets once ``writing`` saw every write acknowledged."""
+        try:
+            await writing
         except Exception as exc:
             # Kafka refused a write even after retries. Stop without acknowledging the
             # batch: its offsets stay uncommitted and are re-read after a restart.
@@ -144,47 +171,40 @@ class RedactionWorker:
             await stream.ack(event)
         return True
 
-    async def detect(self, events: Sequence[Any]) -> tuple[list[RawMessage | StepError], list[Result]]:
-        self.metrics.events_in.labels(RAW.name).inc(len(events))
+    def prepare(self, events: Sequence[Any], partitions: dict[str, list[int]]) -> PreparedBatch:
+        """Decode, detect, anonymise, encode and group into Kafka batches: everything
+        CPU-bound, in the detection thread, so the event loop only moves bytes."""
         decoded = [decode(e) for e in events]
         valid = [d for d in decoded if isinstance(d, RawMessage)]
         started = time.perf_counter()
-        results = await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.redact_batch, valid)
+        redactions = iter(self.engine.redact_batch(valid))
         self.metrics.detection_seconds.observe(time.perf_counter() - started)
         self.metrics.batch_size.observe(len(valid))
-        return decoded, results
-
-    async def publish(self, events: Sequence[Any], decoded: list[RawMessage | StepError], redactions: list[Result]) -> Awaitable[None]:
-        """Hand every write of a batch to the producer; return what waits for Kafka's
-        acknowledgement of all of them (and then counts them)."""
-        results = iter(redactions)
-        pending: list[tuple[str, Any]] = []
+        records: list[Record] = []
         observed: list[Result] = []
         for event, item in zip(events, decoded):
-            result: Result | StepError = item if isinstance(item, StepError) else next(results)
+            result: Result | StepError = item if isinstance(item, StepError) else next(redactions)
             outgoing = None if isinstance(result, StepError) else self._encoded(result)
             if isinstance(outgoing, StepError):
                 result = outgoing
             observed.append(result)
             if isinstance(result, StepError):
                 raw = item if isinstance(item, RawMessage) else None
-                record = self._quarantine_record(event, raw, result)
-                pending.append((QUARANTINE.name, await self._send(QUARANTINE.name, None, encode(record))))
+                records.append((QUARANTINE.name, None, encode(self._quarantine_record(event, raw, result))))
                 self.metrics.observe_quarantine(result)
                 log.warning("event quarantined: %s", result)
                 continue
             key, values = outgoing  # type: ignore[misc]
-            for dest, value in values.items():
-                name = CLEAN_TOPICS[dest].name
-                pending.append((name, await self._send(name, key, value)))
-        return self._confirmed(pending, observed)
+            records.extend((CLEAN_TOPICS[dest].name, key, value) for dest, value in values.items())
+        counts = Counter(topic for topic, _, _ in records)
+        return PreparedBatch(self.publisher.build(records, partitions), counts, observed)
 
-    async def _confirmed(self, pending: list[tuple[str, Any]], observed: list[Result]) -> None:
+    async def _write(self, prepared: PreparedBatch) -> None:
         # Every write acknowledged before the raw offsets may commit; a refused one raises.
-        await asyncio.gather(*(fut for _, fut in pending))
-        for topic_name, _ in pending:
-            self.metrics.events_out.labels(topic_name).inc()
-        self.metrics.observe_results(observed)
+        await (await self.publisher.send(prepared.batches))
+        for topic, count in prepared.counts.items():
+            self.metrics.events_out.labels(topic).inc(count)
+        self.metrics.observe_results(prepared.observed)
 
     def _encoded(self, redaction: Redaction) -> tuple[bytes, dict[str, bytes]] | StepError:
         """The key and every destination's encoded copy; or a StepError if a copy exceeds the
@@ -193,15 +213,9 @@ class RedactionWorker:
         findings can make a 64 KB text a >1 MB copy). Held back instead, like a failed step."""
         key = next(iter(redaction.by_destination.values())).conversation_id.encode()
         values = {dest: encode(message) for dest, message in redaction.by_destination.items()}
-        limit = self.app.conf.producer_max_request_size
-        if any(DefaultRecordBatchBuilder.estimate_size_in_bytes(key, v, []) > limit for v in values.values()):
+        if not all(self.publisher.fits(key, v) for v in values.values()):
             return StepError("anonymise", MessageSizeTooLargeError())
         return key, values
-
-    async def _send(self, topic: str, key: bytes | None, value: bytes) -> asyncio.Future:
-        # Faust's producer directly (acks=-1): Topic.send's per-message bookkeeping costs more
-        # than the redaction of a short message, and the worker tracks acknowledgements itself.
-        return await self.app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
 
     @staticmethod
     def _quarantine_record(event: Any, raw: RawMessage | None, error: StepError) -> QuarantineRecord:

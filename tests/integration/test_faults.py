@@ -567,8 +567,7 @@ def test_poison_events_are_quarantined_without_text_and_the_worker_goes_on(
 def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeout(own_broker: OwnBroker, tmp_path: Path):
     """Stop the broker under a publishing worker and keep it down past the producer's request
     timeout: the write fails, the worker stops without acknowledging the batch and exits 70.
-    Faust's default producer_request_timeout is 1200 s (a worker waits up to 20 minutes on a
-    dead broker, then crashes); 10 s here, through Faust's own PRODUCER_REQUEST_TIMEOUT.
+    The timeout is CHATGUARD_PUBLISH_TIMEOUT_S (default 30 s); 10 s here.
     Measured: orderly exits 10-70 s after the stop; in 2 of 3 runs before the exit deadline was
     added, Faust's stop hung for good (> 300 s) and the process never exited."""
     env = clean_env(
@@ -577,7 +576,7 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
         CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"crash-{secrets.token_hex(4)}",
         CHATGUARD_LOG_LEVEL="INFO",
-        PRODUCER_REQUEST_TIMEOUT="10",
+        CHATGUARD_PUBLISH_TIMEOUT_S="10",
     )
     events, _ = pii_events(secrets.token_hex(4), 1_000, "crash")
     with worker_process(env, tmp_path / "worker.log") as (worker, metrics_url):

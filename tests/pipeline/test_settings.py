@@ -45,6 +45,7 @@ def test_values_are_parsed(tmp_path: Path):
         CHATGUARD_POLICY_FILE=str(tmp_path / "p.toml"),
         CHATGUARD_BATCH_SIZE="10",
         CHATGUARD_BATCH_TIMEOUT_S="0.5",
+        CHATGUARD_PUBLISH_TIMEOUT_S="12.5",
         CHATGUARD_METRICS_PORT="0",
         CHATGUARD_RAW_RETENTION_MS="600000",
         CHATGUARD_CONSUMER_GROUP="g2",
@@ -52,7 +53,7 @@ def test_values_are_parsed(tmp_path: Path):
     ))
     assert s.spacy_model == "/models/en"
     assert s.policy_file == tmp_path / "p.toml"
-    assert (s.batch_size, s.batch_timeout_s) == (10, 0.5)
+    assert (s.batch_size, s.batch_timeout_s, s.publish_timeout_s) == (10, 0.5, 12.5)
     assert (s.metrics_port, s.raw_retention_ms, s.consumer_group) == (0, 600_000, "g2")
     assert s.kafka.bootstrap == "kafka:9092"
 
@@ -75,6 +76,8 @@ def test_empty_means_default(name):
         ("CHATGUARD_BATCH_TIMEOUT_S", "0"),
         ("CHATGUARD_BATCH_TIMEOUT_S", "11"),
         ("CHATGUARD_BATCH_TIMEOUT_S", "soon"),
+        ("CHATGUARD_PUBLISH_TIMEOUT_S", "0.5"),
+        ("CHATGUARD_PUBLISH_TIMEOUT_S", "forever"),
         ("CHATGUARD_METRICS_PORT", "65536"),
         ("CHATGUARD_METRICS_PORT", "-1"),
         ("CHATGUARD_METRICS_PORT", "http"),

@@ -1,0 +1,74 @@
+"""The worker's batch publisher against the real broker: every record lands, on the partition
+Kafka's default partitioner picks for its key, in order per key."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.partitioner import DefaultPartitioner
+
+from pipeline.publisher import MAX_BATCH_BYTES, BatchPublisher
+from schemas.kafka import KafkaSettings
+from tests.integration.kafka_helpers import consume_until
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 3
+
+
+@pytest.fixture
+async def topics(kafka_bootstrap):
+    """Two fresh topics of three partitions each."""
+    names = [f"publisher-test-{secrets.token_hex(4)}" for _ in range(2)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
+    finally:
+        await admin.close()
+    return names
+
+
+async def published(kafka_bootstrap: str, records) -> None:
+    publisher = BatchPublisher(KafkaSettings(bootstrap=kafka_bootstrap))
+    await publisher.start()
+    try:
+        metadata = await (await publisher.publish(records))
+        assert metadata, "publish must wait for (and return) Kafka's acknowledgements"
+    finally:
+        await publisher.stop()
+
+
+async def test_records_land_on_their_keys_partition_in_order(kafka_bootstrap, topics):
+    keys = [f"conv-{i}".encode() for i in range(20)]
+    records = [(topic, key, f"{topic}|{key.decode()}|{n}".encode()) for n in range(10) for key in keys for topic in topics]
+    records.append((topics[0], None, b"no key"))
+    await published(kafka_bootstrap, records)
+
+    got = await consume_until(kafka_bootstrap, topics, lambda rs: len(rs) >= len(records), timeout_s=60)
+    assert sorted(r.value for r in got) == sorted(v for _, _, v in records)
+    expected = DefaultPartitioner()
+    for r in got:
+        if r.key is not None:
+            assert r.partition == expected(r.key, list(range(PARTITIONS)), list(range(PARTITIONS)))
+    for topic in topics:
+        for key in keys:
+            ns = [int(r.value.rsplit(b"|", 1)[1]) for r in got if r.topic == topic and r.key == key]
+            assert ns == list(range(10)), f"{topic} {key!r}: out of order {ns}"
+
+
+async def test_more_than_one_kafka_batch_per_partition(kafka_bootstrap, topics):
+    value = b"x" * 50_000
+    count = 3 * MAX_BATCH_BYTES // len(value)  # three record batches' worth on one partition
+    records = [(topics[0], b"one-key", value + str(i).encode()) for i in range(count)]
+    await published(kafka_bootstrap, records)
+    got = await consume_until(kafka_bootstrap, [topics[0]], lambda rs: len(rs) >= count, timeout_s=60)
+    assert [r.value for r in got] == [v for _, _, v in records]
+
+
+def test_a_record_over_the_request_limit_does_not_fit():
+    publisher = BatchPublisher(KafkaSettings(bootstrap="127.0.0.1:9"))
+    assert publisher.fits(b"k", b"x" * 1000)
+    assert not publisher.fits(b"k", b"x" * (publisher.max_record_bytes + 1))

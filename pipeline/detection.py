@@ -190,4 +190,15 @@ class ChatDetector:
                     for e in doc.ents
                     if e.label_ == "PERSON" and _NAME_SHAPE.fullmatch(e.text)
                 )
-        return [[Span(*span) for span in spans] for spans in found]
+        return [_distinct(spans) for spans in found]
+
+
+def _distinct(spans: list[tuple[str, int, int, float]]) -> list[Span]:
+    """One span per (entity, start, end), with the best score: two recognizers (Presidio's
+    e-mail one and ours) or two views of a text may report the same value."""
+    best: dict[tuple[str, int, int], float] = {}
+    for entity, start, end, score in spans:
+        key = (entity, start, end)
+        if score > best.get(key, -1.0):
+            best[key] = score
+    return [Span(*key, score) for key, score in best.items()]

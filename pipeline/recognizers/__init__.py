@@ -15,6 +15,7 @@ IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
 URL_PII            url_query               a whole URL whose query or profile path carries PII
+EMAIL_ADDRESS      email_any_domain        any dotted domain ("jan@firma.local"), not only public suffixes
 PERSON             chat_names              names in chat phrasing: "my name is", "nazywam się"
 PERSON             name_gazetteer          a listed first name (any Polish case) + a surname
 =================  ======================  ====================================================
@@ -28,8 +29,8 @@ Every recognizer:
   for any language; context words are checked by the recognizer itself;
 * verifies checksums in ``validate_result`` where the format has one.
 
-E-mail addresses are not here: normalisation rewrites obfuscated ones ("anna dot kowalska
-at wp dot pl") before detection, and Presidio's e-mail recognizer finds the result.
+Obfuscated e-mail addresses ("anna dot kowalska at wp dot pl") are rewritten by normalisation
+before detection; Presidio's e-mail recognizer and ``email_any_domain`` find the result.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 
 from pipeline.recognizers.chat_names import ChatNameRecognizer
+from pipeline.recognizers.email_any_domain import AnyDomainEmailRecognizer
 from pipeline.recognizers.iban import IbanRecognizer
 from pipeline.recognizers.name_gazetteer import NameGazetteerRecognizer
 from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
@@ -50,6 +52,7 @@ from pipeline.recognizers.street_address_pl import PlStreetAddressRecognizer
 from pipeline.recognizers.url_query import UrlQueryRecognizer
 
 __all__ = [
+    "AnyDomainEmailRecognizer",
     "ChatNameRecognizer",
     "EnStreetAddressRecognizer",
     "IbanRecognizer",
@@ -82,6 +85,7 @@ def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
         PlStreetAddressRecognizer(supported_language=language),
         EnStreetAddressRecognizer(supported_language=language),
         UrlQueryRecognizer(supported_language=language),
+        AnyDomainEmailRecognizer(supported_language=language),
         ChatNameRecognizer(supported_language=language),
         NameGazetteerRecognizer(supported_language=language),
     ]

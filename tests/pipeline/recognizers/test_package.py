@@ -12,6 +12,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 from pipeline.recognizers import chatguard_recognizers
 from tests.pipeline.recognizers import (
     test_chat_names,
+    test_email_any_domain,
     test_iban,
     test_pl_id_card,
     test_pl_nip,
@@ -35,6 +36,7 @@ EXPECTED = {
     "EnStreetAddressRecognizer": "STREET_ADDRESS",
     "UrlQueryRecognizer": "URL_PII",
     "ChatNameRecognizer": "PERSON",
+    "AnyDomainEmailRecognizer": "EMAIL_ADDRESS",
 }
 # One English and one Polish context word each recognizer must know.
 CONTEXT_WORDS = {
@@ -48,10 +50,11 @@ CONTEXT_WORDS = {
     "EnStreetAddressRecognizer": ("address", "adres"),
     "UrlQueryRecognizer": ("link", "odnośnik"),
     "ChatNameRecognizer": ("name", "imię"),
+    "AnyDomainEmailRecognizer": ("email", "adres"),
 }
 MODULES = [
     test_pl_pesel, test_pl_nip, test_pl_regon, test_pl_id_card, test_pl_phone, test_iban,
-    test_street_address_pl, test_street_address_en, test_url_query, test_chat_names,
+    test_street_address_pl, test_street_address_en, test_url_query, test_chat_names, test_email_any_domain,
 ]
 ALL_MATCHING = [row[0] for module in MODULES for row in module.MATCHING]
 ALL_NOT_MATCHING = [text for module in MODULES for text in module.NOT_MATCHING]

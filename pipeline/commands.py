@@ -82,7 +82,7 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 
 def _run_topics(args: argparse.Namespace) -> int:
-    from schemas.admin import apply_topics
+    from schemas.admin import TopicAdminError, apply_topics
     from schemas.topics import all_topics
 
     from pipeline.settings import Settings
@@ -107,6 +107,8 @@ def _run_topics(args: argparse.Namespace) -> int:
         outcome = asyncio.run(apply_topics(settings.kafka, specs))
     except KafkaError as exc:
         return _fail(f"topics apply: Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})")
+    except TopicAdminError as exc:
+        return _fail(f"topics apply: {exc}")
     for name, state in outcome.items():
         print(f"{name}: {state}")
     return 0

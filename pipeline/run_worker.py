@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from prometheus_client import start_http_server
 
 from pipeline.engine import RedactionEngine
+from pipeline.errors import ConfigError
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
 from pipeline.worker import RedactionWorker
-from schemas.admin import apply_topics
+from schemas.admin import TopicAdminError, apply_topics
 from schemas.topics import all_topics
 
 if TYPE_CHECKING:
@@ -45,7 +46,10 @@ def run_worker() -> int:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=os.environ.get("CHATGUARD_METRICS_ADDR", "127.0.0.1"))
         log.info("metrics on :%d/metrics", settings.metrics_port)
-    asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))
+    try:
+        asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))
+    except TopicAdminError as exc:
+        raise ConfigError(f"worker: {exc} (the worker's ACLs: README, Security; or run 'chatguard topics apply' as an admin)") from None
     if settings.metrics_port:  # the group's lag on chat.raw, sampled every 10 s (pipeline/lag.py)
         from pipeline.lag import start_lag_monitor
 

@@ -113,6 +113,7 @@ class RedactionWorker:
             producer_acks=-1,
             consumer_auto_offset_reset="earliest",
             topic_disable_leader=True,
+            topic_allow_declare=False,  # apply_topics made every topic; the worker's ACLs allow no more
             web_enabled=False,
             store="memory://",
             broker_commit_interval=1.0,

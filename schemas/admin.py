@@ -8,6 +8,11 @@ from schemas.kafka import KafkaSettings
 from schemas.topics import TopicSpec
 
 
+class TopicAdminError(Exception):
+    """Kafka refused to create, grow, describe or configure a topic (often: the principal's
+    ACLs do not allow it). The message names the topic and Kafka's error."""
+
+
 async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict[str, str]:
     """Create missing topics and align the retention of existing ones.
 
@@ -85,4 +90,8 @@ def _raise_for_errors(errors, action: str) -> None:
         topic, code = error[0], error[1]
         if code not in (0, _TOPIC_ALREADY_EXISTS):
             message = error[2] if len(error) > 2 else ""
-            raise RuntimeError(f"cannot {action} topic {topic}: Kafka error {code} {message or ''}".rstrip())
+            from aiokafka.errors import for_code
+
+            raise TopicAdminError(
+                f"cannot {action} topic {topic}: {for_code(code).__name__} (Kafka error {code})" + (f": {message}" if message else "")
+            )

@@ -28,7 +28,7 @@ from aiokafka.errors import (
 )
 
 from schemas.acls import WORKER_GROUP, apply_acls, bindings, describe_acls
-from schemas.admin import apply_topics
+from schemas.admin import TopicAdminError, apply_topics
 from schemas.kafka import KafkaSettings
 from schemas.topics import ANALYTICS, CLEAN_TOPICS, NLP, QUARANTINE, RAW, STORAGE, all_topics
 from tests.conftest import BIN, KAFKA_SH, free_port
@@ -263,5 +263,17 @@ async def test_worker_reads_chat_raw_and_writes_the_clean_topics(secured_broker:
     assert set((await apply_topics(worker, all_topics())).values()) == {"unchanged"}
     assert time.monotonic() - started < STEP_S
     # ...and it cannot change chat.raw's retention (only an admin can).
-    with pytest.raises(RuntimeError, match="chat.raw.*Kafka error 29"):
+    with pytest.raises(TopicAdminError, match="chat.raw: TopicAuthorizationFailedError.*Kafka error 29"):
         await apply_topics(worker, all_topics(raw_retention_ms=7 * 24 * 3600 * 1000))
+
+
+def test_topics_apply_without_the_right_says_so_in_one_line(secured_broker: SecuredBroker):
+    """The worker's principal may not change chat.raw: the command says which topic and why,
+    exits 2, and prints no traceback."""
+    env = secured_broker.cli_env(USERS["worker"])
+    env["CHATGUARD_RAW_RETENTION_MS"] = str(5 * 3600 * 1000)  # differs from the topic's
+    done = subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "cannot configure topic chat.raw: TopicAuthorizationFailedError" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert secured_broker.passwords[USERS["worker"]] not in done.stderr + done.stdout

@@ -121,7 +121,7 @@ class IngestApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            endpoint = self._posts.get(scope["path"])
+            endpoint = self._posts.get(_route_path(scope))
             if endpoint is not None:
                 await endpoint(scope, receive, send)
                 return
@@ -130,3 +130,9 @@ class IngestApp:
     def lifespan(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Start and stop the producer and channels as a server would (for in-process tests)."""
         return self.router.router.lifespan_context(self.router)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point (``root_path``), as Starlette's router matches it."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path

@@ -98,7 +98,14 @@ class BatchPublisher:
         """Hand built batches to the producer; await the result for Kafka's acknowledgements
         (it raises if Kafka refused any, after the producer's own retries)."""
         producer = self._started_producer()
-        futures = [await producer.send_batch(builder, topic, partition=partition) for topic, partition, builder in built]
+        futures: list[asyncio.Future] = []
+        try:
+            for topic, partition, builder in built:
+                futures.append(await producer.send_batch(builder, topic, partition=partition))
+        except BaseException:
+            for future in futures:  # the caller gets this error; theirs are not worth a warning each
+                future.add_done_callback(_retrieve)
+            raise
         return asyncio.gather(*futures)
 
     async def publish(self, records: Sequence[Record]) -> Awaitable[list]:
@@ -109,3 +116,8 @@ class BatchPublisher:
         if self._producer is None:
             raise RuntimeError("BatchPublisher used before start()")
         return self._producer
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()

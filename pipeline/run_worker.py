@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import start_http_server
 
 from pipeline.engine import RedactionEngine
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
 from pipeline.worker import RedactionWorker
@@ -69,6 +69,8 @@ def run_worker() -> int:
     else:
         code = 0
     if worker.app.crashed:
-        print(f"chatguard worker: stopped on {type(worker.app.crash_reason).__name__}", file=sys.stderr)
+        reason = worker.app.crash_reason
+        # Our own reasons say what failed (never an event's text); anything else by its class only.
+        print(f"chatguard worker: stopped on {reason if isinstance(reason, WorkerStopped) else type(reason).__name__}", file=sys.stderr)
         return EX_SOFTWARE
     return code

@@ -22,7 +22,7 @@ import faust
 from aiokafka.errors import MessageSizeTooLargeError
 
 from pipeline.engine import Redaction, RedactionEngine, Result, utc_now
-from pipeline.errors import StepError
+from pipeline.errors import StepError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.publisher import BatchPublisher, Built, Record
 from pipeline.settings import Settings
@@ -84,6 +84,10 @@ class PreparedBatch:
     observed: list[Result]  # what each event became, for the metrics
 
 
+async def _until_cancelled() -> None:
+    await asyncio.get_running_loop().create_future()
+
+
 def decode(event: Any) -> RawMessage | StepError:
     try:
         return decode_raw(event.value)
@@ -141,36 +145,50 @@ class RedactionWorker:
         await self.publisher.start()
         loop = asyncio.get_running_loop()
         in_flight: asyncio.Future[bool] | None = None
+        # When noack_take's generator is finalised, Faust turns automatic acknowledgement back on
+        # for the stream: events arriving after that would be acknowledged unprocessed. So the
+        # generator lives as long as the worker, and no error leaves the loop (see _stop_on).
+        self._batches = stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s)
         try:
-            async for events in stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s):
-                self.metrics.events_in.labels(RAW.name).inc(len(events))
-                partitions = await self.publisher.partitions(OUTPUT_TOPICS)
-                prepared = await loop.run_in_executor(self._executor, self.prepare, events, partitions)
+            async for events in self._batches:
+                try:
+                    self.metrics.events_in.labels(RAW.name).inc(len(events))
+                    partitions = await self.publisher.partitions(OUTPUT_TOPICS)
+                    prepared = await loop.run_in_executor(self._executor, self.prepare, events, partitions)
+                except Exception as exc:
+                    await self._stop_on("detect", exc)
                 if in_flight is not None and not await in_flight:
-                    return
+                    await _until_cancelled()  # _acknowledge stopped the worker
                 in_flight = asyncio.ensure_future(self._acknowledge(stream, self._write(prepared), events))
         finally:
             # Stopping: let the last batch's writes be acknowledged (and its offsets with them),
             # then close the producer, which sends whatever it still holds first.
+            timeout = self.settings.publish_timeout_s
             if in_flight is not None:
-                await asyncio.wait([in_flight], timeout=self.settings.publish_timeout_s)
-            await self.publisher.stop()
+                await asyncio.wait([in_flight], timeout=timeout)
+            await asyncio.wait([asyncio.ensure_future(self.publisher.stop())], timeout=timeout)
 
     async def _acknowledge(self, stream: faust.StreamT, writing: Awaitable[None], events: Sequence[Any]) -> bool:
-        """Acknowledge a batch's raw offsets once ``writing`` saw every write acknowledged."""
+        """Acknowledge a batch's raw offsets once ``writing`` saw every write acknowledged;
+        if it failed, stop the worker without acknowledging them (they are re-read)."""
         try:
             await writing
         except Exception as exc:
-            # Kafka refused a write even after retries. Stop without acknowledging the
-            # batch: its offsets stay uncommitted and are re-read after a restart.
-            log.error("publishing failed (%s); stopping so the batch is re-read", type(exc).__name__)
-            self.metrics.errors.labels("publish").inc()
-            _exit_if_still_running_after(CRASH_EXIT_DEADLINE_S)
-            await self.app.crash(exc)
+            await self._stop_on("publish", exc, wait=False)
             return False
         for event in events:
             await stream.ack(event)
         return True
+
+    async def _stop_on(self, stage: str, exc: BaseException, *, wait: bool = True) -> None:
+        """Stop the worker without acknowledging the batch at hand, so a restart re-reads it.
+        With ``wait``, stay here until Faust cancels the agent (see _agent)."""
+        log.error("%s failed (%s); stopping so the batch is re-read", stage, type(exc).__name__)
+        self.metrics.errors.labels(stage).inc()
+        _exit_if_still_running_after(CRASH_EXIT_DEADLINE_S)
+        await self.app.crash(WorkerStopped(stage, exc))
+        if wait:
+            await _until_cancelled()
 
     def prepare(self, events: Sequence[Any], partitions: dict[str, list[int]]) -> PreparedBatch:
         """Decode, detect, anonymise, encode and group into Kafka batches: everything
@@ -201,11 +219,18 @@ class RedactionWorker:
         return PreparedBatch(self.publisher.build(records, partitions), counts, observed)
 
     async def _write(self, prepared: PreparedBatch) -> None:
-        # Every write acknowledged before the raw offsets may commit; a refused one raises.
-        await (await self.publisher.send(prepared.batches))
+        # Every write acknowledged before the raw offsets may commit; a refused one raises. The
+        # producer is idempotent, and such a producer retries a write for ever (aiokafka never
+        # expires its batches): the deadline is kept here.
+        sending = self.publisher.send(prepared.batches)
+        await asyncio.wait_for(self._sent(sending), self.settings.publish_timeout_s)
         for topic, count in prepared.counts.items():
             self.metrics.events_out.labels(topic).inc(count)
         self.metrics.observe_results(prepared.observed)
+
+    @staticmethod
+    async def _sent(sending: Awaitable[Awaitable[list]]) -> None:
+        await (await sending)
 
     def _encoded(self, redaction: Redaction) -> tuple[bytes, dict[str, bytes]] | StepError:
         """The key and every destination's encoded copy; or a StepError if a copy exceeds the

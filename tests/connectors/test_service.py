@@ -83,3 +83,28 @@ async def test_a_client_hanging_up_mid_body_is_a_bad_request():
     with pytest.raises(BadRequest) as caught:
         _ = [c async for c in body_chunks(receive)]
     assert caught.value.metric_reason == "client_disconnected"
+
+
+async def test_webhooks_work_below_a_mount_point(kafka_bootstrap):
+    """Behind a proxy that strips /api (uvicorn --root-path /api), paths arrive as /api/ingest."""
+    import contextlib
+
+    import httpx
+    from prometheus_client import CollectorRegistry
+
+    from connectors.service import build_app
+    from connectors.settings import IngestSettings
+    from schemas.kafka import KafkaSettings
+    from tests.connectors.test_http import message, signed
+
+    secret = secrets.token_hex(16).encode()
+    settings = IngestSettings(kafka=KafkaSettings(bootstrap=kafka_bootstrap))
+    app = build_app(settings, channels=[HttpChannel(secret)], registry=CollectorRegistry())
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(app.lifespan())
+        transport = httpx.ASGITransport(app=app, root_path="/api")
+        client = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://ingest"))
+        body = orjson.dumps(message())
+        response = await client.post("/api/ingest", content=body, headers=signed(body, secret=secret))
+        assert response.status_code == 202, response.text
+        assert (await client.get("/api/ingest")).status_code == 405

@@ -600,4 +600,4 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
     how = "orderly" if "stopped on" in log_text else "forced by the exit deadline" if "exiting now" in log_text else "?"
     print(f"\n[faults/refused write] worker exit status {code} {waited:.1f} s after the broker stopped ({how})")
     assert code == 70, f"exit status {code} after {waited:.0f} s:\n{tail(tmp_path / 'worker.log')}"
-    assert "publishing failed" in log_text and how != "?"
+    assert "publish failed" in log_text and how != "?"

@@ -72,15 +72,20 @@ def metric_value(url: str, name: str, **labels: str) -> float:
     return total
 
 
-@pytest.fixture(scope="module")
-def worker(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+def worker_env(bootstrap: str, pseudonym_key: str, group_prefix: str) -> dict[str, str]:
+    """A worker's environment: this broker, a free metrics port, a consumer group of its own."""
+    return clean_env(
+        CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
         CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
         CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-it-{secrets.token_hex(4)}",
+        CHATGUARD_CONSUMER_GROUP=f"{group_prefix}-{secrets.token_hex(4)}",
         CHATGUARD_LOG_LEVEL="WARNING",
     )
+
+
+@pytest.fixture(scope="module")
+def worker(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
+    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-it")
     log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
     with worker_process(env, log_path) as (proc, url):
         yield proc, url, log_path
@@ -170,13 +175,7 @@ def test_sigterm_mid_stream_stops_promptly_and_a_successor_loses_nothing(kafka_b
     """A deploy's SIGTERM while events flow: the worker exits 0 in bounded time, and a worker
     starting after it in the same group delivers every event; the only repeats are the batches
     that were taken but not yet acknowledged when the stop came."""
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-it-stop-{secrets.token_hex(4)}",
-        CHATGUARD_LOG_LEVEL="WARNING",
-    )
+    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-it-stop")
     token = secrets.token_hex(4)
     events = [
         RawMessage(f"stop-{token}-{i}", "web", "private", f"conv-{i % 29}", "s", "2026-11-29T10:00:00Z", f"call me on +48 601 {i:03d} 123, {token}")

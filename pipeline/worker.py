@@ -137,20 +137,32 @@ class RedactionWorker:
         )
 
     async def _agent(self, stream: faust.StreamT) -> None:
-        # Two stages: the detection thread turns batch N+1 into ready-to-send Kafka batches
-        # while batch N's writes await Kafka's acknowledgement on the event loop. At most one
-        # batch is in flight, so memory and duplicates after a crash stay bounded; its task
-        # acknowledges as soon as Kafka has, without waiting for more input, so a stop (Faust
-        # waits for taken events to be acknowledged) never hangs.
+        # Three stages, overlapping: this loop takes batch N+2 (Faust fills its take buffer only
+        # while the loop waits in it), the detection thread prepares batch N+1 (_process), and
+        # batch N's writes await Kafka's acknowledgement. So at most three batches are taken
+        # and unacknowledged, bounding memory and the duplicates after a crash. A batch is
+        # acknowledged as soon as Kafka has its writes, without waiting for more input, so a
+        # stop (Faust waits for taken events to be acknowledged) never hangs.
         await self.publisher.start()
-        loop = asyncio.get_running_loop()
-        in_flight: asyncio.Future[bool] | None = None
+        taken: asyncio.Queue[Sequence[Any]] = asyncio.Queue(maxsize=1)
+        processing = asyncio.ensure_future(self._process(stream, taken))
         # When noack_take's generator is finalised, Faust turns automatic acknowledgement back on
         # for the stream: events arriving after that would be acknowledged unprocessed. So the
-        # generator lives as long as the worker, and no error leaves the loop (see _stop_on).
+        # generator lives as long as the worker, and nothing leaves the loop but a cancel.
         self._batches = stream.noack_take(self.settings.batch_size, within=self.settings.batch_timeout_s)
         try:
             async for events in self._batches:
+                await taken.put(events)  # waits while _process is busy (or stopped: see _stop_on)
+        finally:
+            processing.cancel()
+            await asyncio.gather(processing, return_exceptions=True)
+
+    async def _process(self, stream: faust.StreamT, taken: asyncio.Queue[Sequence[Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        in_flight: asyncio.Future[bool] | None = None
+        try:
+            while True:
+                events = await taken.get()
                 try:
                     self.metrics.events_in.labels(RAW.name).inc(len(events))
                     partitions = await self.publisher.partitions(OUTPUT_TOPICS)
@@ -166,7 +178,16 @@ class RedactionWorker:
             timeout = self.settings.publish_timeout_s
             if in_flight is not None:
                 await asyncio.wait([in_flight], timeout=timeout)
+                if in_flight.done() and not in_flight.cancelled() and in_flight.result():
+                    # Faust's own last commit may have come before these acknowledgements.
+                    await asyncio.wait([asyncio.ensure_future(self._commit())], timeout=timeout)
             await asyncio.wait([asyncio.ensure_future(self.publisher.stop())], timeout=timeout)
+
+    async def _commit(self) -> None:
+        try:
+            await self.app.consumer.commit()
+        except Exception as exc:  # noqa: BLE001 - stopping anyway; the cost is re-reading a batch
+            log.info("last commit failed (%s); the last batch will be read again", type(exc).__name__)
 
     async def _acknowledge(self, stream: faust.StreamT, writing: Awaitable[None], events: Sequence[Any]) -> bool:
         """Acknowledge a batch's raw offsets once ``writing`` saw every write acknowledged;

@@ -205,4 +205,4 @@ def test_sigterm_mid_stream_stops_promptly_and_a_successor_loses_nothing(kafka_b
     assert set(ids) == {e.event_id for e in events}
     repeats = len(ids) - len(set(ids))
     print(f"SIGTERM after {stopped_after:.0f} of {len(events)} events: exit 0 in {took:.1f} s, {repeats} repeated by the successor")
-    assert repeats <= 2 * 256  # at most the batch in flight and the one being detected
+    assert repeats <= 3 * 256  # at most the batches taken and not yet acknowledged: queued, detected, written

@@ -210,7 +210,7 @@ def main() -> int:
     print(
         f"chatguard bench: {len(messages)} sample chat messages, {os.cpu_count()} cores, model {args.model}; "
         f"each figure the best of its passes or runs (plain Presidio: 3 passes over the first {args.plain_messages}; "
-        "the engine: 4 passes, interleaved with the 2 end-to-end runs)",
+        "the engine: 5 passes, interleaved with 3 end-to-end runs; 2 workers: 2 runs)",
         flush=True,
     )
 
@@ -230,8 +230,9 @@ def main() -> int:
             stop = lambda: subprocess.run(["bash", str(KAFKA_SH), "down"], env=kenv, capture_output=True)  # noqa: E731
         try:
             warmup = sample_messages(300, seed=5, tag=f"warm{run}")
-            again = sample_messages(args.messages, seed=11, tag=f"{run}b")  # the same texts, new ids
-            e2e = bench_end_to_end(bootstrap, [messages, again], warmup, key, between=engine.run_pass)
+            # The same texts with new ids for each run.
+            runs = [messages] + [sample_messages(args.messages, seed=11, tag=f"{run}{n}") for n in "bc"]
+            e2e = bench_end_to_end(bootstrap, runs, warmup, key, between=engine.run_pass)
             print(
                 f"  chatguard engine, batches of {args.batch:<4}      {engine.best:9.1f} msg/s   {engine.best / plain:5.2f}x plain Presidio"
                 f"   (passes: {', '.join(f'{r:.0f}' for r in engine.rates)})",

@@ -3,10 +3,9 @@ bounded sets that never carry ids or text."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from typing import Mapping
 
-from pipeline.engine import Result
-from pipeline.errors import StepError
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
 class PipelineMetrics:
@@ -40,15 +39,12 @@ class PipelineMetrics:
         )
         self.errors = Counter("chatguard_errors_total", "Errors, by stage.", ["stage"], **kw)
 
-    def observe_results(self, results: list[Result]) -> None:
-        for result in results:
-            if isinstance(result, StepError):
-                continue
-            if result.spans:
-                self.redacted_events.inc()
-            for span in result.spans:
-                self.findings.labels(span.entity_type).inc()
+    def observe_redacted(self, findings: Mapping[str, int], redacted: int) -> None:
+        """A batch's redactions, once Kafka has them: spans per entity type, events redacted."""
+        for entity_type, count in findings.items():
+            self.findings.labels(entity_type).inc(count)
+        self.redacted_events.inc(redacted)
 
-    def observe_quarantine(self, error: StepError) -> None:
-        self.quarantined.labels(error.stage, error.error_class).inc()
-        self.errors.labels(error.stage).inc()
+    def observe_quarantine(self, stage: str, error_class: str) -> None:
+        self.quarantined.labels(stage, error_class).inc()
+        self.errors.labels(stage).inc()

@@ -28,6 +28,11 @@ MAX_REQUEST_BYTES = 1024 * 1024  # Kafka's default message.max.bytes is just abo
 MAX_BATCH_BYTES = 512 * 1024  # a worker batch's records for one partition fit in one of these
 
 
+def record_fits(key: bytes | None, value: bytes) -> bool:
+    """Whether Kafka would take this record at all (it refuses larger requests outright)."""
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, []) <= MAX_REQUEST_BYTES
+
+
 class BatchPublisher:
     """``publish`` hands records over in order per topic-partition and returns what waits for
     Kafka's acknowledgement of every one of them. Nothing counts as written before that."""
@@ -63,8 +68,7 @@ class BatchPublisher:
             await producer.stop()
 
     def fits(self, key: bytes | None, value: bytes) -> bool:
-        """Whether Kafka would take this record at all (it refuses larger requests outright)."""
-        return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, []) <= self.max_record_bytes
+        return record_fits(key, value)
 
     async def partitions(self, topics: Iterable[str]) -> dict[str, list[int]]:
         """Each topic's partitions, from the producer's metadata (fetched once, then cached)."""

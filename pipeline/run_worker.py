@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import start_http_server
 
-from pipeline.engine import RedactionEngine
 from pipeline.errors import ConfigError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
@@ -40,9 +39,22 @@ def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
 def run_worker() -> int:
     settings = Settings.from_env()
     logging.basicConfig(level=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Load the model before joining the consumer group: a slow start must not stall a rebalance.
-    engine = RedactionEngine.from_settings(settings)
+    # Load the model (in the detection process) before joining the consumer group: a slow start
+    # must not stall a rebalance, and bad settings stop the worker here.
     metrics = PipelineMetrics()
+    worker = RedactionWorker(settings, metrics, os.environ)
+    try:
+        worker.detection.start()
+    except BaseException:
+        worker.detection.stop()
+        raise
+    try:
+        return _serve(settings, worker)
+    finally:
+        worker.detection.stop()
+
+
+def _serve(settings: Settings, worker: RedactionWorker) -> int:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=os.environ.get("CHATGUARD_METRICS_ADDR", "127.0.0.1"))
         log.info("metrics on :%d/metrics", settings.metrics_port)
@@ -54,7 +66,6 @@ def run_worker() -> int:
         from pipeline.lag import start_lag_monitor
 
         start_lag_monitor(settings.kafka, settings.consumer_group)
-    worker = RedactionWorker(settings, engine, metrics)
     # Faust's Worker owns the event loop and the signal handlers from here on; uvloop makes
     # the per-message produce and acknowledgement bookkeeping cheaper.
     import uvloop

@@ -12,24 +12,17 @@ import asyncio
 import logging
 import os
 import threading
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Awaitable, Sequence
+from typing import Any, Awaitable, Mapping, Sequence
 
 import faust
-from aiokafka.errors import MessageSizeTooLargeError
 
-from pipeline.engine import Redaction, RedactionEngine, Result, utc_now
-from pipeline.errors import StepError, WorkerStopped
+from pipeline.detect_process import DetectedBatch, DetectionProcess
+from pipeline.errors import WorkerStopped
 from pipeline.metrics import PipelineMetrics
-from pipeline.publisher import BatchPublisher, Built, Record
+from pipeline.publisher import BatchPublisher, Built
 from pipeline.settings import Settings
-from schemas.codec import decode_raw, encode
-from schemas.errors import SchemaError
-from schemas.quarantine import QuarantineRecord
-from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, TopicSpec
 
 log = logging.getLogger("chatguard.worker")
@@ -81,32 +74,22 @@ class PreparedBatch:
 
     batches: list[Built]
     counts: Counter[str]  # records per topic
-    observed: list[Result]  # what each event became, for the metrics
+    detected: DetectedBatch  # what the metrics need
 
 
 async def _until_cancelled() -> None:
     await asyncio.get_running_loop().create_future()
 
 
-def decode(event: Any) -> RawMessage | StepError:
-    try:
-        return decode_raw(event.value)
-    except SchemaError as exc:
-        return StepError("decode", exc, field=exc.field)
-    except Exception as exc:  # bytes that are not even text
-        return StepError("decode", exc)
-
-
 class RedactionWorker:
-    """Owns the Faust app, the engine, the publisher and the metrics; one per process."""
+    """Owns the Faust app, the detection process, the publisher and the metrics; one per process."""
 
-    def __init__(self, settings: Settings, engine: RedactionEngine, metrics: PipelineMetrics) -> None:
+    def __init__(self, settings: Settings, metrics: PipelineMetrics, environ: Mapping[str, str]) -> None:
         self.settings = settings
-        self.engine = engine
         self.metrics = metrics
-        # Detection is CPU-bound: run it off the event loop so fetching, heartbeats and
-        # the previous batch's produce acknowledgements go on meanwhile.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")
+        # Detection is CPU-bound: it runs in a child process with a GIL of its own, so that
+        # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
+        self.detection = DetectionProcess(environ)
         self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000))
         self.app = faust.App(
             settings.consumer_group,
@@ -138,7 +121,7 @@ class RedactionWorker:
 
     async def _agent(self, stream: faust.StreamT) -> None:
         # Three stages, overlapping: this loop takes batch N+2 (Faust fills its take buffer only
-        # while the loop waits in it), the detection thread prepares batch N+1 (_process), and
+        # while the loop waits in it), the detection process prepares batch N+1 (_process), and
         # batch N's writes await Kafka's acknowledgement. So at most three batches are taken
         # and unacknowledged, bounding memory and the duplicates after a crash. A batch is
         # acknowledged as soon as Kafka has its writes, without waiting for more input, so a
@@ -158,7 +141,6 @@ class RedactionWorker:
             await asyncio.gather(processing, return_exceptions=True)
 
     async def _process(self, stream: faust.StreamT, taken: asyncio.Queue[Sequence[Any]]) -> None:
-        loop = asyncio.get_running_loop()
         in_flight: asyncio.Future[bool] | None = None
         try:
             while True:
@@ -166,7 +148,7 @@ class RedactionWorker:
                 try:
                     self.metrics.events_in.labels(RAW.name).inc(len(events))
                     partitions = await self.publisher.partitions(OUTPUT_TOPICS)
-                    prepared = await loop.run_in_executor(self._executor, self.prepare, events, partitions)
+                    prepared = await self._prepare(events, partitions)
                 except Exception as exc:
                     await self._stop_on("detect", exc)
                 if in_flight is not None and not await in_flight:
@@ -211,33 +193,16 @@ class RedactionWorker:
         if wait:
             await _until_cancelled()
 
-    def prepare(self, events: Sequence[Any], partitions: dict[str, list[int]]) -> PreparedBatch:
-        """Decode, detect, anonymise, encode and group into Kafka batches: everything
-        CPU-bound, in the detection thread, so the event loop only moves bytes."""
-        decoded = [decode(e) for e in events]
-        valid = [d for d in decoded if isinstance(d, RawMessage)]
-        started = time.perf_counter()
-        redactions = iter(self.engine.redact_batch(valid))
-        self.metrics.detection_seconds.observe(time.perf_counter() - started)
-        self.metrics.batch_size.observe(len(valid))
-        records: list[Record] = []
-        observed: list[Result] = []
-        for event, item in zip(events, decoded):
-            result: Result | StepError = item if isinstance(item, StepError) else next(redactions)
-            outgoing = None if isinstance(result, StepError) else self._encoded(result)
-            if isinstance(outgoing, StepError):
-                result = outgoing
-            observed.append(result)
-            if isinstance(result, StepError):
-                raw = item if isinstance(item, RawMessage) else None
-                records.append((QUARANTINE.name, None, encode(self._quarantine_record(event, raw, result))))
-                self.metrics.observe_quarantine(result)
-                log.warning("event quarantined: %s", result)
-                continue
-            key, values = outgoing  # type: ignore[misc]
-            records.extend((CLEAN_TOPICS[dest].name, key, value) for dest, value in values.items())
-        counts = Counter(topic for topic, _, _ in records)
-        return PreparedBatch(self.publisher.build(records, partitions), counts, observed)
+    async def _prepare(self, events: Sequence[Any], partitions: dict[str, list[int]]) -> PreparedBatch:
+        """Detect in the child; group its records into Kafka record batches here."""
+        detected = await self.detection.detect([(e.value, e.message.partition, e.message.offset) for e in events])
+        self.metrics.detection_seconds.observe(detected.seconds)
+        self.metrics.batch_size.observe(detected.valid)
+        for stage, error_class in detected.quarantined:
+            self.metrics.observe_quarantine(stage, error_class)
+            log.warning("event quarantined: %s failed: %s", stage, error_class)
+        counts = Counter(topic for topic, _, _ in detected.records)
+        return PreparedBatch(self.publisher.build(detected.records, partitions), counts, detected)
 
     async def _write(self, prepared: PreparedBatch) -> None:
         # Every write acknowledged before the raw offsets may commit; a refused one raises. The
@@ -247,33 +212,8 @@ class RedactionWorker:
         await asyncio.wait_for(self._sent(sending), self.settings.publish_timeout_s)
         for topic, count in prepared.counts.items():
             self.metrics.events_out.labels(topic).inc(count)
-        self.metrics.observe_results(prepared.observed)
+        self.metrics.observe_redacted(prepared.detected.findings, prepared.detected.redacted)
 
     @staticmethod
     async def _sent(sending: Awaitable[Awaitable[list]]) -> None:
         await (await sending)
-
-    def _encoded(self, redaction: Redaction) -> tuple[bytes, dict[str, bytes]] | StepError:
-        """The key and every destination's encoded copy; or a StepError if a copy exceeds the
-        producer's request size. Kafka would refuse that write and a refused write stops the
-        worker, so the same event would stop it again after every restart (replacements and
-        findings can make a 64 KB text a >1 MB copy). Held back instead, like a failed step."""
-        key = next(iter(redaction.by_destination.values())).conversation_id.encode()
-        values = {dest: encode(message) for dest, message in redaction.by_destination.items()}
-        if not all(self.publisher.fits(key, v) for v in values.values()):
-            return StepError("anonymise", MessageSizeTooLargeError())
-        return key, values
-
-    @staticmethod
-    def _quarantine_record(event: Any, raw: RawMessage | None, error: StepError) -> QuarantineRecord:
-        message = event.message
-        return QuarantineRecord(
-            event_id=raw.event_id if raw else None,
-            channel=raw.channel if raw else None,
-            error_class=error.error_class,
-            stage=error.stage,
-            raw_partition=message.partition,
-            raw_offset=message.offset,
-            quarantined_at=utc_now(),
-            field=error.field,
-        )

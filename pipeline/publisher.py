@@ -38,7 +38,6 @@ class BatchPublisher:
     Kafka's acknowledgement of every one of them. Nothing counts as written before that."""
 
     def __init__(self, kafka: KafkaSettings, *, request_timeout_ms: int = 30_000) -> None:
-        self.max_record_bytes = MAX_REQUEST_BYTES
         self._kwargs = dict(
             acks="all",
             enable_idempotence=True,
@@ -66,9 +65,6 @@ class BatchPublisher:
         producer, self._producer = self._producer, None
         if producer is not None:
             await producer.stop()
-
-    def fits(self, key: bytes | None, value: bytes) -> bool:
-        return record_fits(key, value)
 
     async def partitions(self, topics: Iterable[str]) -> dict[str, list[int]]:
         """Each topic's partitions, from the producer's metadata (fetched once, then cached)."""

@@ -73,8 +73,7 @@ class PreparedBatch:
     """A batch of raw events, redacted and encoded into Kafka record batches, not yet sent."""
 
     batches: list[Built]
-    counts: Counter[str]  # records per topic
-    detected: DetectedBatch  # what the metrics need
+    detected: DetectedBatch  # its records, and what the metrics need
 
 
 async def _until_cancelled() -> None:
@@ -201,8 +200,7 @@ class RedactionWorker:
         for stage, error_class in detected.quarantined:
             self.metrics.observe_quarantine(stage, error_class)
             log.warning("event quarantined: %s failed: %s", stage, error_class)
-        counts = Counter(topic for topic, _, _ in detected.records)
-        return PreparedBatch(self.publisher.build(detected.records, partitions), counts, detected)
+        return PreparedBatch(self.publisher.build(detected.records, partitions), detected)
 
     async def _write(self, prepared: PreparedBatch) -> None:
         # Every write acknowledged before the raw offsets may commit; a refused one raises. The
@@ -210,7 +208,7 @@ class RedactionWorker:
         # expires its batches): the deadline is kept here.
         sending = self.publisher.send(prepared.batches)
         await asyncio.wait_for(self._sent(sending), self.settings.publish_timeout_s)
-        for topic, count in prepared.counts.items():
+        for topic, count in Counter(topic for topic, _, _ in prepared.detected.records).items():
             self.metrics.events_out.labels(topic).inc(count)
         self.metrics.observe_redacted(prepared.detected.findings, prepared.detected.redacted)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import subprocess
 import threading
 import time
@@ -46,6 +47,31 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
     env.update(values)
     return env
+
+
+def worker_env(bootstrap: str, pseudonym_key: str, group_prefix: str, **extra: str) -> dict[str, str]:
+    """A worker's environment: this broker, a free metrics port, a consumer group of its own,
+    WARNING logs; ``extra`` adds or overrides settings."""
+    defaults = {
+        "CHATGUARD_KAFKA_BOOTSTRAP": bootstrap,
+        "CHATGUARD_PSEUDONYM_KEY": pseudonym_key,
+        "CHATGUARD_METRICS_PORT": str(free_port()),
+        "CHATGUARD_CONSUMER_GROUP": f"{group_prefix}-{secrets.token_hex(4)}",
+        "CHATGUARD_LOG_LEVEL": "WARNING",
+    }
+    return clean_env(**{**defaults, **extra})
+
+
+def channel_secrets() -> dict[str, str]:
+    """Fresh secrets for every channel, so the ingest service enables them all."""
+    return {
+        "CHATGUARD_SLACK_SIGNING_SECRET": secrets.token_hex(16),
+        "CHATGUARD_MESSENGER_APP_SECRET": secrets.token_hex(16),
+        "CHATGUARD_MESSENGER_VERIFY_TOKEN": secrets.token_hex(8),
+        "CHATGUARD_TELEGRAM_SECRET_TOKEN": secrets.token_hex(16),
+        "CHATGUARD_INGEST_HMAC_SECRET": secrets.token_hex(16),
+        "CHATGUARD_WIDGET_SITE_KEYS": secrets.token_hex(8),
+    }
 
 
 def wait_for_url(url: str, proc: subprocess.Popen, log_path: Path, timeout_s: float = 120.0) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from schemas.topics import STORAGE
 from tests.conftest import BIN, free_port
-from tests.connectors.services import clean_env, ingest_process, tail, worker_process
+from tests.connectors.services import ingest_process, tail, worker_env, worker_process
 from tests.integration.kafka_helpers import produce
 
 pytestmark = pytest.mark.integration
@@ -27,14 +27,7 @@ pytestmark = pytest.mark.integration
 def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service (HTTP channel enabled); yields (env, ingest URL)."""
     logs = tmp_path_factory.mktemp("canary-stack")
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-canary-{secrets.token_hex(4)}",
-        CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16),
-        CHATGUARD_LOG_LEVEL="WARNING",
-    )
+    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-canary", CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16))
     with worker_process(env, logs / "worker.log"), ingest_process(env, logs / "ingest.log") as (_, base_url):
         yield env, base_url, logs
 

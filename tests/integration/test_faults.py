@@ -31,7 +31,7 @@ from schemas.codec import encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
 from tests.conftest import KAFKA_SH, _apply_topics, free_port
-from tests.connectors.services import clean_env, ingest_process, tail, worker_process
+from tests.connectors.services import clean_env, ingest_process, tail, worker_env, worker_process
 from tests.integration.kafka_helpers import consume_until, produce
 
 pytestmark = pytest.mark.integration
@@ -570,14 +570,7 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
     The timeout is CHATGUARD_PUBLISH_TIMEOUT_S (default 30 s); 10 s here.
     Measured: orderly exits 10-70 s after the stop; in 2 of 3 runs before the exit deadline was
     added, Faust's stop hung for good (> 300 s) and the process never exited."""
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=own_broker.bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=secrets.token_hex(16),
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"crash-{secrets.token_hex(4)}",
-        CHATGUARD_LOG_LEVEL="INFO",
-        CHATGUARD_PUBLISH_TIMEOUT_S="10",
-    )
+    env = worker_env(own_broker.bootstrap, secrets.token_hex(16), "crash", CHATGUARD_LOG_LEVEL="INFO", CHATGUARD_PUBLISH_TIMEOUT_S="10")
     events, _ = pii_events(secrets.token_hex(4), 1_000, "crash")
     with worker_process(env, tmp_path / "worker.log") as (worker, metrics_url):
         for _ in range(8):  # 8,000 events: the worker is still publishing when the broker goes

@@ -15,7 +15,7 @@ from connectors.traffic import platform_requests, send
 from schemas.codec import decode_redacted
 from schemas.topics import STORAGE
 from tests.conftest import free_port
-from tests.connectors.services import clean_env, ingest_process, worker_process
+from tests.connectors.services import channel_secrets, ingest_process, worker_env, worker_process
 from tests.integration.kafka_helpers import consume_until
 
 pytestmark = pytest.mark.integration
@@ -25,20 +25,7 @@ pytestmark = pytest.mark.integration
 def services(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service, with every channel enabled."""
     logs = tmp_path_factory.mktemp("services")
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-e2e-{secrets.token_hex(4)}",
-        CHATGUARD_INGEST_PORT=str(free_port()),
-        CHATGUARD_SLACK_SIGNING_SECRET=secrets.token_hex(16),
-        CHATGUARD_MESSENGER_APP_SECRET=secrets.token_hex(16),
-        CHATGUARD_MESSENGER_VERIFY_TOKEN=secrets.token_hex(8),
-        CHATGUARD_TELEGRAM_SECRET_TOKEN=secrets.token_hex(16),
-        CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16),
-        CHATGUARD_WIDGET_SITE_KEYS=secrets.token_hex(8),
-        CHATGUARD_LOG_LEVEL="WARNING",
-    )
+    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-e2e", CHATGUARD_INGEST_PORT=str(free_port()), **channel_secrets())
     with worker_process(env, logs / "worker.log"), ingest_process(env, logs / "ingest.log") as (_, base_url):
         yield env, base_url
 

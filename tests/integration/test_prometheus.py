@@ -23,7 +23,7 @@ import yaml
 from connectors.settings import IngestSettings
 from connectors.traffic import platform_requests, send
 from tests.conftest import ROOT, free_port
-from tests.connectors.services import clean_env, ingest_process, tail, worker_process
+from tests.connectors.services import channel_secrets, ingest_process, tail, worker_env, worker_process
 from tests.deploy.promql import require_tool
 
 pytestmark = pytest.mark.integration
@@ -107,20 +107,14 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
     ingest_port = free_port()
     while ingest_port == metrics_port:  # else the worker's metrics server would answer for the ingest
         ingest_port = free_port()
-    env = clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
+    env = worker_env(
+        kafka_bootstrap,
+        pseudonym_key,
+        "chatguard-prom",
         CHATGUARD_METRICS_PORT=str(metrics_port),
-        CHATGUARD_CONSUMER_GROUP=f"chatguard-prom-{secrets.token_hex(4)}",
         CHATGUARD_INGEST_PORT=str(ingest_port),
-        CHATGUARD_SLACK_SIGNING_SECRET=secrets.token_hex(16),
-        CHATGUARD_MESSENGER_APP_SECRET=secrets.token_hex(16),
-        CHATGUARD_MESSENGER_VERIFY_TOKEN=secrets.token_hex(8),
-        CHATGUARD_TELEGRAM_SECRET_TOKEN=secrets.token_hex(16),
-        CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16),
-        CHATGUARD_WIDGET_SITE_KEYS=secrets.token_hex(8),
-        CHATGUARD_LOG_LEVEL="WARNING",
         APP_DATADIR=str(workdir / "faust"),  # Faust's data dir, else <group>-data/ in the current directory
+        **channel_secrets(),
     )
     shutil.copy(ALERTS, workdir / "alerts.yml")
     config = {

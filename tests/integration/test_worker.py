@@ -17,7 +17,7 @@ from schemas.codec import decode_redacted, encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
 from tests.conftest import free_port
-from tests.connectors.services import clean_env, worker_process
+from tests.connectors.services import worker_env, worker_process
 from tests.integration.kafka_helpers import consume_until, produce
 
 pytestmark = pytest.mark.integration
@@ -70,17 +70,6 @@ def metric_value(url: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += sample.value
     return total
-
-
-def worker_env(bootstrap: str, pseudonym_key: str, group_prefix: str) -> dict[str, str]:
-    """A worker's environment: this broker, a free metrics port, a consumer group of its own."""
-    return clean_env(
-        CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
-        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,
-        CHATGUARD_METRICS_PORT=str(free_port()),
-        CHATGUARD_CONSUMER_GROUP=f"{group_prefix}-{secrets.token_hex(4)}",
-        CHATGUARD_LOG_LEVEL="WARNING",
-    )
 
 
 @pytest.fixture(scope="module")

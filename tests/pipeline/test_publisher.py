@@ -9,7 +9,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.partitioner import DefaultPartitioner
 
-from pipeline.publisher import MAX_BATCH_BYTES, BatchPublisher
+from pipeline.publisher import MAX_BATCH_BYTES, MAX_REQUEST_BYTES, BatchPublisher, record_fits
 from schemas.kafka import KafkaSettings
 from tests.integration.kafka_helpers import consume_until
 
@@ -69,6 +69,5 @@ async def test_more_than_one_kafka_batch_per_partition(kafka_bootstrap, topics):
 
 
 def test_a_record_over_the_request_limit_does_not_fit():
-    publisher = BatchPublisher(KafkaSettings(bootstrap="127.0.0.1:9"))
-    assert publisher.fits(b"k", b"x" * 1000)
-    assert not publisher.fits(b"k", b"x" * (publisher.max_record_bytes + 1))
+    assert record_fits(b"k", b"x" * 1000)
+    assert not record_fits(b"k", b"x" * (MAX_REQUEST_BYTES + 1))

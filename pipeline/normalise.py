@@ -1,9 +1,10 @@
 """Text normalisation before detection, with every character mapped back to the original.
 
-People type PII in ways recognizers miss: fullwidth digits, zero-width characters inside an
-e-mail, Cyrillic lookalike letters, phone numbers split by spaces or dots, "anna dot kowalska
-at wp dot pl". Detection runs on the normalised text; each span found there is mapped back to
-the original characters, so redaction replaces exactly what the person typed.
+People type PII in ways recognizers miss: fullwidth digits, invisible characters inside an
+e-mail, Cyrillic lookalike letters, phone numbers split by spaces, dots or underscores, "6O1"
+for "601", "anna dot kowalska at wp dot pl". Detection runs on the normalised text; each span
+found there is mapped back to the original characters, so redaction replaces exactly what the
+person typed (invisible characters inside the value included).
 """
 
 from __future__ import annotations
@@ -12,8 +13,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Invisible characters used (on purpose or by keyboards) inside words.
-_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e")
+# Characters that render as nothing, typed (on purpose or by keyboards) inside a value: besides
+# every format character (category Cf: zero-width, bidi and invisible-operator controls, tag
+# characters), the variation selectors, the combining grapheme joiner and the Hangul fillers.
+# Dropping them changes only the detection view: an emoji's ZWJ stays in the redacted text.
+_INVISIBLE_MARKS = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
+def _is_invisible(ch: str) -> bool:
+    return ch in _INVISIBLE_MARKS or unicodedata.category(ch) == "Cf"
+
 # Cyrillic and Greek letters that look like Latin ones.
 _LOOKALIKES = str.maketrans(
     "аеорсухіјѕԁһАВЕКМНОРСТХІЈЅԛѡοΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ",
@@ -31,11 +44,23 @@ _SPELLED_EMAIL = re.compile(
 )
 _SPELLED_SEPARATOR = re.compile(rf"{_DOT}|{_AT}", re.IGNORECASE)
 _EMAIL_CUE = re.compile(r"(?:\bat\b|małpa|malpa|\(at\)|\[at\]|\s@|@\s)", re.IGNORECASE)
-# Digit runs split by spaces, dashes, dots or slashes: "601 234 567", "6 0 1 2 3 4 5 6 7",
-# "4569  9362  2094  8061", "4213 / 2014 / 7266 / 9570".
-_SPLIT_DIGITS = re.compile(r"\d(?:(?:[ \u00a0]{1,3}|[ \u00a0]?[.\-/][ \u00a0]?)?\d)+")
-# Left alone: IPv4 addresses (recognised as they are) and dotted dates.
-_KEEP_DOTTED = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\d{1,2}\.\d{1,2}\.\d{2,4}")
+# Letters typed for digits inside a number: "6O1 234 567", "60l 234 567", "5б7".
+_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "б": "6"}
+_AS_DIGITS = str.maketrans(_DIGIT_LOOKALIKES)
+# A digit, or a lookalike letter that touches a digit and no other letter (so "Hello 2",
+# "IOl" and "10 l" stay words).
+_DIGIT = r"(?:\d|(?<![^\W\d_])[OoIlб](?=\d)|(?<=\d)[OoIlб](?![^\W\d_]))"
+_LOOKALIKE = re.compile("[OoIlб]")
+# One at the edge of a digit group, not between two digits: "60l" (or a unit: "10l 5l 20l").
+_EDGE_LOOKALIKE = re.compile(r"(?<!\d)[OoIlб]|[OoIlб](?!\d)")
+# Digit runs split by spaces, dashes, dots, slashes or underscores: "601 234 567",
+# "6 0 1 2 3 4 5 6 7", "4569  9362  2094  8061", "4213 / 2014 / 7266 / 9570", "601_234_567".
+_SEPARATOR = r"(?:[ \u00a0]{1,3}|[ \u00a0]?[.\-/_\u2010-\u2015\u2212][ \u00a0]?)"
+_SPLIT_DIGITS = re.compile(rf"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT})+")
+# Left alone: IPv4 addresses (recognised as they are) and dotted dates. Four dotted groups with
+# one above 255 or a leading zero are no address: "440.514.013.59" is a PESEL.
+_IPV4 = re.compile(r"(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}")
+_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
 _MIN_JOINED_DIGITS = 7  # below this a run is a price, a time or a quantity, not an identifier
 
 
@@ -81,12 +106,12 @@ def _compose(outer: Normalised, inner_text: str, inner: _Builder) -> Normalised:
 def _fold_characters(text: str) -> Normalised:
     out = _Builder()
     for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            continue
-        if ch in _LOOKALIKE_CHARS:
-            out.add(ch.translate(_LOOKALIKES), i, i + 1)
-        elif ch.isascii():
+        if ch.isascii():
             out.add(ch, i, i + 1)
+        elif _is_invisible(ch):
+            continue
+        elif ch in _LOOKALIKE_CHARS:
+            out.add(ch.translate(_LOOKALIKES), i, i + 1)
         else:
             out.add(unicodedata.normalize("NFKC", ch), i, i + 1)
     return Normalised("".join(out.chars), tuple(out.starts), tuple(out.ends))
@@ -121,15 +146,31 @@ def _spelled_email(match: re.Match[str]) -> str | None:
     return _SPELLED_SEPARATOR.sub(".", local) + "@" + _SPELLED_SEPARATOR.sub(".", domain)
 
 
+def _is_ipv4(run: str) -> bool:
+    return bool(_IPV4.fullmatch(run)) and all(int(octet) <= 255 for octet in run.split("."))
+
+
+def _reads_as_one_number(typed: str) -> bool:
+    """Whether the lookalike letters in a run are digits in disguise, not words or units: at
+    least three real digits for each, and at most one at the edge of a group."""
+    letters = len(_LOOKALIKE.findall(typed))
+    if not letters:
+        return True
+    digits = sum(ch.isdigit() for ch in typed)
+    return 3 * letters <= digits and len(_EDGE_LOOKALIKE.findall(typed)) <= 1
+
+
 def _joined_digits(match: re.Match[str]) -> str | None:
-    run = match.group(0)
-    if _KEEP_DOTTED.fullmatch(run):
+    if not _reads_as_one_number(match.group(0)):
+        return None
+    run = match.group(0).translate(_AS_DIGITS)
+    if _is_ipv4(run) or _DOTTED_DATE.fullmatch(run):
         return None
     # Slashes split dates and order numbers ("ZAM/2026/09/5495"); joined only in card-style groups of four.
     if "/" in run and any(len(group.strip()) != 4 for group in run.split("/")):
         return None
     digits = "".join(ch for ch in run if ch.isdigit())
-    if len(digits) == len(run) or len(digits) < _MIN_JOINED_DIGITS:
+    if digits == match.group(0) or len(digits) < _MIN_JOINED_DIGITS:
         return None
     return digits
 
@@ -143,8 +184,10 @@ def normalise(text: str) -> Normalised:
 
 
 def join_digit_runs(current: Normalised) -> Normalised | None:
-    """A second view with split digit runs joined ("6 0 1 2 3 4 5 6 7" -> "601234567"), for
-    the number recognizers; None when there is nothing to join. A second view, not a
-    replacement: formats such as 536-90-4399 are recognised by their separators."""
+    """A second view with split digit runs joined ("6 0 1 2 3 4 5 6 7" -> "601234567") and
+    lookalike letters inside them read as digits ("60l 234 567" -> "601234567"), for the
+    number recognizers; None when there is nothing to join. A second view, not a
+    replacement: formats such as 536-90-4399 are recognised by their separators, and a
+    lookalike rule that misreads a code must not hide it from the other recognizers."""
     joined = _rewrite(current, _SPLIT_DIGITS, _joined_digits)
     return None if joined is current else joined

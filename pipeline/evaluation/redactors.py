@@ -53,9 +53,9 @@ def presidio_redactor(model: str) -> Redactor:
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
 
-    from pipeline.detection import _use_bundled_public_suffix_list
+    from pipeline.detection import use_bundled_public_suffix_list
 
-    _use_bundled_public_suffix_list()
+    use_bundled_public_suffix_list()
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
     nlp_engine.nlp = {"en": spacy.load(model)}
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine)

@@ -12,6 +12,7 @@ PL_ID_CARD         pl_id_card              Polish identity card number, "ABA3000
 PHONE_NUMBER       pl_phone                Polish phone numbers, +48 optional, context-scored
 PHONE_NUMBER       phone_international     +CC numbers, NANP and UK shapes, no numbering-plan check
 IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 26-digit NRB
+CRYPTO             crypto_bech32           bech32/bech32m Bitcoin addresses, either case (checksum)
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
 URL_PII            url_query               a whole URL whose query or profile path carries PII
@@ -38,6 +39,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 
 from pipeline.recognizers.chat_names import ChatNameRecognizer
+from pipeline.recognizers.crypto_bech32 import CryptoBech32Recognizer
 from pipeline.recognizers.email_any_domain import AnyDomainEmailRecognizer
 from pipeline.recognizers.iban import IbanRecognizer
 from pipeline.recognizers.name_gazetteer import NameGazetteerRecognizer
@@ -54,6 +56,7 @@ from pipeline.recognizers.url_query import UrlQueryRecognizer
 __all__ = [
     "AnyDomainEmailRecognizer",
     "ChatNameRecognizer",
+    "CryptoBech32Recognizer",
     "EnStreetAddressRecognizer",
     "IbanRecognizer",
     "InternationalPhoneRecognizer",
@@ -82,6 +85,7 @@ def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
         PlPhoneRecognizer(supported_language=language),
         InternationalPhoneRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
+        CryptoBech32Recognizer(supported_language=language),
         PlStreetAddressRecognizer(supported_language=language),
         EnStreetAddressRecognizer(supported_language=language),
         UrlQueryRecognizer(supported_language=language),

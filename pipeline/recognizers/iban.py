@@ -1,14 +1,15 @@
 """IBAN_CODE: IBANs of any country, and Polish NRB account numbers without the "PL".
 
 * IBAN: country code, two check digits, up to 30 alphanumeric BBAN characters (15-34 in
-  all), compact ("DE89370400440532013000") or in groups of four ("DE89 3704 0044 0532
-  0130 00"); either case. Valid when ISO 7064 mod 97-10 gives 1.
+  all), compact ("DE89370400440532013000") or in groups of four split by spaces, dashes or
+  slashes ("DE89 3704 0044 0532 0130 00", "DE89/3704/0044/0532/0130/00"); either case.
+  Valid when ISO 7064 mod 97-10 gives 1.
 * NRB: the 26 digits of a Polish account number as Poles write them, without the country
-  code: "61109010140000071219812874" or "61 1090 1014 0000 0712 1981 2874" (also after a
-  detached "PL ": "PL 61 1090 ..."). Valid when the IBAN check passes with "PL" put back
-  (int(digits[2:] + "2521" + digits[:2]) % 97 == 1).
+  code: "61109010140000071219812874" or "61 1090 1014 0000 0712 1981 2874" (or with dashes
+  or slashes; also after a detached "PL ": "PL 61 1090 ..."). Valid when the IBAN check
+  passes with "PL" put back (int(digits[2:] + "2521" + digits[:2]) % 97 == 1).
 
-Spaced IBANs are matched greedily and then shortened group by group until the checksum
+Grouped IBANs are matched greedily and then shortened group by group until the checksum
 passes, so that a following word ("... 2874 and", "... 2874 ok") is never swallowed.
 Valid numbers score 1.0; numbers failing the checksum are dropped.
 """
@@ -30,8 +31,12 @@ def _mod97(numeric: str) -> int:
     return int(numeric) % 97
 
 
+def _compact(text: str) -> str:
+    return text.replace(" ", "").replace("-", "").replace("/", "")
+
+
 def is_valid_iban(text: str) -> bool:
-    compact = text.replace(" ", "").replace("-", "").upper()
+    compact = _compact(text).upper()
     if not _MIN_IBAN <= len(compact) <= _MAX_IBAN or not compact.isascii() or not compact.isalnum():
         return False
     if not compact[:2].isalpha() or not compact[2:4].isdigit():
@@ -41,7 +46,7 @@ def is_valid_iban(text: str) -> bool:
 
 
 def is_valid_nrb(text: str) -> bool:
-    digits = text.replace(" ", "").replace("-", "")
+    digits = _compact(text)
     if len(digits) != 26 or not digits.isascii() or not digits.isdigit():
         return False
     return _mod97(digits[2:] + "2521" + digits[:2]) == 1  # "PL" = 25 21
@@ -49,7 +54,7 @@ def is_valid_nrb(text: str) -> bool:
 
 def is_valid_account(text: str) -> bool:
     """An IBAN, or an NRB (26 digits, "PL" left out or written apart: "PL 61 1090 ...")."""
-    compact = text.replace(" ", "").replace("-", "")
+    compact = _compact(text)
     return is_valid_nrb(compact) if compact[:2].isdigit() else is_valid_iban(compact)
 
 
@@ -61,11 +66,12 @@ class IbanRecognizer(ChatguardRecognizer):
         Pattern("IBAN compact", r"(?<![^\W_])[A-Z]{2}\d\d[A-Z0-9]{11,30}(?![^\W_])", 0.5),
         Pattern(
             "IBAN grouped",
-            r"(?<![^\W_])[A-Z]{2}\d\d(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?(?![^\W_])",
+            r"(?<![^\W_])[A-Z]{2}\d\d(?P<sep>[ \-/])[A-Z0-9]{4}(?:(?P=sep)[A-Z0-9]{4}){1,6}"
+            r"(?:(?P=sep)[A-Z0-9]{1,4})?(?![^\W_])",
             0.5,
         ),
         Pattern("NRB compact", r"(?<![^\W_])(?:PL )?\d{26}(?![^\W_])", 0.5),
-        Pattern("NRB grouped", r"(?<![^\W_])(?<!\d )(?:PL )?\d\d(?:[ \-]\d{4}){6}(?![^\W_])(?![ \-]\d)", 0.5),
+        Pattern("NRB grouped", r"(?<![^\W_])(?<!\d )(?:PL )?\d\d(?:[ \-/]\d{4}){6}(?![^\W_])(?![ \-/]\d)", 0.5),
     ]
     CONTEXT = [
         "iban", "account", "bank account", "account number", "konto", "konta", "numer konta",
@@ -73,19 +79,20 @@ class IbanRecognizer(ChatguardRecognizer):
     ]
     # Two digits, then at least eight alphanumerics in groups of four: every IBAN and NRB
     # has at least that (15 characters at least, so 11+ after the check digits).
-    PREFILTER = re.compile(r"\d\d[ \-]?[A-Z0-9]{4}[ \-]?[A-Z0-9]{4}", re.IGNORECASE)
+    PREFILTER = re.compile(r"\d\d[ \-/]?[A-Z0-9]{4}[ \-/]?[A-Z0-9]{4}", re.IGNORECASE)
 
     def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
         start, end = match.span()
         value = match.group()
-        if " " not in value or is_valid_account(value):
+        sep = match.group("sep") if "sep" in match.re.groupindex else " "
+        if sep not in value or is_valid_account(value):
             yield start, end, pattern.score
             return
         # A grouped match may have swallowed a following word: drop groups from the end.
-        groups = value.split(" ")
+        groups = value.split(sep)
         while len(groups) > 3:
             groups.pop()
-            shorter = " ".join(groups)
+            shorter = sep.join(groups)
             if is_valid_account(shorter):
                 yield start, start + len(shorter), pattern.score
                 return

@@ -18,7 +18,8 @@ Scoring: a bare 9-digit number is also an order, parcel, invoice or account numb
   (and, when there is none before, 20 after): a phone cue ("tel", "telefon", "zadzwoń",
   "komórka", "whatsapp", "numer"...) gives 0.75; an identifier cue ("zamówienie", "order",
   "faktura", "paczka", "tracking", "konto", "numer klienta", "REGON"...) gives 0.2, below
-  the default 0.3 threshold ("numer zamówienia 601234567" stays readable);
+  the default 0.3 threshold ("numer zamówienia 601234567", "faktura nr 601234567" stay
+  readable; see ``_phone_cues``);
 * 0.4 with no cue at all (above the default threshold: an unexplained 9-digit number that
   could be a phone is masked).
 """
@@ -30,7 +31,8 @@ from typing import Optional
 
 from presidio_analyzer import Pattern
 
-from pipeline.recognizers._base import ChatguardRecognizer, context_regex, digits_of
+from pipeline.recognizers._base import ChatguardRecognizer, digits_of
+from pipeline.recognizers._phone_cues import IDENTIFIER_WORDS, PhoneCues
 
 SCORE_PREFIXED = 0.75
 SCORE_CONTEXT = 0.75
@@ -54,26 +56,7 @@ PHONE_CONTEXT = [
     "zadzwoń", "zadzwon", "dzwoń", "dzwon", "zadzwonić", "oddzwoń", "oddzwon", "numer", "nr",
     "kom", "kom.", "komórk", "komork", "kontakt", "esemes", "napisz sms",
 ]
-# Words that make a bare 9-digit number an identifier rather than a phone number.
-IDENTIFIER_CONTEXT = [
-    "order", "zamówieni", "zamowieni", "zam", "zam.", "faktur", "invoice", "paczk", "przesyłk",
-    "przesylk", "parcel", "shipment", "tracking", "śledzeni", "sledzeni", "list przewozowy",
-    "konta", "konto", "account", "rachunk", "transakcj", "transaction", "ticket", "zgłoszeni",
-    "zgloszeni", "reklamacj", "referenc", "ref", "ref.", "kod", "code", "sku", "ean", "paragon",
-    "receipt", "nip", "regon", "pesel", "id", "id klienta", "customer id", "customer number",
-    "client id", "member id", "pin", "order number", "order no", "tracking number",
-    "account number", "invoice number", "ticket number", "reference number",
-]
-# "numer"/"nr" alone is a phone cue; followed by what it numbers, an identifier cue.
-IDENTIFIER_CONTEXT += [
-    f"{prefix} {stem}"
-    for prefix in ("numer", "nr", "nr.")
-    for stem in (
-        "zamówieni", "zamowieni", "zam", "zam.", "paczk", "przesyłk", "przesylk", "faktur",
-        "konta", "rachunk", "transakcj", "zgłoszeni", "zgloszeni", "reklamacj", "klienta",
-        "referencyjn", "śledzeni", "sledzeni", "listu", "sprawy", "umowy", "dowodu",
-    )
-]
+IDENTIFIER_CONTEXT = IDENTIFIER_WORDS
 
 
 def is_plausible_pl_number(national: str) -> bool:
@@ -101,7 +84,7 @@ class PlPhoneRecognizer(ChatguardRecognizer):
     def __init__(self, *args, identifier_context: Optional[list[str]] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         words = self.IDENTIFIER_CONTEXT if identifier_context is None else identifier_context
-        self._identifier_re = context_regex(words)
+        self._cues = PhoneCues(self.context, words)
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         digits = digits_of(pattern_text)
@@ -114,33 +97,7 @@ class PlPhoneRecognizer(ChatguardRecognizer):
     def score_match(self, text, start, end, score, valid, match):
         if match.group("prefix"):
             return SCORE_PREFIXED
-        cue = self._nearest_cue(text, start, end)
+        cue = self._cues.nearest(text, start, end, self.CONTEXT_BEFORE, self.CONTEXT_AFTER)
         if cue is None:
             return SCORE_BARE
         return SCORE_CONTEXT if cue else SCORE_NEGATIVE
-
-    def _nearest_cue(self, text: str, start: int, end: int) -> Optional[bool]:
-        """True: the closest cue is a phone word; False: an identifier word; None: no cue.
-
-        Before the number, the cue ending last is the closest; after it, the one starting
-        first. Overlapping cues go to the longer one: "numer klienta" (an identifier) beats
-        "numer" (a phone cue), "kontakt" (a phone cue) beats "konta" (an identifier).
-        """
-        regexes = [(r, kind) for r, kind in ((self._context_re, True), (self._identifier_re, False)) if r is not None]
-        before = text[max(0, start - self.CONTEXT_BEFORE) : start]
-        best_key, best = None, None
-        for regex, kind in regexes:
-            for m in regex.finditer(before):
-                key = (m.end(), m.end() - m.start())
-                if best_key is None or key > best_key:
-                    best_key, best = key, kind
-        if best is not None:
-            return best
-        after = text[end : end + self.CONTEXT_AFTER]
-        for regex, kind in regexes:
-            m = regex.search(after)
-            if m:
-                key = (-m.start(), m.end() - m.start())
-                if best_key is None or key > best_key:
-                    best_key, best = key, kind
-        return best

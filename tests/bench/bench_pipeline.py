@@ -45,11 +45,11 @@ def bench_plain_presidio(texts: list[str], model: str, passes: int = 3) -> float
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
 
-    from pipeline.detection import _use_bundled_public_suffix_list
+    from pipeline.detection import use_bundled_public_suffix_list
 
     import spacy
 
-    _use_bundled_public_suffix_list()  # both sides offline, so neither pays for a network timeout
+    use_bundled_public_suffix_list()  # both sides offline, so neither pays for a network timeout
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
     nlp_engine.nlp = {"en": spacy.load(model)}  # the same model, full default pipeline
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine)

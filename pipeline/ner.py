@@ -5,12 +5,14 @@ English model also finds names in Polish or Finnish text, as plain Presidio's do
 it finds becomes a finding by these rules:
 
 * PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or
-  dots between); NER also tags codes ("ZYW-4821-KX") and handles as PERSON.
+  dots between); NER also tags codes ("ZYW-4821-KX", "PNCP-XSRA") and handles as PERSON.
+  An all-lower-case span needs a known first name in it ("kody z" is not a name, "paweł
+  grabowski" is).
 * GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you
   deliver to Warsaw?") is not personal data and stays. It is kept, as STREET_ADDRESS, when
   it is part of an address: inside or right after an address a recognizer found (the city
   and country lines of an address block), or a facility with a house number ("74 Diakou
-  Street").
+  Street"; not a code such as "B7Y7-B5SM").
 * ORG / GPE / LOC as a name: the small model often tags people it does not know as an
   organisation or a place ("Please forward this to Cornelius Thornbury", "Tomomi Nishiyama
   lives at ..."), and plain Presidio masks those spans. Kept, as PERSON, when the span is
@@ -40,6 +42,9 @@ _ORG_WORDS = frozenset(
     street avenue road square park river lake mountain county state republic kingdom""".split()
 )
 _PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
+_CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
+_HOUSE_NUMBER_AND_NAME = re.compile(r"(?=.*\b\d{1,5}[A-Za-z]?\b)(?=.*[^\W\d_]{3})")
+_CODE_TOKEN = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{3,}\b(?<!\d[A-Za-z])")
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
 # What a name can look like: letters, with spaces, hyphens, apostrophes or dots between.
@@ -80,10 +85,13 @@ def is_name_shaped(value: str) -> bool:
 
 
 def ner_findings(
-    text: str, ents: Iterable, addresses: Sequence[tuple[int, int]]
+    text: str, ents: Iterable, addresses: Sequence[tuple[int, int]], english: bool = True
 ) -> list[tuple[str, int, int, float]]:
     """Findings (entity, start, end, score) in ``text``'s offsets from a spaCy doc's ``ents``;
-    ``addresses``: the (start, end) of addresses the recognizers found in the same text."""
+    ``addresses``: the (start, end) of addresses the recognizers found in the same text.
+    ``english=False``: the English model reading another language tags ordinary capitalised
+    words as people ("Czy krem", "Jak długo"); there a PERSON needs the evidence a mislabelled
+    ORG needs (a known first name, capitalised), and the language's own recognizers do the rest."""
     out = []
     addresses = list(addresses)
     names: list[tuple[int, int]] = []
@@ -91,11 +99,12 @@ def ner_findings(
     for ent in ents:
         start, end = ent.start_char, ent.end_char
         if ent.label_ == "PERSON":
-            if is_name_shaped(ent.text):
+            if _person_kept(text, ent.text, start, english):
                 names.append((start, end))
             continue
         if ent.label_ in PLACE_LABELS:
-            numbered_facility = ent.label_ == "FAC" and any(ch.isdigit() for ch in ent.text)
+            numbered_facility = ent.label_ == "FAC" and _HOUSE_NUMBER_AND_NAME.search(ent.text) is not None \
+                and not _CODE_TOKEN.search(ent.text)
             if numbered_facility or _continues_address(text, start, end, addresses):
                 out.append(("STREET_ADDRESS", start, end, 0.6))
                 addresses.append((start, end))  # the next line of the block continues it
@@ -108,6 +117,23 @@ def ner_findings(
     names += _listed_with_names(text, names, maybe)
     out += [("PERSON", start, end, 0.85) for start, end in names]
     return out
+
+
+def _person_kept(text: str, value: str, start: int, english: bool) -> bool:
+    if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value):
+        return False
+    if not english:
+        return _named_in_other_language(text, value, start)
+    if value.islower():  # "kody z": lower-case chat needs a known first name to be a name
+        return any(is_first_name(token) for token in value.split())
+    return True
+
+
+def _named_in_other_language(text: str, value: str, start: int) -> bool:
+    if not _mislabelled_name(text, value, start, "ORG"):
+        return False
+    # One capitalised word opening a sentence is that language's "Jak", "Ile", "Czy".
+    return " " in value.strip() or not re.search(r"(?:^|[.!?:]\s*|\n)\W*$", text[:start])
 
 
 def _name_like_word(value: str) -> bool:

@@ -6,7 +6,10 @@ pattern recognizers is a candidate here too. The differences, each a documented 
 * Left out: dates, bare URLs and UUIDs (``DateRecognizer``, ``UrlRecognizer``,
   ``UuidRecognizer``): not personal data on their own; URLs that carry an identifier are
   ``URL_PII``'s job.
-* ``PhoneRecognizer`` gets Poland on top of Presidio's default regions.
+* ``PhoneRecognizer`` gets Poland on top of Presidio's default regions. Its matches are
+  dropped (:func:`is_reference_number`) when they are a date ("03.08.2026"), run into a
+  date or decimal ("6340411 13.02.2026"), or are a reference: after "#", after a letter
+  prefix ("A-6219805"), or after an order, ticket or invoice word ("Zamówienie 601 234 567").
 * Each recognizer runs only when a cheap prefilter says it can match (``PREFILTERS``).
 * Context: ``AnalyzerEngine`` raises a score by 0.35 (to at least 0.4) when one of the
   recognizer's context words stands among the five words before the match, using spaCy's
@@ -52,6 +55,25 @@ CONTEXT_BOOST = 0.35  # presidio's LemmaContextAwareEnhancer defaults
 MIN_SCORE_WITH_CONTEXT = 0.4
 CONTEXT_WORDS_BEFORE = 5
 _WORD = re.compile(r"[^\W_]+")
+
+
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_REFERENCE_WORDS = re.compile(
+    r"(?i:\b(?:order|orders|ticket|invoice|inv|ref|reference|tracking|case|parcel|shipment|booking|"
+    r"zam[óo]wieni[ea]|faktur[ay]|paragon|reklamacj[ia]|zg[łl]oszeni[ea]|przesy[łl]k[ai]|sprawa)\b"
+    r"(?:\s+(?:no|nr|number|numer|id|#))?\.?\s*[#:]?\s*$)"
+)
+
+
+def is_reference_number(text: str, start: int, end: int) -> bool:
+    """A phone-shaped match that is a date or a reference number (see the module docstring)."""
+    value = text[start:end]
+    if _DATE.fullmatch(value.strip()) or re.match(r"[./,]\d", text[end : end + 2]):
+        return True
+    before = text[max(0, start - 40) : start]
+    if before.endswith("#") or re.search(r"[A-Za-z]-$", before):
+        return True
+    return _REFERENCE_WORDS.search(before) is not None
 
 
 def presidio_recognizers() -> list[EntityRecognizer]:

@@ -18,7 +18,7 @@ from pipeline.errors import ConfigError
 from pipeline.language import detect_language
 from pipeline.ner import load_spacy, ner_findings, worth_running
 from pipeline.normalise import Normalised, join_digit_runs, normalise
-from pipeline.presidio_recognizers import boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
+from pipeline.presidio_recognizers import PRESIDIO_MIN_SCORE, boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -97,8 +97,10 @@ class ChatDetector:
             boost_by_context(text, results, context)
             if guard is not None:
                 results = [r for r in results if not guard(text, r.start, r.end)]
+            # Presidio's "weak" patterns (a US licence is any letter and digits) count only with context.
+            floor = max(self.score_threshold, PRESIDIO_MIN_SCORE) if context else self.score_threshold
             for r in results:
-                if r.score >= self.score_threshold and r.end > r.start:
+                if r.score >= floor and r.end > r.start:
                     found.append((r.entity_type, *view.to_original(r.start, r.end), r.score))
         return found
 

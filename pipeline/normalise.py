@@ -56,7 +56,9 @@ _EDGE_LOOKALIKE = re.compile(r"(?<!\d)[OoIlб]|[OoIlб](?!\d)")
 # Digit runs split by spaces, dashes, dots, slashes or underscores: "601 234 567",
 # "6 0 1 2 3 4 5 6 7", "4569  9362  2094  8061", "4213 / 2014 / 7266 / 9570", "601_234_567".
 _SEPARATOR = r"(?:[ \u00a0]{1,3}|[ \u00a0]?[.\-/_\u2010-\u2015\u2212][ \u00a0]?)"
-_SPLIT_DIGITS = re.compile(rf"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT})+")
+_SPLIT_DIGITS = re.compile(rf"\d(?:{_SEPARATOR}?\d)+")
+_SPLIT_DIGITS_OR_LOOKALIKES = re.compile(rf"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT})+")
+_LOOKALIKE_BY_DIGIT = re.compile(r"\d[OoIlб]|[OoIlб]\d")  # the cheap test for the slower regex
 # Left alone: IPv4 addresses (recognised as they are) and dotted dates. Four dotted groups with
 # one above 255 or a leading zero are no address: "440.514.013.59" is a PESEL.
 _IPV4 = re.compile(r"(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}")
@@ -189,5 +191,6 @@ def join_digit_runs(current: Normalised) -> Normalised | None:
     number recognizers; None when there is nothing to join. A second view, not a
     replacement: formats such as 536-90-4399 are recognised by their separators, and a
     lookalike rule that misreads a code must not hide it from the other recognizers."""
-    joined = _rewrite(current, _SPLIT_DIGITS, _joined_digits)
+    pattern = _SPLIT_DIGITS_OR_LOOKALIKES if _LOOKALIKE_BY_DIGIT.search(current.text) else _SPLIT_DIGITS
+    joined = _rewrite(current, pattern, _joined_digits)
     return None if joined is current else joined

@@ -17,7 +17,8 @@ pattern recognizers is a candidate here too. The differences, each a documented 
   lower-cased word prefixes ("cards" counts for "card").
 * Scores: plain Presidio keeps every finding above 0, down to a 0.01 "very weak" guess that
   any 6-14 digit number is a US driving licence. chatguard keeps findings at or above the
-  policy's threshold after the context boost: a bare number is masked when its words say what
+  policy's threshold, and Presidio's weak patterns (below 0.4) only once the context boost
+  lifted them: a bare number is masked when its words say what
   it is ("driver's license C854227472528", "account 12345678"), not because it is a number.
 """
 
@@ -51,6 +52,8 @@ LEFT_OUT = frozenset({"DateRecognizer", "UrlRecognizer", "UuidRecognizer", "Spac
 # Presidio's phone regions (phonenumbers codes) plus Poland.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "PL")
 
+# Below this, a Presidio pattern calls itself weak: kept only when context raised it here.
+PRESIDIO_MIN_SCORE = 0.4
 CONTEXT_BOOST = 0.35  # presidio's LemmaContextAwareEnhancer defaults
 MIN_SCORE_WITH_CONTEXT = 0.4
 CONTEXT_WORDS_BEFORE = 5

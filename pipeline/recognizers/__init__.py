@@ -10,12 +10,14 @@ PL_NIP             pl_nip                  Polish tax ID (checksum), optional "P
 PL_REGON           pl_regon                Polish business number, 9 or 14 digits (checksum)
 PL_ID_CARD         pl_id_card              Polish identity card number, "ABA300000" (checksum)
 PHONE_NUMBER       pl_phone                Polish phone numbers, +48 optional, context-scored
+PHONE_NUMBER       phone_with_context      any country's shape, with a phone word before or after
 PHONE_NUMBER       phone_international     +CC numbers, NANP and UK shapes, no numbering-plan check
 IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 26-digit NRB
 CRYPTO             crypto_bech32           bech32/bech32m Bitcoin addresses, either case (checksum)
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
 URL_PII            url_query               a whole URL whose query or profile path carries PII
+CREDIT_CARD        payment_card            any scheme, 12-19 digits, Luhn (12 only with a card word)
 EMAIL_ADDRESS      email_any_domain        any dotted domain ("jan@firma.local"), not only public suffixes
 PERSON             chat_names              names in chat phrasing: "my name is", "nazywam się"
 PERSON             name_gazetteer          a listed first name (any Polish case) + a surname
@@ -43,6 +45,8 @@ from pipeline.recognizers.crypto_bech32 import CryptoBech32Recognizer
 from pipeline.recognizers.email_any_domain import AnyDomainEmailRecognizer
 from pipeline.recognizers.iban import IbanRecognizer
 from pipeline.recognizers.name_gazetteer import NameGazetteerRecognizer
+from pipeline.recognizers.payment_card import PaymentCardRecognizer
+from pipeline.recognizers.phone_with_context import ContextPhoneRecognizer
 from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
 from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
 from pipeline.recognizers.pl_nip import PlNipRecognizer
@@ -56,11 +60,13 @@ from pipeline.recognizers.url_query import UrlQueryRecognizer
 __all__ = [
     "AnyDomainEmailRecognizer",
     "ChatNameRecognizer",
+    "ContextPhoneRecognizer",
     "CryptoBech32Recognizer",
     "EnStreetAddressRecognizer",
     "IbanRecognizer",
     "InternationalPhoneRecognizer",
     "NameGazetteerRecognizer",
+    "PaymentCardRecognizer",
     "PlIdCardRecognizer",
     "PlNipRecognizer",
     "PlPeselRecognizer",
@@ -84,7 +90,9 @@ def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
         PlIdCardRecognizer(supported_language=language),
         PlPhoneRecognizer(supported_language=language),
         InternationalPhoneRecognizer(supported_language=language),
+        ContextPhoneRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
+        PaymentCardRecognizer(supported_language=language),
         CryptoBech32Recognizer(supported_language=language),
         PlStreetAddressRecognizer(supported_language=language),
         EnStreetAddressRecognizer(supported_language=language),

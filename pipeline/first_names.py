@@ -15,9 +15,18 @@ def _detector():
     return gender.Detector(case_sensitive=False)
 
 
+# In the dictionary as someone's name somewhere, but in English text an ordinary word or a
+# title: "The Princess Royal" is neither first name nor surname.
+NOT_FIRST_NAMES = frozenset(
+    """the a an and or but so in on at to of for by my no yes will may can june april august
+    prince princess king queen lord lady sir dame saint st general major captain doctor judge
+    bishop pope royal baby love honey sugar sunny happy lucky young major page guy""".split()
+)
+
+
 @lru_cache(maxsize=65536)
 def is_first_name(word: str) -> bool:
     word = word.removesuffix("'s").removesuffix("’s")
-    if len(word) < 2 or not word.isalpha():
+    if len(word) < 2 or not word.isalpha() or word.lower() in NOT_FIRST_NAMES:
         return False
     return _detector().get_gender(word) != "unknown"

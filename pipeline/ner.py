@@ -6,8 +6,8 @@ it finds becomes a finding by these rules:
 
 * PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or
   dots between); NER also tags codes ("ZYW-4821-KX", "PNCP-XSRA") and handles as PERSON.
-  An all-lower-case span needs a known first name in it ("kody z" is not a name, "paweł
-  grabowski" is).
+  An all-lower-case span needs a known first name and a surname ("kody z" is not a name,
+  "paweł grabowski" is); capitals alone ("ZAM", "R") are codes and initials.
 * GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you
   deliver to Warsaw?") is not personal data and stays. It is kept, as STREET_ADDRESS, when
   it is part of an address: inside or right after an address a recognizer found (the city
@@ -17,8 +17,9 @@ it finds becomes a finding by these rules:
   organisation or a place ("Please forward this to Cornelius Thornbury", "Tomomi Nishiyama
   lives at ..."), and plain Presidio masks those spans. Kept, as PERSON, when the span is
   name-shaped and capitalised, holds no organisation word ("Ltd", "Bank", "Orchestra"), and
-  starts with a known first name (``pipeline.first_names``); a one-word place also must not
-  follow a place preposition ("moved here from Florence").
+  starts with a known first name (``pipeline.first_names``) or is two or more words ending in
+  a surname ending of one of many languages ("Bibulat Sultygov"); a one-word place also must
+  not follow a place preposition ("moved here from Florence").
 * Everything else (organisations, dates, nationalities, amounts) is not a direct identifier.
 """
 
@@ -33,18 +34,40 @@ from pipeline.errors import ConfigError
 from pipeline.first_names import is_first_name
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC"})
+MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+# Surname endings of many languages (Slavic -ić/-ov/-ska, Nordic -sson/-sen/-dóttir, Greek
+# -poulos/-idis, Romanian -escu, Georgian -shvili, Armenian -yan, Turkish -oğlu, ...).
+_SURNAME_ENDING = re.compile(
+    r"(?:ić|vić|ov|ova|ev|eva|ovich|evich|ovna|evna|ovic|ović|enko|shvili|dze|yan|ian|oğlu|oglu|escu|"
+    r"poulos|opoulos|idis|akis|ou|ski|ska|cki|cka|dzki|wicz|czyk|ová|ský|ská|sson|son|sen|dóttir|"
+    r"dottir|ez|es|inho|elli|etti|ini|ino|ucci|berg|mann|stein|ström|qvist|quist|lund|gaard|ssen)$",
+    re.IGNORECASE,
+)
 _ORG_WORDS = frozenset(
     """inc ltd llc plc corp corporation company co group bank university college school institute
     insurance solutions technologies technology systems services partners holdings international
+    investments investment research consulting capital ventures labs industries enterprises sons
+    brothers associates consultants analytics software networks communications logistics
+    brands exports estates energy spa nv se kg oyj asa pte pty limited country resources
     global orchestra band club association foundation agency studio studios media records airlines
     gmbh ag sa spa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
     street avenue road square park river lake mountain county state republic kingdom""".split()
 )
+# Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
+_PLACE_PREFIXES = frozenset(
+    """san santa santo são sao el la le las los les st st. ste saint sainte port fort mount lake
+    new north south east west upper lower bad""".split()
+)
+_ARTICLES = frozenset("the a an this that these those our your their its".split())
+_GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")
+_NEXT_WORD = re.compile(r"[ \t]*(?:&[ \t]*)?([^\W\d_]+)")
 _PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
 _HOUSE_NUMBER_AND_NAME = re.compile(r"(?=.*\b\d{1,5}[A-Za-z]?\b)(?=.*[^\W\d_]{3})")
 _CODE_TOKEN = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{3,}\b(?<!\d[A-Za-z])")
+_NAME_PREFIX = re.compile(r"[^\W\d_]+(?:(?:[ '’.-]|\.[ ]){1,2}[^\W\d_]+)*\.?")
+# "ZAM", "ATX", "R", "Order A": capitals alone are codes and initials, not a name to mask.
+_ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z])")
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
 # What a name can look like: letters, with spaces, hyphens, apostrophes or dots between.
@@ -99,8 +122,9 @@ def ner_findings(
     for ent in ents:
         start, end = ent.start_char, ent.end_char
         if ent.label_ == "PERSON":
-            if _person_kept(text, ent.text, start, english):
-                names.append((start, end))
+            value = _name_part(ent.text)
+            if value and _person_kept(text, value, start, english):
+                names.append((start, start + len(value)))
             continue
         if ent.label_ in PLACE_LABELS:
             numbered_facility = ent.label_ == "FAC" and _HOUSE_NUMBER_AND_NAME.search(ent.text) is not None \
@@ -119,13 +143,37 @@ def ner_findings(
     return out
 
 
+def _names_a_thing(text: str, value: str, start: int) -> bool:
+    """"The Princess Royal", "The Davis" (of "The Davis, Reynolds and Williamson Orchestra"),
+    "Russell Investments", "Thomas & Sons": an article before or an organisation word in or
+    right after the span names a thing, not a person."""
+    tokens = value.split()
+    if tokens[0].lower() in _ARTICLES or any(t.lower().strip(".,'’") in _ORG_WORDS for t in tokens):
+        return True
+    if len(tokens) > 1 and tokens[0].lower() in _PLACE_PREFIXES:
+        return True
+    if _GLUED_ORG_SUFFIX.search(value):  # "Meiho HoldingsInc", "The MercariInc"
+        return True
+    following = _NEXT_WORD.match(text, start + len(value))
+    return following is not None and following.group(1).lower() in _ORG_WORDS
+
+
+def _name_part(value: str) -> str:
+    """The name a PERSON span starts with: "Trifon M Nekrasov" of "Trifon M Nekrasov\\n\\n67511"."""
+    match = _NAME_PREFIX.match(value)
+    return match.group(0).rstrip(" .") if match else ""
+
+
 def _person_kept(text: str, value: str, start: int, english: bool) -> bool:
-    if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value):
+    if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value) or _ACRONYMS.fullmatch(value):
+        return False
+    if _names_a_thing(text, value, start):
         return False
     if not english:
         return _named_in_other_language(text, value, start)
-    if value.islower():  # "kody z": lower-case chat needs a known first name to be a name
-        return any(is_first_name(token) for token in value.split())
+    if value.islower():  # "kody z": lower-case chat needs a known first name and a surname
+        tokens = value.split()
+        return len(tokens) >= 2 and is_first_name(tokens[0]) and len(tokens[-1]) >= 3
     return True
 
 
@@ -164,7 +212,7 @@ def _mislabelled_name(text: str, value: str, start: int, label: str) -> bool:
         return False
     if any(t.lower().strip(".,'’") in _ORG_WORDS for t in tokens):
         return False
-    if not is_first_name(tokens[0]):
+    if not (is_first_name(tokens[0]) or len(tokens) >= 2 and _SURNAME_ENDING.search(tokens[-1])):
         return False
     if len(tokens) == 1 and label != "ORG":
         before = text[max(0, start - 20) : start].split()

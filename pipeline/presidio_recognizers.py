@@ -71,7 +71,7 @@ _REFERENCE_WORDS = re.compile(
 def is_reference_number(text: str, start: int, end: int) -> bool:
     """A phone-shaped match that is a date or a reference number (see the module docstring)."""
     value = text[start:end]
-    if _DATE.fullmatch(value.strip()) or re.match(r"[./,]\d", text[end : end + 2]):
+    if _DATE.match(value.strip()) or re.match(r"[./,:]\d", text[end : end + 2]):
         return True
     before = text[max(0, start - 40) : start]
     if before.endswith("#") or re.search(r"[A-Za-z]-$", before):

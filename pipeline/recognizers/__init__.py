@@ -54,6 +54,7 @@ from pipeline.recognizers.pl_pesel import PlPeselRecognizer
 from pipeline.recognizers.pl_phone import PlPhoneRecognizer
 from pipeline.recognizers.pl_regon import PlRegonRecognizer
 from pipeline.recognizers.street_address_en import EnStreetAddressRecognizer
+from pipeline.recognizers.street_address_intl import IntlStreetAddressRecognizer
 from pipeline.recognizers.street_address_pl import PlStreetAddressRecognizer
 from pipeline.recognizers.url_query import UrlQueryRecognizer
 
@@ -96,6 +97,7 @@ def chatguard_recognizers(language: str = "en") -> list[EntityRecognizer]:
         CryptoBech32Recognizer(supported_language=language),
         PlStreetAddressRecognizer(supported_language=language),
         EnStreetAddressRecognizer(supported_language=language),
+        IntlStreetAddressRecognizer(supported_language=language),
         UrlQueryRecognizer(supported_language=language),
         AnyDomainEmailRecognizer(supported_language=language),
         ChatNameRecognizer(supported_language=language),

@@ -13,6 +13,13 @@ from typing import Iterable, Optional
 
 from pipeline.recognizers._base import context_regex
 
+# Words that make a number next to them a phone number.
+PHONE_WORDS = [
+    "tel", "tel.", "telefon", "telefonicz", "phone", "mobile", "cell", "call", "calling",
+    "ring", "text me", "sms", "whatsapp", "signal", "viber", "telegram", "contact", "reach me",
+    "zadzwoń", "zadzwon", "dzwoń", "dzwon", "zadzwonić", "oddzwoń", "oddzwon", "numer", "nr",
+    "kom", "kom.", "komórk", "komork", "kontakt", "esemes", "napisz sms",
+]
 # Words that make a bare number an identifier rather than a phone number.
 IDENTIFIER_WORDS = [
     "order", "zamówieni", "zamowieni", "zam", "zam.", "faktur", "invoice", "paczk", "przesyłk",
@@ -57,11 +64,11 @@ class PhoneCues:
         window = text[max(0, start - before) : start]
         cues = [(m, kind) for regex, kind in self._regexes for m in regex.finditer(window)]
         if cues:
-            last, kind = max(cues, key=lambda c: (c[0].end(), c[0].end() - c[0].start()))
+            last, kind = _last(cues)
             if kind and last.group().lower() in _NUMBERING_WORDS:
                 earlier = [c for c in cues if c[0].end() <= last.start()]
                 if earlier:
-                    previous, previous_kind = max(earlier, key=lambda c: (c[0].end(), c[0].end() - c[0].start()))
+                    previous, previous_kind = _last(earlier)
                     if not previous_kind and _CONTINUATION.fullmatch(window, previous.end(), last.start()):
                         return False
             return kind
@@ -74,3 +81,8 @@ class PhoneCues:
                 if best_key is None or key > best_key:
                     best_key, best = key, kind
         return best
+
+
+def _last(cues: list[tuple[re.Match[str], bool]]) -> tuple[re.Match[str], bool]:
+    """The cue ending last; of two ending together, the longer."""
+    return max(cues, key=lambda c: (c[0].end(), c[0].end() - c[0].start()))

@@ -6,6 +6,10 @@ robinson"). A first name from the list (_first_names, with Polish case endings g
 below) must be followed by a surname-like word: capitalised, or - when the first name is
 lower-case too - a lower-case word that is not a common word. One word alone is not enough:
 "Anna" could be the product, the shop or the answer.
+
+Capitalised pairs also take the first names of 54 countries (``pipeline.first_names``):
+"Keijo Hänninen" alone on a line, "Cornelius Thornbury" in a sentence. Lower-case pairs stay
+with the Polish list: lower-cased, many of those names are ordinary words ("will", "mark").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Iterator
 
 from presidio_analyzer import Pattern
 
+from pipeline.first_names import is_first_name
 from pipeline.recognizers._base import LETTER, ChatguardRecognizer
 from pipeline.recognizers._first_names import FIRST_NAMES
 from pipeline.recognizers.chat_names import STOP_WORDS
@@ -39,25 +44,40 @@ def _polish_forms(name: str) -> set[str]:
     return forms
 
 
+# Title-case word pairs that open English sentences or name things, not people.
+_NOT_SURNAMES = frozenset(
+    """street road avenue lane drive square park bank university college school hospital hotel
+    airport station church street ltd inc llc corp company group team day night morning evening
+    christmas easter""".split()
+)
+
+
+def _common_pair(first: str, last: str) -> bool:
+    return last.lower() in _NOT_SURNAMES
+
+
 KNOWN_FIRST_NAMES: frozenset[str] = frozenset(form for name in FIRST_NAMES for form in _polish_forms(name))
 _WORD = rf"{LETTER}+(?:[\-'’]{LETTER}+)?"
 
 
 class NameGazetteerRecognizer(ChatguardRecognizer):
     ENTITY = "PERSON"
-    PATTERNS = [Pattern("first-name surname", rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?P<last>{_WORD})(?!\w)", SCORE_CAPITALISED)]
+    PATTERNS = [Pattern("first-name surname", rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?:[A-Z]\.?[ \t]+)?(?P<last>{_WORD})(?!\w)", SCORE_CAPITALISED)]
     FLAGS = 0  # case matters here: it is what tells a surname from an ordinary word
     # Any word of two or more letters: the list lookup in spans() does the real filtering.
     PREFILTER = re.compile(rf"{LETTER}{{2}}[ \t]+{LETTER}")
 
     def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
         first, last = match.group("first"), match.group("last")
-        if first.lower() not in KNOWN_FIRST_NAMES or last.lower() in STOP_WORDS or len(last) < 2:
+        if last.lower() in STOP_WORDS or len(last) < 2:
             return
+        polish = first.lower() in KNOWN_FIRST_NAMES
         if last[0].isupper() and not last.isupper():
-            if first[0].isupper() or first.islower():
+            if polish and (first[0].isupper() or first.islower()):
                 yield match.start(), match.end(), SCORE_CAPITALISED
-        elif first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
+            elif first[0].isupper() and not first.isupper() and is_first_name(first) and not _common_pair(first, last):
+                yield match.start(), match.end(), SCORE_CAPITALISED
+        elif polish and first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
             yield match.start(), match.end(), SCORE_LOWER
 
     def analyze(self, text, entities=None, nlp_artifacts=None, regex_flags=None):

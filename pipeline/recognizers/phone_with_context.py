@@ -4,7 +4,9 @@ Numbering plans differ (Norway "941 67 988", Australia "(03) 6257 6885", Estonia
 Belgium "0499 13 05 85"); validating each against its country's plan would need the country.
 Instead: 7-15 digits in phone-like groups ("(03) 6257 6885", "046-8275895", "27-37-49-46",
 "459.199.8177x603") count when a phone word stands right before ("call me at", "Phone:",
-"Mobile:", "tel.", "zadzwoń") or after ("office", "fax", "mobile", "-Office").
+"Mobile:", "tel.", "zadzwoń") or after ("office", "fax", "mobile", "-Office"), unless the
+nearest cue is an order, invoice or ticket word ("Zamówienie nr 601 234 567", see
+``_phone_cues``) and the number has no "+".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Optional
 from presidio_analyzer import Pattern
 
 from pipeline.recognizers._base import ChatguardRecognizer, digits_of
+from pipeline.recognizers._phone_cues import PHONE_WORDS, PhoneCues
 
 _BEFORE = re.compile(
     r"(?i:(?:phone|tel|telephone|mobile|cell|cellphone|fax|desk|office|call|reach|text|sms|whatsapp|"
@@ -23,6 +26,7 @@ _BEFORE = re.compile(
     r"\b[^\w\n]{0,3}(?:(?:me|us|him|her|at|on|is|to|via|under|:|#)\b\W{0,2}){0,3}$)"
 )
 _AFTER = re.compile(r"(?i:^\W{0,3}(?:office|fax|mobile|cell|home|work|desk|tel|phone)\b)")
+_CUES = PhoneCues(PHONE_WORDS)
 
 
 class ContextPhoneRecognizer(ChatguardRecognizer):
@@ -44,6 +48,8 @@ class ContextPhoneRecognizer(ChatguardRecognizer):
         return None if 7 <= len(digits) <= 15 and len(set(digits)) > 1 else False
 
     def score_match(self, text, start, end, score, valid, match) -> Optional[float]:
+        if text[start] != "+" and _CUES.nearest(text, start, end) is False:
+            return None
         if _BEFORE.search(text[max(0, start - 40) : start]) or _AFTER.search(text[end : end + 12]):
             return score
         return None

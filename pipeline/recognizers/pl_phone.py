@@ -32,7 +32,7 @@ from typing import Optional
 from presidio_analyzer import Pattern
 
 from pipeline.recognizers._base import ChatguardRecognizer, digits_of
-from pipeline.recognizers._phone_cues import IDENTIFIER_WORDS, PhoneCues
+from pipeline.recognizers._phone_cues import IDENTIFIER_WORDS, PHONE_WORDS, PhoneCues
 
 SCORE_PREFIXED = 0.75
 SCORE_CONTEXT = 0.75
@@ -50,12 +50,7 @@ _NUMBER = (
     rf"|\(\d\d\){_S}?\d{{3}}{_S}?\d\d{_S}?\d\d)"
 )
 
-PHONE_CONTEXT = [
-    "tel", "tel.", "telefon", "telefonicz", "phone", "mobile", "cell", "call", "calling",
-    "ring", "text me", "sms", "whatsapp", "signal", "viber", "telegram", "contact", "reach me",
-    "zadzwoń", "zadzwon", "dzwoń", "dzwon", "zadzwonić", "oddzwoń", "oddzwon", "numer", "nr",
-    "kom", "kom.", "komórk", "komork", "kontakt", "esemes", "napisz sms",
-]
+PHONE_CONTEXT = PHONE_WORDS
 IDENTIFIER_CONTEXT = IDENTIFIER_WORDS
 
 

@@ -36,6 +36,7 @@ test: venv kafka-fetch
 
 # Detection and pipeline throughput, then the ingest load test (needs wrk: Debian package wrk).
 bench: venv kafka-fetch
+	$(PY) tests/bench/bench_detection.py
 	$(PY) tests/bench/bench_pipeline.py $(BENCH_ARGS)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "make bench: install wrk for the ingest load test"; exit 1; }
 	$(PY) tests/bench/bench_ingest.py

@@ -129,7 +129,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     import secrets
 
     from pipeline.errors import ConfigError
-    from pipeline.evaluation import TARGETS, LabelledDataError, load_labelled
+    from pipeline.evaluation import TARGETS, LabelledDataError, compare_on_set, load_labelled
 
     sets = []
     for path in args.labelled:
@@ -162,28 +162,8 @@ def _run_eval(args: argparse.Namespace) -> int:
         baseline = presidio_redactor(settings.spacy_model)
     failed = 0
     for path, messages in sets:
-        table, passed = evaluate_set(path, messages, engine, args.to, baseline, TARGETS[args.targets])
+        print(f"chatguard: evaluating {path}", file=sys.stderr, flush=True)
+        table, passed = compare_on_set(path, messages, engine, args.to, baseline, TARGETS[args.targets])
         print(table, flush=True)
         failed += not passed
     return 1 if failed else 0
-
-
-def evaluate_set(path, messages, engine, destination: str, baseline, targets) -> tuple[str, bool]:
-    """One labelled set through chatguard (and plain Presidio when ``baseline``): the side-by-side
-    table, and whether chatguard met every target."""
-    from pipeline.evaluation import chatguard_redactor, evaluate, format_report
-
-    langs = {lang: sum(1 for m in messages if m.lang == lang) for lang in ("en", "pl")}
-    pii_free = sum(1 for m in messages if not m.identifiers)
-    title = (
-        f"chatguard eval: {path}: {len(messages)} messages ({langs['en']} en, {langs['pl']} pl), "
-        f"{pii_free} PII-free; chatguard output: {destination} policy"
-    )
-    print(f"chatguard: evaluating chatguard on {path}", file=sys.stderr, flush=True)
-    reports = {f"chatguard ({destination})": evaluate(messages, chatguard_redactor(engine, destination), warmup=20)}
-    if baseline is not None:
-        print("chatguard: evaluating plain Presidio (one message at a time; slower)", file=sys.stderr, flush=True)
-        reports["plain Presidio"] = evaluate(messages, baseline, warmup=20)
-    ours, *base = reports.values()
-    passed = all(c.passed for c in ours.targets(targets, base[0] if base else None))
-    return format_report(reports, title=title, targets=targets), passed

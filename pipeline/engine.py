@@ -49,6 +49,10 @@ class RedactionEngine:
         self._clock = clock
         self.destinations = tuple(self._anonymisers)
 
+    @property
+    def detector(self) -> Detector:
+        return self._detector
+
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionEngine:
         policies = load_policies(settings.policy_file)

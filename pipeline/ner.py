@@ -81,7 +81,9 @@ _ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")
 def load_spacy(model: str, components: Sequence[str] | None = None):
     """Load an installed spaCy model, never download one (Presidio's own loader would).
 
-    ``components``: keep only these pipes (e.g. tok2vec and ner), for speed.
+    ``components``: keep only these pipes (e.g. ner), for speed, plus the shared ``tok2vec``
+    when one of them listens to it. en_core_web_sm's ner embeds its own tok2vec, so there
+    the shared one is work whose output nothing reads (same entities, about twice the speed).
     """
     import spacy
 
@@ -92,8 +94,12 @@ def load_spacy(model: str, components: Sequence[str] | None = None):
         )
     nlp = spacy.load(model)
     if components is not None:
+        keep = set(components)
+        for name in components:
+            if name in nlp.pipe_names and "Listener" in str(nlp.config["components"][name].get("model", {})):
+                keep.add("tok2vec")
         for name in list(nlp.pipe_names):
-            if name not in components:
+            if name not in keep:
                 nlp.remove_pipe(name)
     return nlp
 

@@ -40,12 +40,12 @@ from pipeline.evaluation.metrics import (
     evaluate,
 )
 from pipeline.evaluation.redactors import chatguard_redactor, merge_spans, presidio_redactor
-from pipeline.evaluation.report import format_report
+from pipeline.evaluation.report import compare_on_set, format_report
 
 __all__ = [
     "ALL_DIRECT", "CHAT_TARGETS", "CONTEXT_TYPES", "DIRECT_IDENTIFIERS", "ENTITY_TYPES", "INVISIBLE",
     "KNOWN_TYPES", "LANGUAGES", "LEAK_TARGETS", "PII_FREE_UNCHANGED_TARGET", "PUBLIC_TARGETS", "SHORT_VALUE",
     "TARGETS", "Entity", "LabelledDataError", "LabelledMessage", "Redactor", "RedactorResult", "Report", "Span",
-    "TargetCheck", "Targets", "TypeStats", "chatguard_redactor", "evaluate", "format_report", "is_digit_heavy",
+    "TargetCheck", "Targets", "TypeStats", "chatguard_redactor", "compare_on_set", "evaluate", "format_report", "is_digit_heavy",
     "is_invisible", "load_labelled", "merge_spans", "normalise_for_leak", "parse_labelled_line", "presidio_redactor",
 ]

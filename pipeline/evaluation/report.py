@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
-from pipeline.evaluation.labelled import DIRECT_IDENTIFIERS
-from pipeline.evaluation.metrics import ALL_DIRECT, CHAT_TARGETS, Report, TargetCheck, Targets, TypeStats
+from pipeline.evaluation.labelled import DIRECT_IDENTIFIERS, LabelledMessage
+from pipeline.evaluation.metrics import (
+    ALL_DIRECT,
+    CHAT_TARGETS,
+    Redactor,
+    Report,
+    TargetCheck,
+    Targets,
+    TypeStats,
+    evaluate,
+)
 
 _LABEL_W, _N_W, _GROUP_W, _TARGET_W = 22, 6, 20, 14
 
@@ -97,3 +106,25 @@ def format_report(
         "precision: detected spans touching a labelled value"
     )
     return "\n".join(lines)
+
+
+def compare_on_set(
+    name: str, messages: Sequence[LabelledMessage], engine: Any, destination: str,
+    baseline: Redactor | None, targets: Targets,
+) -> tuple[str, bool]:
+    """One labelled set through chatguard's ``engine`` (and ``baseline``, plain Presidio, when
+    given): the side-by-side table, and whether chatguard met every target."""
+    from pipeline.evaluation.redactors import chatguard_redactor
+
+    langs = {lang: sum(1 for m in messages if m.lang == lang) for lang in ("en", "pl")}
+    pii_free = sum(1 for m in messages if not m.identifiers)
+    title = (
+        f"chatguard eval: {name}: {len(messages)} messages ({langs['en']} en, {langs['pl']} pl), "
+        f"{pii_free} PII-free; chatguard output: {destination} policy"
+    )
+    reports = {f"chatguard ({destination})": evaluate(messages, chatguard_redactor(engine, destination), warmup=20)}
+    if baseline is not None:
+        reports["plain Presidio"] = evaluate(messages, baseline, warmup=20)
+    ours, *base = reports.values()
+    passed = all(c.passed for c in ours.targets(targets, base[0] if base else None))
+    return format_report(reports, title=title, targets=targets), passed

@@ -26,6 +26,14 @@ MATCHING = [
     (f"nr konta: {NRB_GROUPED}.", NRB_GROUPED),
     (f"konto {NRB_GROUPED.replace(' ', '-')}", NRB_GROUPED.replace(" ", "-")),
     (f"({GB})", GB),
+    # Groups split by dashes or slashes.
+    ("IBAN DE89/3704/0044/0532/0130/00", "DE89/3704/0044/0532/0130/00"),
+    ("PL61-1090-1014-0000-0712-1981-2874", "PL61-1090-1014-0000-0712-1981-2874"),
+    ("PL61/1090/1014/0000/0712/1981/2874", "PL61/1090/1014/0000/0712/1981/2874"),
+    (f"IBAN {in_fours(GB).replace(' ', '-')} ok", in_fours(GB).replace(" ", "-")),
+    (f"konto {NRB_GROUPED.replace(' ', '/')}", NRB_GROUPED.replace(" ", "/")),
+    (f"{in_fours(DE).replace(' ', '/')}/ok", in_fours(DE).replace(" ", "/")),
+    ("IBAN DE89/3704-0044/0532-0130/00", "DE89/3704-0044/0532-0130/00"),
 ]
 
 NOT_MATCHING = [
@@ -36,6 +44,14 @@ NOT_MATCHING = [
     f"konto {PL_NRB[:-1]}",  # 25 digits
     f"konto PL{bump(PL_NRB, 0)}",
     "IBAN DE89 3704",  # too short
+    f"IBAN {in_fours(bump(DE)).replace(' ', '/')}",
+    f"IBAN {in_fours(bump(GB, 9)).replace(' ', '-')}",
+    "ZAM/2026/09/5495", "2026/11/29",
+    # Mod 97 holds, but no country has this code or this length: voucher codes, not accounts.
+    "codes from the caps: VW16-JV84 ZDTG-ZKFT VL45-XA68 none of them work",
+    f"code {in_fours(iban('XY', '12345678901234'))}",
+    f"IBAN {iban('DE', '1234567801234567')}",  # 20 characters, a German IBAN has 22
+    f"IBAN {in_fours(iban('PL', '1240000012345678901234567'))}",  # 29, a Polish one has 28
     "card 4111 1111 1111 1111",
     "Call me at +48 601 234 567",
     "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",

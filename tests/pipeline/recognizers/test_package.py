@@ -12,6 +12,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 from pipeline.recognizers import chatguard_recognizers
 from tests.pipeline.recognizers import (
     test_chat_names,
+    test_crypto_bech32,
     test_email_any_domain,
     test_iban,
     test_pl_id_card,
@@ -32,6 +33,7 @@ EXPECTED = {
     "PlIdCardRecognizer": "PL_ID_CARD",
     "PlPhoneRecognizer": "PHONE_NUMBER",
     "IbanRecognizer": "IBAN_CODE",
+    "CryptoBech32Recognizer": "CRYPTO",
     "PlStreetAddressRecognizer": "STREET_ADDRESS",
     "EnStreetAddressRecognizer": "STREET_ADDRESS",
     "UrlQueryRecognizer": "URL_PII",
@@ -46,6 +48,7 @@ CONTEXT_WORDS = {
     "PlIdCardRecognizer": ("id card", "dowód"),
     "PlPhoneRecognizer": ("phone", "telefon"),
     "IbanRecognizer": ("account", "konto"),
+    "CryptoBech32Recognizer": ("wallet", "portfel"),
     "PlStreetAddressRecognizer": ("address", "adres"),
     "EnStreetAddressRecognizer": ("address", "adres"),
     "UrlQueryRecognizer": ("link", "odnośnik"),
@@ -55,6 +58,7 @@ CONTEXT_WORDS = {
 MODULES = [
     test_pl_pesel, test_pl_nip, test_pl_regon, test_pl_id_card, test_pl_phone, test_iban,
     test_street_address_pl, test_street_address_en, test_url_query, test_chat_names, test_email_any_domain,
+    test_crypto_bech32,
 ]
 ALL_MATCHING = [row[0] for module in MODULES for row in module.MATCHING]
 ALL_NOT_MATCHING = [text for module in MODULES for text in module.NOT_MATCHING]

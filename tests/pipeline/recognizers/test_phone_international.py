@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
+from pipeline.recognizers.phone_international import SCORE_IDENTIFIER, InternationalPhoneRecognizer
 from tests.pipeline.recognizers.helpers import check_prefilter, found
 
 MATCHING = [
@@ -52,3 +52,24 @@ def test_uk_national_numbers_score_higher_with_a_phone_word():
     [(_, _, with_cue)] = found(InternationalPhoneRecognizer(), "phone 020 7946 0206")
     [(_, _, bare)] = found(InternationalPhoneRecognizer(), "see 020 7946 0206")
     assert with_cue > bare >= 0.3
+
+
+@pytest.mark.parametrize(
+    "text, value, score",
+    [
+        # An identifier word as the nearest cue: below the default 0.3 threshold.
+        ("Order #555-123-4567", "555-123-4567", SCORE_IDENTIFIER),
+        ("Invoice (555) 123-4567", "(555) 123-4567", SCORE_IDENTIFIER),
+        ("zamówienie 555.123.4567", "555.123.4567", SCORE_IDENTIFIER),
+        ("faktura nr 020 7946 0206", "020 7946 0206", SCORE_IDENTIFIER),
+        ("Ticket 020 7946 0206", "020 7946 0206", SCORE_IDENTIFIER),
+        # A phone word nearer than the identifier, or a country code: still a phone number.
+        ("order 12345, call me at 555-123-4567", "555-123-4567", 0.6),
+        ("call me on 555-123-4567", "555-123-4567", 0.6),
+        ("my number is 020 7946 0206", "020 7946 0206", 0.6),
+        ("Order +44 7700 900997", "+44 7700 900997", 0.7),
+    ],
+)
+def test_identifier_words_lower_the_score(text, value, score):
+    assert found(InternationalPhoneRecognizer(), text) == [("PHONE_NUMBER", value, score)]
+    assert SCORE_IDENTIFIER < 0.3

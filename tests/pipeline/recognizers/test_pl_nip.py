@@ -32,6 +32,11 @@ MATCHING = [
     (f"({N3})", N3),
     (N2, N2),
     (f"NIP {grouped(N3, [3, 3, 2])} 51-106 Szczecin", grouped(N3, [3, 3, 2])),
+    # Dotted, with a NIP word: "123.45.63.218" is also an IPv4 address, so the view with the
+    # digits joined leaves it alone.
+    ("NIP 123.45.63.218", "123.45.63.218"),
+    (f"nip: {grouped(N1, [3, 3, 2], '.')}", grouped(N1, [3, 3, 2], ".")),
+    (f"VAT {grouped(N2, [3, 2, 2], '.')}.", grouped(N2, [3, 2, 2], ".")),
 ]
 
 NOT_MATCHING = [
@@ -43,6 +48,11 @@ NOT_MATCHING = [
     f"NIP {N1[:9]}",  # 9 digits
     f"NIP {N1[:3]}-{N1[3:6]} {N1[6:8]}-{N1[8:]}",  # mixed separators
     f"NIP {grouped(N1, [2, 2, 2, 2], '-')}",  # not a NIP grouping
+    "server 192.168.10.18",  # an IP address that passes the NIP checksum: dotted needs a NIP word
+    f"see {grouped(N1, [3, 3, 2], '.')}",
+    f"NIP 1.{grouped(N1, [3, 3, 2], '.')}",  # inside a longer dotted number
+    f"NIP {grouped(N1, [3, 3, 2], '.')}.5",
+    f"NIP {N1[:3]}.{N1[3:6]}-{N1[6:8]}-{N1[8:]}",  # mixed separators
     "Call me at +48 601 234 567",
     "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
 ]

@@ -38,6 +38,19 @@ MATCHING = [
     ("kontakt 601234567", "601234567", SCORE_CONTEXT),
     ("call customer service at 601 234 567", "601 234 567", SCORE_CONTEXT),
     ("601234567 - numer zamówienia", "601234567", SCORE_NEGATIVE),
+    # An identifier word, then "nr"/"numer": the number belongs to the identifier.
+    ("faktura nr 601234567", "601234567", SCORE_NEGATIVE),
+    ("Zamówienie nr 601 234 567", "601 234 567", SCORE_NEGATIVE),
+    ("zamówienie: numer 601234567", "601234567", SCORE_NEGATIVE),
+    ("Zamówienie 601 234 567", "601 234 567", SCORE_NEGATIVE),
+    ("Invoice 601 234 567", "601 234 567", SCORE_NEGATIVE),
+    ("Order #601234567", "601234567", SCORE_NEGATIVE),
+    # ... but a phone word before "nr" keeps it a phone number.
+    ("kontakt nr 601234567", "601234567", SCORE_CONTEXT),
+    ("zamówienie ok, tel nr 601234567", "601234567", SCORE_CONTEXT),
+    ("faktura przyszła, mój nr 601234567", "601234567", SCORE_CONTEXT),
+    ("call me on 601 234 567", "601 234 567", SCORE_CONTEXT),
+    ("my number is 601234567", "601234567", SCORE_BARE),
 ]
 
 NOT_MATCHING = [

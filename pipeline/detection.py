@@ -127,17 +127,21 @@ class ChatDetector:
                 spans.extend(self._patterns(joined, digits_only=True))
             found.append(spans)
         if self._nlp is not None:
-            needs_ner = [i for i, n in enumerate(normalised) if worth_running(n.text)]
+            english = [detect_language(n.text) == "en" for n in normalised]
+            addresses = [
+                [_to_view(view, s, e) for t, s, e, _ in spans if t == "STREET_ADDRESS"]
+                for view, spans in zip(normalised, found)
+            ]
+            needs_ner = [
+                i for i, view in enumerate(normalised) if worth_running(view.text, english[i], bool(addresses[i]))
+            ]
             self.ner_share.add(len(needs_ner), len(texts))
             docs = self._nlp.pipe([normalised[i].text for i in needs_ner], batch_size=256)
             for i, doc in zip(needs_ner, docs):
                 view = normalised[i]
-                addresses = [_to_view(view, s, e) for t, s, e, _ in found[i] if t == "STREET_ADDRESS"]
                 found[i].extend(
                     (entity, *view.to_original(start, end), score)
-                    for entity, start, end, score in ner_findings(
-                        view.text, doc.ents, addresses, english=detect_language(view.text) == "en"
-                    )
+                    for entity, start, end, score in ner_findings(view.text, doc.ents, addresses[i], english[i])
                     if entity in self.entities
                 )
         return [_distinct(spans) for spans in found]

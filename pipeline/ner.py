@@ -6,7 +6,7 @@ it finds becomes a finding by these rules:
 
 * PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or
   dots between); NER also tags codes ("ZYW-4821-KX", "PNCP-XSRA") and handles as PERSON.
-  An all-lower-case span needs a known first name and a surname ("kody z" is not a name,
+  An all-lower-case span must start with a known first name ("kody z" is not a name,
   "paweł grabowski" is); capitals alone ("ZAM", "R") are codes and initials.
 * GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you
   deliver to Warsaw?") is not personal data and stays. It is kept, as STREET_ADDRESS, when
@@ -74,6 +74,8 @@ _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?
 _NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
 # A word of two letters: without one, NER has nothing to tag as a name or a place.
 _WORD = re.compile(r"[^\W\d_]{2}")
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_TWO_CAPITALISED = re.compile(r"(?<!\w)[^\W\d_a-z]\S*\s+[^\W\d_a-z]")
 # Between an address and the place that continues it: separators, postcodes, a line break.
 _ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")
 
@@ -104,9 +106,17 @@ def load_spacy(model: str, components: Sequence[str] | None = None):
     return nlp
 
 
-def worth_running(text: str) -> bool:
-    """False only where NER provably finds no name or place: no two letters in a row."""
-    return _WORD.search(text) is not None
+def worth_running(text: str, english: bool, has_address: bool) -> bool:
+    """False only where no entity NER could return would pass the rules in ``ner_findings``
+    (checked by a test over every rule): no address found, no word that is a known first name,
+    and no capital letter (English) or no two capitalised words in a row (other languages)."""
+    if _WORD.search(text) is None:
+        return False
+    if has_address or any(is_first_name(word) for word in _WORDS.findall(text)):
+        return True
+    if english:
+        return any(ch.isupper() for ch in text)
+    return _TWO_CAPITALISED.search(text) is not None
 
 
 def is_name_shaped(value: str) -> bool:
@@ -133,8 +143,12 @@ def ner_findings(
                 names.append((start, start + len(value)))
             continue
         if ent.label_ in PLACE_LABELS:
-            numbered_facility = ent.label_ == "FAC" and _HOUSE_NUMBER_AND_NAME.search(ent.text) is not None \
+            numbered_facility = (
+                ent.label_ == "FAC"
+                and _HOUSE_NUMBER_AND_NAME.search(ent.text) is not None
                 and not _CODE_TOKEN.search(ent.text)
+                and not ent.text.islower()
+            )
             if numbered_facility or _continues_address(text, start, end, addresses):
                 out.append(("STREET_ADDRESS", start, end, 0.6))
                 addresses.append((start, end))  # the next line of the block continues it
@@ -177,9 +191,8 @@ def _person_kept(text: str, value: str, start: int, english: bool) -> bool:
         return False
     if not english:
         return _named_in_other_language(text, value, start)
-    if value.islower():  # "kody z": lower-case chat needs a known first name and a surname
-        tokens = value.split()
-        return len(tokens) >= 2 and is_first_name(tokens[0]) and len(tokens[-1]) >= 3
+    if value.islower():  # "kody z": in lower-case chat a name starts with a known first name
+        return is_first_name(value.split()[0])
     return True
 
 

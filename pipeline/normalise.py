@@ -63,6 +63,10 @@ _LOOKALIKE_BY_DIGIT = re.compile(r"\d[OoIlб]|[OoIlб]\d")  # the cheap test for
 # one above 255 or a leading zero are no address: "440.514.013.59" is a PESEL.
 _IPV4 = re.compile(r"(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}")
 _DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
+# "2007-01-17 23:08:55": a date (and the hour after it) is not one long number.
+_ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?!\d)")
+# Text pasted from JSON or logs carries its line breaks as the two characters "\n".
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
 _MIN_JOINED_DIGITS = 7  # below this a run is a price, a time or a quantity, not an identifier
 
 
@@ -166,7 +170,7 @@ def _joined_digits(match: re.Match[str]) -> str | None:
     if not _reads_as_one_number(match.group(0)):
         return None
     run = match.group(0).translate(_AS_DIGITS)
-    if _is_ipv4(run) or _DOTTED_DATE.fullmatch(run):
+    if _is_ipv4(run) or _DOTTED_DATE.fullmatch(run) or _ISO_DATE.match(run):
         return None
     # Slashes split dates and order numbers ("ZAM/2026/09/5495"); joined only in card-style groups of four.
     if "/" in run and any(len(group.strip()) != 4 for group in run.split("/")):
@@ -178,8 +182,11 @@ def _joined_digits(match: re.Match[str]) -> str | None:
 
 
 def normalise(text: str) -> Normalised:
-    """Fold characters and rewrite spelled-out e-mails (every recognizer reads this view)."""
+    """Fold characters, read escaped line breaks ("\\n") as line breaks and rewrite spelled-out
+    e-mails (every recognizer reads this view)."""
     current = Normalised(text) if text.isascii() else _fold_characters(text)
+    if "\\" in current.text:
+        current = _rewrite(current, _ESCAPED_BREAK, lambda match: "\n")
     if _EMAIL_CUE.search(current.text):
         current = _rewrite(current, _SPELLED_EMAIL, _spelled_email)
     return current

@@ -29,6 +29,8 @@ from typing import Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from pipeline.recognizers._phone_cues import PHONE_WORDS, PhoneCues
+
 _DIGITS = r"\d(?:[\s.\-/()]{0,2}\d)"
 
 # Recognizer class name -> the cheapest regex that must match before it can.
@@ -49,8 +51,10 @@ PREFILTERS: dict[str, str] = {
     "MacAddressRecognizer": r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.",
 }
 LEFT_OUT = frozenset({"DateRecognizer", "UrlRecognizer", "UuidRecognizer", "SpacyRecognizer"})
-# Presidio's phone regions (phonenumbers codes) plus Poland.
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "PL")
+# Presidio's phone regions (phonenumbers codes) plus Poland. Canada is left out: it shares the
+# US numbering plan (+1), and phonenumbers validates a +1 number against both whichever region
+# it was parsed for, so parsing it twice finds nothing new.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "BR", "PL")
 
 # Below this, a Presidio pattern calls itself weak: kept only when context raised it here.
 PRESIDIO_MIN_SCORE = 0.4
@@ -61,11 +65,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
-_REFERENCE_WORDS = re.compile(
-    r"(?i:\b(?:order|orders|ticket|invoice|inv|ref|reference|tracking|case|parcel|shipment|booking|"
-    r"zam[óo]wieni[ea]|faktur[ay]|paragon|reklamacj[ia]|zg[łl]oszeni[ea]|przesy[łl]k[ai]|sprawa)\b"
-    r"(?:\s+(?:no|nr|number|numer|id|#))?\.?\s*[#:]?\s*$)"
-)
+_CUES = PhoneCues(PHONE_WORDS)
 
 
 def is_reference_number(text: str, start: int, end: int) -> bool:
@@ -76,7 +76,8 @@ def is_reference_number(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 40) : start]
     if before.endswith("#") or re.search(r"[A-Za-z]-$", before):
         return True
-    return _REFERENCE_WORDS.search(before) is not None
+    # The nearest cue word is an identifier word ("order", "faktura nr", "customer id").
+    return text[start] != "+" and _CUES.nearest(text, start, end) is False
 
 
 def presidio_recognizers() -> list[EntityRecognizer]:

@@ -87,7 +87,7 @@ STREET_SUFFIXES = (
     "vegen", "vei", "veg", "gata", "gaten", "plass", "stien", "svingen", "straße", "strasse",
     "gasse", "weg", "platz", "allee", "damm", "ufer", "pfad", "steig", "markt", "straat", "laan",
     "plein", "gracht", "dreef", "singel", "steeg", "utca", "iela", "gatvė", "tänav", "ulica",
-    "cesta", "ulice", "stígur", "braut", "vegur", "stræti", "caddesi", "sokağı", "sokak",
+    "cesta", "ulice", "stígur", "braut", "vegur", "stræti", "caddesi", "sokağı", "sokak", "str",
 )
 # ... of which these end English words too ("Brigade", "Bowtie"): capitalised words only.
 RISKY_SUFFIXES = ("tie", "gade", "weg", "markt", "damm", "steig", "vei", "veg")
@@ -106,7 +106,8 @@ TYPE_WORDS = (
     "plass", "vei", "veien", "veg", "vegen", "gata", "gatan", "väg", "vägen", "vej", "gade",
     "straße", "strasse", "str.", "gasse", "weg", "platz", "allee", "ulica", "cesta", "ulice",
     "náměstí", "nám.", "třída", "tř.", "nábřeží", "aqq.", "sokak", "sok.", "cadde", "cad.",
-    "caddesi", "street", "st.", "road", "rd.", "avenue", "ave.", "boulevard", "blvd.", "blvd",
+    "caddesi", "allé", "alle", "street", "st.", "road", "rd.", "avenue", "ave.", "boulevard",
+    "blvd.", "blvd",
 )
 # Number-first streets: "29 rue Grande Fusterie", "137 Avenue Teboulbi", "65 R. Mongi Bali".
 NUMBER_FIRST_KEYWORDS = ("rue", "avenue", "boulevard", "bd", "bd.", "chemin", "allée", "impasse", "quai")
@@ -169,6 +170,9 @@ NOT_STREET = frozenset(
     Matthew Corinthians Revelation Iso Rfc En Din Gdpr Rodo Cat Category Kids Children Adults
     People Persons Guests Nights Tickets Seats Bed Beds Bedroom Bedrooms Bath Baths Bathrooms
     Stars Points Pts Lives Goals Games Wins Losses Laps Rounds Reps Lessons Units Credits Tabs
+    Nip Regon Pesel Krs Iban Bic Swift Sort Card Karta Kartą Karty Konto Konta Account Acct
+    Rachunek Rachunku Telefon Tel Nr Numer Zamówienie Zamówienia Faktura Fv Paczka Przesyłka
+    Ssn Vat Tax Etf Nikkei Dax Ftse Nasdaq Index
     """.split()
 )
 
@@ -214,15 +218,18 @@ _PARTICLE = _words(PARTICLES, any_case=False)
 # ("Str.", "u."). Atomic: never backtracked into.
 _WORD = rf"(?>{_L}+(?:['’\-]{_L}+)*\.?)"
 _CAP_WORD = rf"(?>{_UP}{_L}*(?:['’\-]{_L}+)*\.?)"
+_CAP_PLACE = rf"(?>{_UP}{_L}*(?:['’\-/]{_L}+)*\.?)"  # "Biel/Bienne"
+_ANY_PLACE = rf"(?>{_L}+(?:['’\-/]{_L}+)*\.?)"
 _PAREN_WORD = rf"\({_L}+(?:[ \t]{_L}+){{0,2}}\)"
-_PLACE_WORD_ANY = rf"(?:(?!{_STOP}){_WORD}|{_PAREN_WORD})"
-_PLACE_WORD_CAP = rf"(?:{_CAP_WORD}|{_PAREN_WORD})"
+_PLACE_WORD_ANY = rf"(?:(?!{_STOP}){_ANY_PLACE}|{_PAREN_WORD})"
+_PLACE_WORD_CAP = rf"(?:{_CAP_PLACE}|{_PAREN_WORD})"
 
 # A house number: "25", "104C", "12/345", "3-5", "16." (Hungarian); not "2.4", "3,5", "10:30",
-# "50%", and not a postcode ("3610-114", "00-950").
+# "50%", "2x", not a postcode ("3610-114", "00-950"), and not the first group of a grouped
+# number ("kartą 4957 8521 8424 5339", "NIP 818 361 74 38").
 _HN = (
     r"(?!\d{4}-\d{3}(?!\d)|\d\d-\d{3}(?!\d))"
-    r"\d{1,5}(?:[A-Za-z](?!\w))?(?:[/\-]\d{1,5}[A-Za-z]?)?(?![\w/\-%]|[.,:]\d)\.?"
+    r"\d{1,5}(?:[A-WYZa-wyz](?!\w))?(?:[/\-]\d{1,5}[A-Za-z]?)?(?![\w/\-%]|[.,:]\d|[ \t]+\d+[ \t.\-/]+\d)\.?"
 )
 _UNIT_NUMBER = r"#?[ \t]?\d{1,5}[A-Za-z]?(?![\w/\-%]|[.,:]\d)"
 _UNIT = (
@@ -252,8 +259,11 @@ _TAIL = (
 _UNITS = rf"(?P<unit>(?:(?:[ \t]*,[ \t]*|[ \t]+){_UNIT}){{1,2}})"
 
 _NUMBER_FIRST_KEY = rf"(?:{_words(NUMBER_FIRST_KEYWORDS)}|{_words(NUMBER_FIRST_CAPITALISED, any_case=False)})"
-_EN_SUFFIX = rf"(?:{_words(EN_SUFFIX_WORDS)}|{_words(EN_SUFFIX_ABBREVIATIONS)}\.?)"
+_EN_SUFFIX = rf"(?:{_words(EN_SUFFIX_WORDS)}|{_words(EN_SUFFIX_ABBREVIATIONS + ('str',))}\.?)"
+# Unit words never continue a number-first name ("562 93 Zeas Pasalimani Apt. 5").
+_UNIT_WORD = _words(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
 _NAME_WORD = rf"(?!{_STOP}){_WORD}"
+_NAME_WORD_NO_DOT = rf"(?!{_STOP})(?>{_L}+(?:['’\-]{_L}+)*)(?!\.)"
 _EN_WORD = rf"(?:{_NAME_WORD}|\d{{1,3}}(?:st|nd|rd|th))"
 _BOX = rf"(?:P\.?[ \t]?O\.?[ \t]?|{ci('post office ')}|{ci('post')}[ \t]?){ci('box')}|{ci('postboks')}|{ci('postfach')}"
 
@@ -262,31 +272,38 @@ _STREET = (
     # "P.O. Box 287", "Postbox 23"
     rf"(?<![\w'’\-])(?P<box>{_BOX})[ \t]*#?[ \t]?\d{{1,6}}(?![\w\-])"
     # "29 rue Grande Fusterie", "65 R. Mongi Bali"
-    rf"|(?P<fname>{_NUM_START}\d{{0,4}}[A-Za-z]?[ \t]+{_NUMBER_FIRST_KEY}(?:[ \t]+{_NAME_WORD}){{1,4}})"
+    # (a dotted word ends the name: "68 rue Nationale. It serves...")
+    rf"|(?P<fname>{_NUM_START}\d{{0,4}}[A-Za-z]?[ \t]+{_NUMBER_FIRST_KEY}(?:[ \t]+{_NAME_WORD_NO_DOT}){{0,3}}[ \t]+{_NAME_WORD})"
     # "52 Huntly Street" (with a building number, a unit or a block only)
     rf"|(?P<ename>{_NUM_START}\d{{0,4}}[A-Za-z]?[ \t]+(?:{_EN_WORD}[ \t]+){{1,4}}{_EN_SUFFIX})"
-    # up to four words right before a house number: "Koskikatu 25", "I live at Rua Augusta 120"
-    rf"|(?<![\w'’\-])(?P<name>(?>{_WORD}(?:[ \t]+{_WORD}){{0,3}}))[ \t]+(?P<hn>{_HN})"
+    # after a building number, a number + name of any kind: "562 93 Zeas Pasalimani" (a block
+    # or a unit must follow)
+    rf"|(?(bnfull)(?P<nname>\d{{1,5}}[A-Za-z]?(?![\w/\-]|[.,:]\d)(?:[ \t]+(?!{_UNIT_WORD}){_NAME_WORD}){{1,4}})|(?!))"
+    # up to six words right before a house number: "Koskikatu 25", "I live at Rua Augusta 120",
+    # "Rua Vinte e Cinco de Setembro 1257"
+    rf"|(?<![\w'’\-])(?P<name>(?>{_WORD}(?:[ \t]+{_WORD}){{0,5}}))[ \t]+(?P<hn>{_HN})"
     ")"
 )
 # Every match starts at a word start (or right after a literal "\n"): checked first, so that
 # the positions inside words, most of a text, fail at once.
 _MAIN = rf"(?:(?<![\w'’\-])|(?<=\\n))(?P<bnfull>(?P<bn>{_NUM_START}\d{{0,4}})[ \t]+)?{_STREET}{_UNITS}?{_TAIL}?"
 
+_EDGE = r"(?:(?<![\w'’\-])|(?<=\\n))"
+_MILITARY_POST = rf"{_NL}(?:{ci('apo')}|{ci('fpo')}|{ci('dpo')})[ \t]+[Aa][AaEePp][ \t]+\d{{5}}"
 _MILITARY = (
-    rf"(?<![\w'’\-])(?:(?:PSC|CMR|Unit)[ \t]+\d{{4}},?[ \t]+Box[ \t]+\d{{4}}(?:{_NL}(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{{5}})?"
-    rf"|(?:USNS|USNV|USS|USCGC)[ \t]+{_CAP_WORD}(?:[ \t]+{_CAP_WORD})?{_NL}(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{{5}})(?![\w\-])"
+    rf"{_EDGE}(?:(?:{ci('psc')}|{ci('cmr')}|{ci('unit')})[ \t]+\d{{4}},?[ \t]+{ci('box')}[ \t]+\d{{4}}(?:{_MILITARY_POST})?"
+    rf"|(?:{ci('usns')}|{ci('usnv')}|{ci('uss')}|{ci('uscgc')})[ \t]+{_WORD}(?:[ \t]+{_WORD})?{_MILITARY_POST})(?![\w\-])"
 )
 _UNIT_ALONE = (
-    rf"(?<![\w'’\-])(?:{ci('apt')}\.?|{ci('apartment')}|{ci('appt')}\.?|Suite|SUITE|Ste\.|Flat|FLAT)[ \t]*{_UNIT_NUMBER}"
+    rf"{_EDGE}(?:{ci('apt')}\.?|{ci('apartment')}|{ci('appt')}\.?|Suite|SUITE|Ste\.|Flat|FLAT)[ \t]*{_UNIT_NUMBER}"
     rf"(?:(?:[ \t]*,[ \t]*|[ \t]+){_UNIT})?"
 )
 _CORNER_STREET = (
     rf"(?:\d{{1,5}}[ \t]+)?(?:{_CAP_WORD}|\d{{1,3}}(?:st|nd|rd|th))"
-    rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+)?(?:{_CAP_WORD}|\d{{1,5}}\.?(?!\w)|\d{{1,3}}(?:st|nd|rd|th))){{0,4}}"
+    rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_CAP_WORD}|\d{{1,5}}\.?(?!\w)|\d{{1,3}}(?:st|nd|rd|th))){{0,5}}"
 )
 _CORNER = (
-    rf"(?<![\w'’\-]){ci('corner of')}[ \t]+(?:{ci('the')}[ \t]+)?"
+    rf"{_EDGE}{ci('corner of')}[ \t]+(?:{ci('the')}[ \t]+)?"
     rf"(?P<corner>{_CORNER_STREET}[ \t]+(?:and|&)[ \t]+{_CORNER_STREET})"
 )
 
@@ -317,12 +334,23 @@ _STRONG_POSTCODE = re.compile(
     r"|\d{3}[ \t]\d{2}|\d{4,5})(?![\w\-])"
 )
 _C_SLASH = re.compile(r"[Cc]/[ \t]?$")
+_STREET_AFTER = re.compile(r"[ \t]+(?:[Ss]treet|STREET|St\.)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD_SPLIT = re.compile(r"\S+")
 
+# Detection reads normalised text, where Greek letters that look Latin are Latin ("πλατεία" is
+# "πλαtεία" there): the keyword sets hold both spellings.
+_GREEK_LOOKALIKES = str.maketrans("οΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ", "oABEZHIKMNOPTYXvpt")
+
+
+def _with_folded(words) -> frozenset[str]:
+    return frozenset(words) | {w.translate(_GREEK_LOOKALIKES) for w in words}
+
+
 _PARTICLE_SET = frozenset(PARTICLES)
+_STOP_SET = frozenset(STOP_WORDS)
 _TYPE_SET = frozenset(TYPE_WORDS)
-_PREFIX_SET = frozenset(PREFIX_KEYWORDS)
+_PREFIX_SET = _with_folded(PREFIX_KEYWORDS)
 _CAP_PREFIX_SET = frozenset(CAPITALISED_PREFIXES)
 _UNIT_SET = frozenset(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
 _SAFE_SUFFIXES = tuple(s for s in STREET_SUFFIXES if s not in RISKY_SUFFIXES)
@@ -352,6 +380,12 @@ def _joins(word: str) -> bool:
     return (word[:1].isupper() and not _not_street(word)) or word in _PARTICLE_SET
 
 
+# Norwegian "Prinsens gate", "Kongens gate": "gate" is a type word after a capitalised
+# genitive (not after "Boarding" or "Heathrow's").
+_GENITIVE_TYPES = frozenset(("gate", "gata", "gaten", "vei", "veg", "plass"))
+_GENITIVE = re.compile(rf"{_UP}{_L}+s")
+
+
 def _street_start(words: list[str]) -> int | None:
     """Index of the street's first word among the words before a house number, when a street
     word is among them (a prefix with a word after it, a type word after a word, a street
@@ -361,8 +395,12 @@ def _street_start(words: list[str]) -> int | None:
     for i, word in enumerate(words):
         if _is_prefix(word) and i + 1 < len(words):
             return i
-        if i > 0 and word.lower() in _TYPE_SET:
-            first = i - 1  # "Brīvības iela", "Hegedűs Gyula utca"
+        if i > 0 and (word.lower() in _TYPE_SET or word in _GENITIVE_TYPES and _GENITIVE.fullmatch(words[i - 1])):
+            first = i - 1  # "Brīvības iela", "Hegedűs Gyula utca", "Árpád fejedelem útja"
+            if not words[first][:1].isupper():
+                while first > 0 and words[first - 1] not in _STOP_SET and not _not_street(words[first - 1]):
+                    first -= 1
+                return first
         elif _has_suffix(word):
             first = i  # "Koskikatu", "Hauger Skolevei"
         else:
@@ -397,7 +435,7 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
     PREFILTER = re.compile(r"\d|" + ci("corner"))
     PATTERN_GUARDS = {
         "INTL street address": re.compile(r"\d"),
-        "INTL military address": re.compile(r"PSC|CMR|Unit|US"),
+        "INTL military address": re.compile(r"[PpCcUu][SsMmNn][CcRrIiSsNn]"),
         "INTL unit alone": re.compile(ci("ap") + r"|Suite|SUITE|Ste\.|Flat|FLAT"),
         "INTL street corner": re.compile(ci("corner")),
     }
@@ -417,7 +455,12 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             if span is not None:
                 yield span
                 return
-            resume = match.start("hn") if match.group("hn") is not None else match.end()
+            if match.group("bn") is not None:
+                resume = match.end("bnfull")  # "Apt. 606 157 Mühle 88": the next number may be the building's
+            elif match.group("hn") is not None:
+                resume = match.start("hn")
+            else:
+                resume = match.end()
             match = match.re.search(text, resume)
             if match is None or match.start() >= stop:
                 return
@@ -432,8 +475,12 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         end = match.end()
         if match.group("box") or match.group("fname"):
             return match.start(), end, SCORE_BLOCK if detailed or bn else SCORE_STREET
-        if match.group("ename"):
-            # The English recognizer finds "52 Huntly Street" itself: here only with more.
+        if match.group("ename") or match.group("nname"):
+            # A number + street after a building number: "1987 74 Diakou Street", "562 93 Zeas
+            # Pasalimani" (the English recognizer finds a bare "74 Diakou Street" itself).
+            listed = tail.count(",") >= 2  # "8185 55 Park Row, Räpina, Estonia"
+            if match.group("nname") and not (detailed or listed or self._lead_in(text, match.start())):
+                return None
             return (match.start(), end, SCORE_BLOCK) if bn or detailed else None
 
         offset = match.start("name")
@@ -443,34 +490,45 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         words = [w for _, w in spans]
         if words[-1].lower().rstrip(".") in _UNIT_SET:
             return None  # "Apt. 355": the number is a unit's, not a house number
-        c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None
-        first = 0 if c_slash else _street_start(words)
+        # A building number right before the words: "6750 Koskikatu 25".
+        bn_next = bn is not None and spans[0][0] == match.end("bnfull")
+        strong_bn = bn_next and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
+        # "Dunajska 97 street", "Ringvej 144 St.": a street word right after the number.
+        street_after = _STREET_AFTER.match(text, match.end("hn")) is not None
+        c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None and len(words[0]) > 1
+        first = 0 if c_slash or bn_next and words[0] == "via" and len(words) > 1 else _street_start(words)
         if first is not None:
             if not detailed and any(_not_street(w) for w in words[first:]):
                 return None
             score = SCORE_BLOCK if detailed else SCORE_STREET
+        elif strong_bn and (unit or detailed and not any(w in _STOP_SET for w in words)) and not any(map(_not_street, words)):
+            # "049 χλμ Αθηνών 41 / Apt. 801 / ...", "5670 r josé a madeira 1 suite 696": all the
+            # words between the two numbers.
+            first, score = 0, SCORE_BLOCK
         else:
-            # No street word: the trailing run of capitalised words (particles inside).
+            # No street word: the words after the last function word, from the first
+            # capitalised one ("refers to Csabai kapu 39.", "lives on Dunajska 97") if any.
             first = len(words)
-            while first > 0 and (words[first - 1][:1].isupper() or (first < len(words) and words[first - 1] in _PARTICLE_SET)):
+            while first > 0 and words[first - 1] not in _STOP_SET:
                 first -= 1
-            while first < len(words) and words[first] in _PARTICLE_SET:
-                first += 1
-            capitalised = first < len(words)
-            if not capitalised:
-                first = 0
+            if first == len(words):
+                return None
+            capital = next((i for i in range(first, len(words)) if words[i][:1].isupper()), None)
+            capitalised = capital is not None
+            if capitalised:
+                first = capital
             if any(_not_street(w) for w in words[first:]):
                 return None
-            with_bn = bn is not None and first == 0 and spans[0][0] == match.end("bnfull")
-            strong_bn = with_bn and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
+            with_bn = bn_next and first == 0
+            lead_in = self._lead_in(text, match.start() if with_bn else spans[first][0])
             if not capitalised:
-                # Lower case, no street word: "43180 treinta y tres 2070 / suite 334 / ..."
-                if not (strong_bn and detailed):
+                # "43180 treinta y tres 2070 / suite 334 / ...", "address: 1528 via giberti 75"
+                if not (with_bn and strong_bn and (detailed or lead_in) or lead_in and street_after):
                     return None
-                score = SCORE_BLOCK
+                score = SCORE_BLOCK if detailed else SCORE_NAME
             elif detailed:
                 score = SCORE_BLOCK
-            elif strong_bn or self._lead_in(text, match.start() if with_bn else spans[first][0]):
+            elif with_bn and strong_bn or lead_in or street_after:
                 score = SCORE_NAME
             else:
                 return None

@@ -19,7 +19,8 @@ from presidio_analyzer import EntityRecognizer
 
 from pipeline.errors import ConfigError
 from pipeline.language import detect_language
-from pipeline.ner import load_spacy, ner_findings, worth_running
+from pipeline.names import english_vocabulary
+from pipeline.ner import NerRules, keep_only, load_spacy, worth_running
 from pipeline.normalise import Normalised, join_digit_runs, normalise
 from pipeline.presidio_recognizers import PRESIDIO_MIN_SCORE, boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
 
@@ -89,7 +90,12 @@ class ChatDetector:
         if unknown:
             raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
         wants_ner = bool(self.entities & {"PERSON", "STREET_ADDRESS"})
-        self._nlp = load_spacy(model, components=("ner",)) if wants_ner else None
+        self._nlp = None
+        self._ner_rules = NerRules()
+        if wants_ner:
+            self._nlp = load_spacy(model)
+            self._ner_rules = NerRules(english_vocabulary(self._nlp))
+            keep_only(self._nlp, ("ner",))
         self.ner_share = NerShare()
 
     def _patterns(self, view: Normalised, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
@@ -141,7 +147,7 @@ class ChatDetector:
                 view = normalised[i]
                 found[i].extend(
                     (entity, *view.to_original(start, end), score)
-                    for entity, start, end, score in ner_findings(view.text, doc.ents, addresses[i], english[i])
+                    for entity, start, end, score in self._ner_rules.findings(view.text, doc.ents, addresses[i], english[i])
                     if entity in self.entities
                 )
         return [_distinct(spans) for spans in found]

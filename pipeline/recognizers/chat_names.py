@@ -3,7 +3,8 @@
 The span is the name only: 1-3 words of letters (Polish diacritics, hyphenated surnames
 "Kowalska-Nowak", "O'Brien"), never the cue. Cues, by strength:
 
-* strong, 0.85: "my name is", "my name's", "the name's", "name:", "full name:",
+* strong, 0.85: "my name is", "my name's", "the name's", "name:", "full name:", "her
+  maiden name is", "What's your last name?",
   "nazywam się", "mam na imię", "na imię mam", "moje imię to", "imię i nazwisko:",
   "nazwisko:"; and "podpisano:" (0.8). Any word that is not on the stop list is taken
   ("my name is anna kowalska" -> "anna kowalska"; "my name is not important" -> nothing).
@@ -151,6 +152,8 @@ class ChatNameRecognizer(ChatguardRecognizer):
         Pattern(
             "my name is",
             rf"\b(?:(?:my|the)[ \t]+(?:(?:full|first|last|real|sur)[ \t]*)?name(?:[ \t]+is|['’]s)"
+            rf"|(?:(?:my|your|his|her|their|our|the)[ \t]+)?(?:maiden|family|given|last|sur)[ \t]*name"
+            rf"(?:[ \t]+is|['’]s|[ \t]*\?)"
             rf"|(?:full[ \t]+|first[ \t]+|last[ \t]+|sur)?name[ \t]*:){_SEP}(?={_NAME})",
             SCORE_STRONG,
         ),

@@ -7,7 +7,7 @@ below) must be followed by a surname-like word: capitalised, or - when the first
 lower-case too - a lower-case word that is not a common word. One word alone is not enough:
 "Anna" could be the product, the shop or the answer.
 
-Capitalised pairs also take the first names of 54 countries (``pipeline.first_names``):
+Capitalised pairs also take the first names of 54 countries (``pipeline.names``):
 "Keijo Hänninen" alone on a line, "Cornelius Thornbury" in a sentence. Lower-case pairs stay
 with the Polish list: lower-cased, many of those names are ordinary words ("will", "mark").
 """
@@ -19,7 +19,7 @@ from typing import Iterator
 
 from presidio_analyzer import Pattern
 
-from pipeline.first_names import is_first_name
+from pipeline.names import ORG_WORDS, is_first_name
 from pipeline.recognizers._base import LETTER, ChatguardRecognizer
 from pipeline.recognizers._first_names import FIRST_NAMES
 from pipeline.recognizers.chat_names import STOP_WORDS
@@ -53,7 +53,7 @@ _NOT_SURNAMES = frozenset(
 
 
 def _common_pair(first: str, last: str) -> bool:
-    return last.lower() in _NOT_SURNAMES
+    return last.lower() in _NOT_SURNAMES or last.lower() in ORG_WORDS
 
 
 KNOWN_FIRST_NAMES: frozenset[str] = frozenset(form for name in FIRST_NAMES for form in _polish_forms(name))

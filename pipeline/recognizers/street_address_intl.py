@@ -327,6 +327,10 @@ _LEAD_IN = re.compile(
     r")\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
+# The last word of every lead-in.
+_LEAD_IN_LAST = frozenset(("at", "on", "in", "to", "of", "the", "from", "live", "lives", "lived", "living", "located",
+                           "situated", "based", "stay", "stays", "staying", "reside", "resides", "residing", ":", "-", "–"))
+_LEAD_IN_ENDINGS = ("address", "address:", "address-", "addr", "addr.", "addr:", "adres", "adres:", "is")
 _TAIL_UNIT = re.compile(rf"(?:{_NL})?,?[ \t]*{_UNIT}")
 _HAS_BREAK = re.compile(r"\r?\n|\\n")
 _STRONG_POSTCODE = re.compile(
@@ -520,15 +524,18 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             if any(_not_street(w) for w in words[first:]):
                 return None
             with_bn = bn_next and first == 0
-            lead_in = self._lead_in(text, match.start() if with_bn else spans[first][0])
+            lead_at = match.start() if with_bn else spans[first][0]
             if not capitalised:
                 # "43180 treinta y tres 2070 / suite 334 / ...", "address: 1528 via giberti 75"
-                if not (with_bn and strong_bn and (detailed or lead_in) or lead_in and street_after):
+                if not (
+                    strong_bn and with_bn and (detailed or self._lead_in(text, lead_at))
+                    or street_after and self._lead_in(text, lead_at)
+                ):
                     return None
                 score = SCORE_BLOCK if detailed else SCORE_NAME
             elif detailed:
                 score = SCORE_BLOCK
-            elif with_bn and strong_bn or lead_in or street_after:
+            elif strong_bn and with_bn or street_after or self._lead_in(text, lead_at):
                 score = SCORE_NAME
             else:
                 return None
@@ -542,7 +549,13 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
 
     @staticmethod
     def _lead_in(text: str, start: int) -> bool:
-        return _LEAD_IN.search(text, max(0, start - 48), start) is not None
+        """Whether an address lead-in ends right before ``start`` (a cheap test of the last word
+        first: most numbers in chat have none)."""
+        window = text[max(0, start - 48) : start]
+        last = window.rsplit(None, 1)[-1].lower() if window.strip() else ""
+        if last not in _LEAD_IN_LAST and not last.endswith(_LEAD_IN_ENDINGS):
+            return False
+        return _LEAD_IN.search(window) is not None
 
     def score_match(self, text, start, end, score, valid, match):
         if self.has_context(text, start, end):

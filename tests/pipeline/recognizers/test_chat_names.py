@@ -14,6 +14,9 @@ MATCHING = [
     ("Hi, my name's John", "John", SCORE_STRONG),
     ("My full name is Zbigniew Brzęczyszczykiewicz-Nowak.", "Zbigniew Brzęczyszczykiewicz-Nowak", SCORE_STRONG),
     ("name: Jan O'Brien", "Jan O'Brien", SCORE_STRONG),
+    ("What's your last name? Halvorsen", "Halvorsen", SCORE_STRONG),
+    ("Born 1990. Her maiden name is Økland", "Økland", SCORE_STRONG),
+    ("his family name is Tanaka-Ruiz", "Tanaka-Ruiz", SCORE_STRONG),
     ("I'm Piotr Nowak, I ordered a phone", "Piotr Nowak", SCORE_WEAK),
     ("i am piotr and i need help", "piotr", SCORE_WEAK),
     ("i’m anna", "anna", SCORE_WEAK),
@@ -41,6 +44,8 @@ MATCHING = [
 ]
 
 NOT_MATCHING = [
+    "What's your last name? I forgot it",
+    "the last name field is empty",
     "I'm fine, thanks",
     "I'm Sorry for the delay",
     "i'm happy with it",

@@ -1,0 +1,97 @@
+"""What names look like: the word lists and word tests the NER rules (``pipeline.ner``) and the
+name gazetteer share. Every list here is either a public resource or a short list of English
+words with one job, each documented where it is defined.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+# In gender-guesser's dictionary as someone's name somewhere, but in English text an ordinary
+# word or a title: "The Princess Royal" is neither first name nor surname.
+NOT_FIRST_NAMES = frozenset(
+    """the a an and or but so in on at to of for by my no yes will may can june april august
+    prince princess king queen lord lady sir dame saint st general major captain doctor judge
+    bishop pope royal baby love honey sugar sunny happy lucky young page guy""".split()
+)
+# Words that make a capitalised phrase an organisation ("Russell Investments", "Italia SpA").
+ORG_WORDS = frozenset(
+    """inc ltd llc plc corp corporation company co group bank university college school institute
+    insurance solutions technologies technology systems services partners holdings international
+    investments investment research consulting capital ventures labs industries enterprises sons
+    brothers associates consultants analytics software networks communications logistics
+    brands exports estates energy spa nv se kg oyj asa pte pty limited country resources
+    global orchestra band club association foundation agency studio studios media records airlines
+    gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
+    street avenue road square park river lake mountain county state republic kingdom bridge""".split()
+)
+# Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
+PLACE_PREFIXES = frozenset(
+    """san santa santo são sao el la le las los les st st. ste saint sainte port fort mount lake
+    new north south east west upper lower bad""".split()
+)
+ARTICLES = frozenset("the a an this that these those our your their its".split())
+# A one-word name after these is a person ("Mr. Brown", "pani Nowak").
+TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir madam mx mx. pan pani".split())
+# Surname endings of many languages (Slavic -ić/-ov/-ska, Nordic -sson/-sen/-dóttir, Greek
+# -poulos/-idis, Romanian -escu, Georgian -shvili, Armenian -yan, Turkish -oğlu, ...).
+SURNAME_ENDING = re.compile(
+    r"(?:ić|vić|ov|ova|ev|eva|ovich|evich|ovna|evna|ovic|ović|enko|shvili|dze|yan|ian|oğlu|oglu|escu|"
+    r"poulos|opoulos|idis|akis|ou|ski|ska|cki|cka|dzki|wicz|czyk|ová|ský|ská|sson|son|sen|dóttir|"
+    r"dottir|ez|es|inho|elli|etti|ini|ino|ucci|berg|mann|stein|ström|qvist|quist|lund|gaard|ssen)$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _gender_detector():
+    import gender_guesser.detector as gender
+
+    return gender.Detector(case_sensitive=False)
+
+
+@lru_cache(maxsize=65536)
+def is_first_name(word: str) -> bool:
+    """A known first name: gender-guesser's dictionary (Jörg Michael's ``nam_dict``, about
+    45,000 first names from 54 countries, spelled as those countries do), a public list nobody
+    on this project wrote, less ``NOT_FIRST_NAMES``."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    if len(word) < 2 or not word.isalpha() or word.lower() in NOT_FIRST_NAMES:
+        return False
+    return _gender_detector().get_gender(word) != "unknown"
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Every country and territory's English name, lower-cased, from libphonenumber's
+    geocoding data (a dependency of Presidio's phone recognizer): "France", "Cyprus"."""
+    import phonenumbers
+    from phonenumbers import geocoder
+
+    names = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            name = geocoder.country_name_for_number(example, "en")
+            if name:
+                names.add(name.lower())
+    return frozenset(names)
+
+
+def english_vocabulary(nlp: Any) -> frozenset[str]:
+    """English nouns, adjectives, verbs and adverbs (WordNet's index, shipped in the spaCy
+    model's rule lemmatizer tables); empty when the model has no such tables. Call before the
+    lemmatizer pipe is removed."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if not lookups.has_table("lemma_index"):
+        return frozenset()
+    table = lookups.get_table("lemma_index")
+    words: set[str] = set()
+    for pos in ("noun", "adj", "verb", "adv"):
+        if pos in table:
+            words.update(w for w in table[pos] if w.isalpha())
+    return frozenset(words)

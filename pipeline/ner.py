@@ -178,7 +178,14 @@ class NerRules:
             return False  # "AP", "NATO", "MysticWeb": acronyms and brands
         if word.lower() in self.vocabulary or _SENTENCE_START.search(text[:start]) and label == "ORG":
             return False
+        if self._compound(word.lower()):  # "Flightstats", "Factset": a brand made of English words
+            return False
         return _mislabelled_name(text, word, start, "GPE") or label != "ORG" and not _after_preposition(text, start)
+
+    def _compound(self, word: str) -> bool:
+        return any(
+            word[:i] in self.vocabulary and word[i:] in self.vocabulary for i in range(3, len(word) - 2)
+        )
 
     def _person(self, text: str, value: str, start: int, english: bool) -> bool | None:
         """True: a name; False: a name only in a list with one; None: not a name."""
@@ -245,8 +252,9 @@ def _listed_with_names(
     text: str, names: Sequence[tuple[int, int]], maybe: Sequence[tuple[int, int, bool]]
 ) -> list[tuple[int, int]]:
     """One-word candidates in a list with a name ("Kónya, Becker and Vasquez", "Usamov and
-    Bowers" when either is a name), or two or more of them when NER called one a person
-    ("Park and Mann"): people are listed with people."""
+    Bowers" when either is a name), or two or more of them when NER called each a person
+    ("Park and Mann"; not "Wisdom and Discipline", one of them an organisation): people are
+    listed with people."""
     members = sorted([(s, e, "name") for s, e in names] + [(s, e, "person" if p else "") for s, e, p in maybe])
     chains: list[list[tuple[int, int, str]]] = []
     for member in members:
@@ -257,7 +265,7 @@ def _listed_with_names(
     out = []
     for chain in chains:
         kinds = [kind for _, _, kind in chain]
-        if "name" in kinds or len(chain) >= 2 and "person" in kinds:
+        if "name" in kinds or len(chain) >= 2 and all(kind == "person" for kind in kinds):
             out += [(s, e) for s, e, kind in chain if kind != "name"]
     return out
 

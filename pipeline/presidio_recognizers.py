@@ -8,7 +8,8 @@ pattern recognizers is a candidate here too. The differences, each a documented 
   ``URL_PII``'s job.
 * ``PhoneRecognizer`` gets Poland on top of Presidio's default regions. Its matches are
   dropped (:func:`is_reference_number`) when they are a date ("03.08.2026"), run into a
-  date or decimal ("6340411 13.02.2026"), or are a reference: after "#", after a letter
+  date or decimal ("6340411 13.02.2026"), continue a time ("09:00:27.207031"), or are a
+  reference: after "#", after a letter
   prefix ("A-6219805"), or after an order, ticket or invoice word ("Zamówienie 601 234 567").
 * Each recognizer runs only when a cheap prefilter says it can match (``PREFILTERS``).
 * Context: ``AnalyzerEngine`` raises a score by 0.35 (to at least 0.4) when one of the
@@ -74,7 +75,7 @@ def is_reference_number(text: str, start: int, end: int) -> bool:
     if _DATE.match(value.strip()) or re.match(r"[./,:]\d", text[end : end + 2]):
         return True
     before = text[max(0, start - 40) : start]
-    if before.endswith("#") or re.search(r"[A-Za-z]-$", before):
+    if before.endswith("#") or re.search(r"[A-Za-z]-$|\d[:.]$", before):
         return True
     # The nearest cue word is an identifier word ("order", "faktura nr", "customer id").
     return text[start] != "+" and _CUES.nearest(text, start, end) is False

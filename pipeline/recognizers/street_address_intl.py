@@ -73,12 +73,17 @@ PREFIX_KEYWORDS = (
     "estrada", "alameda", "rodovia", "urbanización", "urb.", "boulevard", "bd.", "chemin",
     "allée", "impasse", "quai", "trg", "náměstí", "nám.", "ulica", "odos", "leoforos", "plateia",
     "sokak", "cadde", "strada", "ul.", "al.", "os.", "οδός", "οδος", "οδ.", "λεωφόρος", "λεωφ.",
-    "λ.", "πλατεία",
+    "λ.", "πλατεία", "stretto", "incrocio", "rotonda", "traversa", "galleria", "vicoletto",
+    "strada", "calea", "strada", "str.", "bulevardul", "bd.", "aleea", "drumul", "intrarea",
+    "soseaua", "șoseaua", "splaiul", "piața", "piata", "quadra", "trecho", "recanto",
+    "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia", "diagonal",
+    "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "ronda", "gran", "pasaje",
 )
 # ... and capitalised only, as they are English words too ("sent via Royal Mail 2 days ago").
 CAPITALISED_PREFIXES = (
     "Via", "Largo", "Corso", "Borgo", "Salita", "Camino", "Ronda", "Plaza", "Cours", "Colonia",
-    "Quinta", "R.", "R", "Avenue", "Place", "Route", "Rte", "Pl.", "Na",
+    "Quinta", "R.", "R", "Avenue", "Place", "Route", "Rte", "Pl.", "Na", "Vila", "Setor",
+    "Conjunto", "Residencial", "Distrito", "Campo", "Canale", "Rione",
 )
 # Word endings that make a word a street name: "Koskikatu", "Storgatan", "Nørregade".
 STREET_SUFFIXES = (
@@ -178,7 +183,11 @@ NOT_STREET = frozenset(
 
 UNIT_WORDS = (
     "apt", "apartment", "appt", "suite", "ste", "unit", "flat", "fl", "floor", "no", "nr", "room",
-    "rm", "wohnung", "whg", "lok", "lokal", "m", "piso", "puerta", "door", "bldg", "building",
+    "rm", "wohnung", "whg", "lok", "lokal", "m", "door", "bldg", "building",
+    # Romance languages: "Piano 4", "Appartamento 80", "Dto. 1", "Bl. 39 Sc. 16 Ap. 979"
+    "piso", "puerta", "pta", "esc", "escalera", "dto", "depto", "departamento", "oficina", "local",
+    "torre", "andar", "sala", "bloco", "lote", "apto", "piano", "appartamento", "interno", "int",
+    "scala", "étage", "etage", "bte", "bl", "sc", "ap", "et",
 )
 
 # -- regex pieces --------------------------------------------------------------------------
@@ -252,11 +261,12 @@ _PLACE_ANY = (
 _PLACE_CAP = rf"{_PLACE_WORD_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_PLACE_WORD_CAP}){{0,3}}(?:[ \t]+{_POSTCODE})?{_SEGMENT_END}"
 _COMMA = rf"[ \t]*,(?:{_NL}|[ \t]*)"
 _TAIL = (
-    rf"(?P<tail>(?:{_NL},?[ \t]*(?:{_UNIT}|{_POSTCODE}{_SEGMENT_END}|{_PLACE_ANY})"
-    rf"|{_COMMA}(?:{_UNIT}|{_POSTCODE}|{_PLACE_CAP})"
-    rf"|[ \t]+(?:{_UNIT}|{_POSTCODE}|{_PLACE_CAP})){{1,6}})"
+    # a unit, a postcode and its place ("79290 Beeskow", "174 21 Podivín"), a postcode, a place
+    rf"(?P<tail>(?:{_NL},?[ \t]*(?:{_UNIT}|{_POSTCODE}[ \t]+{_PLACE_ANY}|{_POSTCODE}{_SEGMENT_END}|{_PLACE_ANY})"
+    rf"|{_COMMA}(?:{_UNIT}|{_POSTCODE}[ \t]+{_PLACE_CAP}|{_POSTCODE}|{_PLACE_CAP})"
+    rf"|[ \t]+(?:{_UNIT}|{_POSTCODE}[ \t]+{_PLACE_CAP}|{_POSTCODE}|{_PLACE_CAP})){{1,6}})"
 )
-_UNITS = rf"(?P<unit>(?:(?:[ \t]*,[ \t]*|[ \t]+){_UNIT}){{1,2}})"
+_UNITS = rf"(?P<unit>(?:(?:[ \t]*,[ \t]*|[ \t]+){_UNIT}){{1,4}})"
 
 _NUMBER_FIRST_KEY = rf"(?:{_words(NUMBER_FIRST_KEYWORDS)}|{_words(NUMBER_FIRST_CAPITALISED, any_case=False)})"
 _EN_SUFFIX = rf"(?:{_words(EN_SUFFIX_WORDS)}|{_words(EN_SUFFIX_ABBREVIATIONS + ('str',))}\.?)"
@@ -273,15 +283,16 @@ _STREET = (
     rf"(?<![\w'’\-])(?P<box>{_BOX})[ \t]*#?[ \t]?\d{{1,6}}(?![\w\-])"
     # "29 rue Grande Fusterie", "65 R. Mongi Bali"
     # (a dotted word ends the name: "68 rue Nationale. It serves...")
-    rf"|(?P<fname>{_NUM_START}\d{{0,4}}[A-Za-z]?[ \t]+{_NUMBER_FIRST_KEY}(?:[ \t]+{_NAME_WORD_NO_DOT}){{0,3}}[ \t]+{_NAME_WORD})"
+    rf"|(?P<fname>{_NUM_START}\d{{0,4}}[A-Za-z]?,?[ \t]+{_NUMBER_FIRST_KEY}(?:[ \t]+{_NAME_WORD_NO_DOT}){{0,3}}[ \t]+{_NAME_WORD})"
     # "52 Huntly Street" (with a building number, a unit or a block only)
     rf"|(?P<ename>{_NUM_START}\d{{0,4}}[A-Za-z]?[ \t]+(?:{_EN_WORD}[ \t]+){{1,4}}{_EN_SUFFIX})"
     # after a building number, a number + name of any kind: "562 93 Zeas Pasalimani" (a block
     # or a unit must follow)
     rf"|(?(bnfull)(?P<nname>\d{{1,5}}[A-Za-z]?(?![\w/\-]|[.,:]\d)(?:[ \t]+(?!{_UNIT_WORD}){_NAME_WORD}){{1,4}})|(?!))"
     # up to six words right before a house number: "Koskikatu 25", "I live at Rua Augusta 120",
-    # "Rua Vinte e Cinco de Setembro 1257"
-    rf"|(?<![\w'’\-])(?P<name>(?>{_WORD}(?:[ \t]+{_WORD}){{0,5}}))[ \t]+(?P<hn>{_HN})"
+    # "Rua Vinte e Cinco de Setembro 1257"; a comma or a number sign between: "Via Roma, 5",
+    # "Strada Pop Nr. 92" (the "Nr." is a word of the name here), "Calle Salta N° 37"
+    rf"|(?<![\w'’\-])(?P<name>(?>{_WORD}(?:[ \t]+{_WORD}){{0,5}}))(?P<comma>[ \t]*,)?[ \t]+(?:[Nn][°º][ \t]*)?(?P<hn>{_HN})"
     ")"
 )
 # Every match starts at a word start (or right after a literal "\n"): checked first, so that
@@ -356,6 +367,7 @@ _STOP_SET = frozenset(STOP_WORDS)
 _TYPE_SET = frozenset(TYPE_WORDS)
 _PREFIX_SET = _with_folded(PREFIX_KEYWORDS)
 _CAP_PREFIX_SET = frozenset(CAPITALISED_PREFIXES)
+_NUMBER_SIGNS = frozenset(("nr", "no", "nº", "n"))
 _UNIT_SET = frozenset(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
 _SAFE_SUFFIXES = tuple(s for s in STREET_SUFFIXES if s not in RISKY_SUFFIXES)
 
@@ -491,6 +503,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         spans = [(m.start() + offset, m.group()) for m in _WORD_SPLIT.finditer(match.group("name"))]
         if offset >= 2 and text[offset - 2 : offset] == "\\n" and len(spans[0][1]) > 1:
             spans[0] = (offset + 1, spans[0][1][1:])  # a literal "\n" before: "\nLinieweg 350"
+        if len(spans) > 1 and spans[-1][1].lower().rstrip(".") in _NUMBER_SIGNS:
+            spans.pop()  # "Strada Pop Nr. 92"
         words = [w for _, w in spans]
         if words[-1].lower().rstrip(".") in _UNIT_SET:
             return None  # "Apt. 355": the number is a unit's, not a house number
@@ -501,6 +515,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         street_after = _STREET_AFTER.match(text, match.end("hn")) is not None
         c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None and len(words[0]) > 1
         first = 0 if c_slash or bn_next and words[0] == "via" and len(words) > 1 else _street_start(words)
+        if match.group("comma") and (first is None or not _is_prefix(words[first])):
+            return None  # "Via Roma, 5" has its street word first; "Tampere, 25 years" none
         if first is not None:
             if not detailed and any(_not_street(w) for w in words[first:]):
                 return None

@@ -52,13 +52,23 @@ def _gender_detector():
     return gender.Detector(case_sensitive=False)
 
 
+@lru_cache(maxsize=1)
+def _not_first_names() -> frozenset[str]:
+    # Chat words that are someone's name somewhere ("ok", "hi", "you", "jak"): the chat-name
+    # recognizer's stop list, less the Polish first names it also lists.
+    from pipeline.recognizers._first_names import FIRST_NAMES
+    from pipeline.recognizers.chat_names import STOP_WORDS
+
+    return NOT_FIRST_NAMES | (STOP_WORDS - frozenset(FIRST_NAMES))
+
+
 @lru_cache(maxsize=65536)
 def is_first_name(word: str) -> bool:
     """A known first name: gender-guesser's dictionary (Jörg Michael's ``nam_dict``, about
     45,000 first names from 54 countries, spelled as those countries do), a public list nobody
-    on this project wrote, less ``NOT_FIRST_NAMES``."""
+    on this project wrote, less ``NOT_FIRST_NAMES`` and chat words."""
     word = word.removesuffix("'s").removesuffix("’s")
-    if len(word) < 2 or not word.isalpha() or word.lower() in NOT_FIRST_NAMES:
+    if len(word) < 2 or not word.isalpha() or word.lower() in _not_first_names():
         return False
     return _gender_detector().get_gender(word) != "unknown"
 

@@ -55,6 +55,8 @@ Finding = tuple[str, int, int, float]
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
 _PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
+# A company follows these ("I work for Factset", "a year at Balefire"), a surname rarely.
+_COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with join joined joining support supports use using".split())
 _GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")  # "Meiho HoldingsInc"
 _NEXT_WORD = re.compile(r"[ \t]*(?:&[ \t]*)?([^\W\d_]+)")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+\.?)[ \t]*$")
@@ -108,14 +110,18 @@ def keep_only(nlp, components: Sequence[str]) -> None:
 def worth_running(text: str, english: bool, has_address: bool) -> bool:
     """False only where no entity NER could return would pass the rules of ``NerRules``
     (a test checks each rule against it): no address found, no word that is a known first
-    name, and no capital letter (English) or no two capitalised words in a row (otherwise)."""
+    name, and no capital letter (English) or neither two capitalised words in a row nor a
+    capital and a digit (otherwise)."""
     if _WORD.search(text) is None:
         return False
     if has_address or any(is_first_name(word) for word in _WORDS.findall(text)):
         return True
     if english:
         return any(ch.isupper() for ch in text)
-    return _TWO_CAPITALISED.search(text) is not None
+    # Two capitalised words (a name), or a capital and a digit (a numbered facility).
+    return _TWO_CAPITALISED.search(text) is not None or (
+        any(ch.isupper() for ch in text) and any(ch.isdigit() for ch in text)
+    )
 
 
 def is_name_shaped(value: str) -> bool:
@@ -180,7 +186,11 @@ class NerRules:
             return False
         if self._compound(word.lower()):  # "Flightstats", "Factset": a brand made of English words
             return False
-        return _mislabelled_name(text, word, start, "GPE") or label != "ORG" and not _after_preposition(text, start)
+        if _mislabelled_name(text, word, start, "GPE"):
+            return True
+        previous = _PREVIOUS_WORD.search(text, 0, start)
+        after = previous.group(1).lower() if previous else ""
+        return after not in (_COMPANY_PREPOSITIONS if label == "ORG" else _PLACE_PREPOSITIONS)
 
     def _compound(self, word: str) -> bool:
         return any(
@@ -208,7 +218,9 @@ def _names_a_thing(text: str, value: str, start: int) -> bool:
     """An article before, or an organisation word in or right after the span, or a place
     prefix: it names a thing or a place, not a person."""
     tokens = value.split()
-    if tokens[0].lower() in ARTICLES or any(t.lower().strip(".,'’") in ORG_WORDS for t in tokens):
+    if tokens[0].lower() in ARTICLES:
+        return True
+    if len(tokens) > 1 and any(t.lower().strip(".,'’") in ORG_WORDS for t in tokens):
         return True
     if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
         return True

@@ -249,6 +249,8 @@ _UNIT = (
 _POSTCODE = (
     r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"  # UK
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"  # Canada
+    r"|\d{4}[ \t]?[A-Z]{2}"  # the Netherlands
+    r"|[A-Z]{1,2}-\d{4,5}"  # with a country letter: "H-2809", "D-10115", "CH-8001"
     r"|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{5}-\d{4}|\d{3,6})(?![\w\-])"
 )
 # Where a place segment may end: a line break, a comma or other punctuation, the end, or a
@@ -318,26 +320,31 @@ _CORNER = (
     rf"(?P<corner>{_CORNER_STREET}[ \t]+(?:and|&)[ \t]+{_CORNER_STREET})"
 )
 
-# Right before a capitalised name + number without other evidence: a phrase that introduces
-# an address ("lives at", "address:", "ship it to", "meet me at", "drops you off at").
-_LEAD_IN = re.compile(
-    r"(?:\b(?:live|lives|lived|living|located|situated|based|stay|stays|staying|reside|resides|residing)"
+# Right before a street: a phrase that introduces an address. The strong ones ("lives at",
+# "address:", "on the north side of") make a capitalised name + number an address on their
+# own; the others ("ship it to", "meet me at", "the restaurant is at": "ship it to Warehouse 4",
+# "meet me at Costa 3") only with a building number ("meet me at 758 Dalmatinova 4").
+_STRONG_LEAD_INS = (
+    r"\b(?:live|lives|lived|living|located|situated|reside|resides|residing)"
     r"(?:\s+(?:on|at|in))?(?:\s+the\s+\w+\s+side\s+of)?"
-    r"|\b(?:moved|move|moving|relocated)\s+to"
     r"|\baddress(?:\s+is)?\s*[:\-–]?"
     r"|\baddr\.?\s*:?"
+    r"|\b(?:corner|side)\s+of"
+    r"|\b(?:adres|mieszkam\s+(?:na|przy))\s*:?"
+)
+_WEAK_LEAD_INS = (
+    r"|\b(?:based|stay|stays|staying)(?:\s+(?:on|at|in))?"
+    r"|\b(?:moved|move|moving|relocated)\s+to"
     r"|\b(?:ship|send|sent|deliver|mail|post|return|forward|courier)\w*\s+"
     r"(?:(?:it|them|this|that|these|the\s+\w+|my\s+\w+|everything)\s+)?to"
     r"|\b(?:meet|see)\s+(?:me|you|us|him|her|them)\s+at"
     r"|\b(?:drops?|dropped|dropping)\s+(?:you\s+|me\s+|us\s+)?off\s+at"
     r"|\b(?:stop|stops|pick\s+(?:me\s+|us\s+)?up)\s+at"
-    r"|\b(?:corner|side)\s+of"
     r"|\b(?:station|office|offices|shop|store|restaurant|house|home|flat|apartment|hotel)\s+(?:is|are)\s+(?:on|at|in)"
     r"|\benter\s+(?:on|from|at)"
-    r"|\b(?:adres|mieszkam\s+(?:na|przy))\s*:?"
-    r")\s*(?:the\s+)?$",
-    re.IGNORECASE,
 )
+_LEAD_IN = re.compile(rf"(?:{_STRONG_LEAD_INS}{_WEAK_LEAD_INS})\s*(?:the\s+)?$", re.IGNORECASE)
+_STRONG_LEAD_IN = re.compile(rf"(?:{_STRONG_LEAD_INS})\s*(?:the\s+)?$", re.IGNORECASE)
 # The last word of every lead-in.
 _LEAD_IN_LAST = frozenset(("at", "on", "in", "to", "of", "the", "from", "live", "lives", "lived", "living", "located",
                            "situated", "based", "stay", "stays", "staying", "reside", "resides", "residing", ":", "-", "–"))
@@ -345,10 +352,18 @@ _LEAD_IN_ENDINGS = ("address", "address:", "address-", "addr", "addr.", "addr:",
 _TAIL_UNIT = re.compile(rf"(?:{_NL})?,?[ \t]*{_UNIT}")
 _HAS_BREAK = re.compile(r"\r?\n|\\n")
 _STRONG_POSTCODE = re.compile(
-    r"(?<![\w\-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4}-\d{3}|\d{2}-\d{3}"
+    r"(?<![\w\-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4}[ \t]?[A-Z]{2}"
+    r"|[A-Z]{1,2}-\d{4,5}|\d{4}-\d{3}|\d{2}-\d{3}"
     r"|\d{3}[ \t]\d{2}|\d{4,5})(?![\w\-])"
 )
 _C_SLASH = re.compile(r"[Cc]/[ \t]?$")
+_QUANTITY_AFTER = re.compile(
+    r"[ \t]*(?:%|(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|times|people|persons|guests|kids"
+    r"|adults|pcs|pieces|items|units|pm|am|p\.m|a\.m|euros?|eur|€|dollars?|usd|\$|pounds?|gbp|£|zł|zl|pln|chf|sek|nok|dkk"
+    r"|czk|huf|km|mi|miles?|kg|lbs?|gb|mb|tb|cm|mm|ml|stars?|points?|pts|%|percent|sztuk|szt|osób|osoby|dni|minut"
+    r"|godzin|lat|razy|o'clock|o’clock)(?![\w'’]))",
+    re.IGNORECASE,
+)
 _STREET_AFTER = re.compile(r"[ \t]+(?:[Ss]treet|STREET|St\.)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD_SPLIT = re.compile(r"\S+")
@@ -410,7 +425,9 @@ def _street_start(words: list[str]) -> int | None:
         return 0
     for i, word in enumerate(words):
         if _is_prefix(word) and i + 1 < len(words):
-            return i
+            if not any(w in _STOP_SET and w not in _PARTICLE_SET for w in words[i + 1 :]):
+                return i
+            continue  # "Via email please, 2 copies", "Plaza Mayor was crowded on 2 May"
         if i > 0 and (word.lower() in _TYPE_SET or word in _GENITIVE_TYPES and _GENITIVE.fullmatch(words[i - 1])):
             first = i - 1  # "Brīvības iela", "Hegedűs Gyula utca", "Árpád fejedelem útja"
             if not words[first][:1].isupper():
@@ -485,7 +502,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         """(start, end, score) of a street-line match, or None when the evidence is too thin."""
         tail = match.group("tail") or ""
         unit = bool(match.group("unit")) or _TAIL_UNIT.match(tail) is not None
-        block = bool(tail) and (_HAS_BREAK.search(tail) is not None or _STRONG_POSTCODE.search(tail) is not None)
+        postcode = bool(tail) and any(not _YEAR.fullmatch(p) for p in _STRONG_POSTCODE.findall(tail))
+        block = postcode or bool(tail) and _HAS_BREAK.search(tail) is not None
         detailed = unit or block
         bn = match.group("bn")
         end = match.end()
@@ -511,6 +529,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         # A building number right before the words: "6750 Koskikatu 25".
         bn_next = bn is not None and spans[0][0] == match.end("bnfull")
         strong_bn = bn_next and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
+        if _QUANTITY_AFTER.match(text, match.end("hn")):
+            return None  # "Starbucks 5 minutes", "Via Verde toll 5 euros": a quantity
         # "Dunajska 97 street", "Ringvej 144 St.": a street word right after the number.
         street_after = _STREET_AFTER.match(text, match.end("hn")) is not None
         c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None and len(words[0]) > 1
@@ -549,9 +569,14 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 ):
                     return None
                 score = SCORE_BLOCK if detailed else SCORE_NAME
-            elif detailed:
+            elif unit or postcode or with_bn and block:
+                # "Allika 46, Suite 501", "Allika 46 / Riisa / Estonia 62488", "157 Mühle 88 / ..."
                 score = SCORE_BLOCK
-            elif strong_bn and with_bn or street_after or self._lead_in(text, lead_at):
+            elif street_after or self._lead_in(text, lead_at, strong=not (strong_bn and with_bn)) or (
+                strong_bn and with_bn and (tail or self.has_context(text, match.start(), end))
+            ):
+                # "Dunajska 97 street", "lives on Dunajska 97", "meet you at 758 Dalmatinova 4",
+                # "23951 Ånhult 81, PÅLÄNG", "my address is 20789 Allika 46"
                 score = SCORE_NAME
             else:
                 return None
@@ -564,14 +589,14 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         return start, end, score
 
     @staticmethod
-    def _lead_in(text: str, start: int) -> bool:
-        """Whether an address lead-in ends right before ``start`` (a cheap test of the last word
-        first: most numbers in chat have none)."""
+    def _lead_in(text: str, start: int, strong: bool = False) -> bool:
+        """Whether an address lead-in (``strong``: a strong one) ends right before ``start``
+        (a cheap test of the last word first: most numbers in chat have none)."""
         window = text[max(0, start - 48) : start]
         last = window.rsplit(None, 1)[-1].lower() if window.strip() else ""
         if last not in _LEAD_IN_LAST and not last.endswith(_LEAD_IN_ENDINGS):
             return False
-        return _LEAD_IN.search(window) is not None
+        return (_STRONG_LEAD_IN if strong else _LEAD_IN).search(window) is not None
 
     def score_match(self, text, start, end, score, valid, match):
         if self.has_context(text, start, end):

@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
-from presidio_analyzer import EntityRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from pipeline.errors import ConfigError
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, keep_only, load_spacy, worth_running
 from pipeline.normalise import Normalised, join_digit_runs, normalise
-from pipeline.presidio_recognizers import PRESIDIO_MIN_SCORE, boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
+from pipeline.presidio_recognizers import ONLY_UNCOVERED, PRESIDIO_MIN_SCORE, boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -80,12 +80,15 @@ class ChatDetector:
             # chatguard's recognizers weigh their own context; Presidio's get AnalyzerEngine's boost.
             context = () if isinstance(recognizer, ChatguardRecognizer) else tuple(recognizer.context or ())
             phone = isinstance(recognizer, PhoneRecognizer)
+            uncovered = ONLY_UNCOVERED.get(type(recognizer).__name__) if context else None
             self._recognizers.append(
-                _Entry(recognizer, prefilter_for(recognizer), wanted, context, is_reference_number if phone else None, phone)
+                _Entry(
+                    recognizer, prefilter_for(recognizer), wanted, context, is_reference_number if phone else None,
+                    re.compile(uncovered) if uncovered else None,
+                )
             )
-        # Presidio's phone matcher (a third of the pattern time: it parses each candidate once per
-        # region) runs last, and only on texts with a digit run nothing else has covered.
-        self._recognizers.sort(key=lambda entry: entry.only_uncovered)
+        # Presidio's phone and e-mail recognizers run last, on what is still uncovered.
+        self._recognizers.sort(key=lambda entry: entry.only_uncovered is not None)
         unknown = self.entities - supported
         if unknown:
             raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
@@ -109,9 +112,10 @@ class ChatDetector:
             prefilter = entry.prefilter
             if prefilter is not None and not prefilter.search(text):
                 continue
-            if entry.only_uncovered and prefilter is not None and _all_covered(prefilter.finditer(text), covered):
-                continue
-            results = entry.recognizer.analyze(text, entry.wanted, None)
+            if entry.only_uncovered is not None:
+                results = _analyze_uncovered(entry, text, entry.only_uncovered, covered)
+            else:
+                results = entry.recognizer.analyze(text, entry.wanted, None)
             boost_by_context(text, results, entry.context)
             if entry.guard is not None:
                 results = [r for r in results if not entry.guard(text, r.start, r.end)]
@@ -160,11 +164,33 @@ class _Entry:
     wanted: list[str]
     context: tuple[str, ...]  # Presidio's context words (empty: the recognizer weighs its own)
     guard: Callable[[str, int, int], bool] | None  # True drops a match
-    only_uncovered: bool  # skipped when every prefilter match lies inside an earlier finding
+    # Candidates: the recognizer runs only around those no earlier finding covers.
+    only_uncovered: re.Pattern[str] | None
 
 
-def _all_covered(candidates: Iterable[re.Match[str]], covered: Sequence[tuple[int, int]]) -> bool:
-    return all(any(s <= m.start() and m.end() <= e for s, e in covered) for m in candidates)
+_WINDOW = 32  # characters of context kept on each side of an uncovered candidate
+
+
+def _analyze_uncovered(
+    entry: _Entry, text: str, candidates: re.Pattern[str], covered: Sequence[tuple[int, int]]
+) -> list[RecognizerResult]:
+    """Run the recognizer on windows around the candidates no finding covers yet (none: not
+    at all); results come back in ``text``'s offsets."""
+    windows: list[list[int]] = []
+    for m in candidates.finditer(text):
+        if any(s <= m.start() and m.end() <= e for s, e in covered):
+            continue
+        start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    results = []
+    for start, end in windows:
+        for r in entry.recognizer.analyze(text[start:end], entry.wanted, None):
+            r.start, r.end = r.start + start, r.end + start
+            results.append(r)
+    return results
 
 
 @dataclass(slots=True)

@@ -100,11 +100,28 @@ def presidio_recognizers() -> list[EntityRecognizer]:
 
 
 def prefilter_for(recognizer: EntityRecognizer) -> re.Pattern[str] | None:
+    """The recognizer's cheapest necessary condition. A Presidio recognizer whose every
+    pattern is weak can only be kept with a context word, so a context word at a word start
+    (what :func:`boost_by_context` accepts) is its prefilter."""
     pattern = getattr(recognizer, "PREFILTER", None)
     if pattern is not None:
         return pattern
+    patterns = getattr(recognizer, "patterns", None) or []
+    if patterns and recognizer.context and all(p.score < PRESIDIO_MIN_SCORE for p in patterns):
+        words = "|".join(sorted((re.escape(w) for w in recognizer.context), key=len, reverse=True))
+        return re.compile(rf"(?i)(?<![^\W_])(?:{words})")
     source = PREFILTERS.get(type(recognizer).__name__)
     return re.compile(source) if source else None
+
+
+# Run last, and only on what earlier recognizers left uncovered (their finds are a superset
+# where they overlap): the regex of candidates each must cover. Presidio's phone matcher
+# parses every candidate once per region; its e-mail recognizer's matches are a subset of
+# ``email_any_domain``'s (any dotted domain, not only public suffixes).
+ONLY_UNCOVERED: dict[str, str] = {
+    "PhoneRecognizer": _DIGITS + r"{6,}",
+    "EmailRecognizer": r"[^\s@]*@[^\s@]*",
+}
 
 
 def _is_context(word: str, context: str) -> bool:

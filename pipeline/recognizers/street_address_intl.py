@@ -78,6 +78,8 @@ PREFIX_KEYWORDS = (
     "soseaua", "șoseaua", "splaiul", "piața", "piata", "quadra", "trecho", "recanto",
     "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia", "diagonal",
     "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "ronda", "gran", "pasaje",
+    "calzada", "cerrada", "retorno", "prolongación", "privada", "circuito", "andador",
+    "periférico", "viaducto", "callejón", "corredor", "continuación",
 )
 # ... and capitalised only, as they are English words too ("sent via Royal Mail 2 days ago").
 CAPITALISED_PREFIXES = (
@@ -177,7 +179,9 @@ NOT_STREET = frozenset(
     Stars Points Pts Lives Goals Games Wins Losses Laps Rounds Reps Lessons Units Credits Tabs
     Nip Regon Pesel Krs Iban Bic Swift Sort Card Karta Kartą Karty Konto Konta Account Acct
     Rachunek Rachunku Telefon Tel Nr Numer Zamówienie Zamówienia Faktura Fv Paczka Przesyłka
-    Ssn Vat Tax Etf Nikkei Dax Ftse Nasdaq Index
+    Ssn Vat Tax Etf Nikkei Dax Ftse Nasdaq Index Unknown Building Bldg Station Warehouse Block
+    Hall Wing Tower Marketing Sales Support Accounting Finance Hr It Reception Lobby Parking
+    Grams Gram Cups Cup Liters Litres Tablets Pills Doses Pairs Boxes Bags Bottles Packs
     """.split()
 )
 
@@ -227,8 +231,10 @@ _PARTICLE = _words(PARTICLES, any_case=False)
 # ("Str.", "u."). Atomic: never backtracked into.
 _WORD = rf"(?>{_L}+(?:['’\-]{_L}+)*\.?)"
 _CAP_WORD = rf"(?>{_UP}{_L}*(?:['’\-]{_L}+)*\.?)"
-_CAP_PLACE = rf"(?>{_UP}{_L}*(?:['’\-/]{_L}+)*\.?)"  # "Biel/Bienne"
-_ANY_PLACE = rf"(?>{_L}+(?:['’\-/]{_L}+)*\.?)"
+# Place words: "Biel/Bienne"; a final dot only where no sentence goes on after it
+# ("..., New Zealand. Please call me" ends at "Zealand").
+_CAP_PLACE = rf"(?>{_UP}{_L}*(?:['’\-/]{_L}+)*(?:\.(?![ \t]+{_UP}))?)"
+_ANY_PLACE = rf"(?>{_L}+(?:['’\-/]{_L}+)*(?:\.(?![ \t]+{_L}))?)"
 _PAREN_WORD = rf"\({_L}+(?:[ \t]{_L}+){{0,2}}\)"
 _PLACE_WORD_ANY = rf"(?:(?!{_STOP}){_ANY_PLACE}|{_PAREN_WORD})"
 _PLACE_WORD_CAP = rf"(?:{_CAP_PLACE}|{_PAREN_WORD})"
@@ -322,25 +328,28 @@ _CORNER = (
 
 # Right before a street: a phrase that introduces an address. The strong ones ("lives at",
 # "address:", "on the north side of") make a capitalised name + number an address on their
-# own; the others ("ship it to", "meet me at", "the restaurant is at": "ship it to Warehouse 4",
-# "meet me at Costa 3") only with a building number ("meet me at 758 Dalmatinova 4").
+# own (with the words in NOT_STREET kept out: "send it to Marketing 2"); the others ("meet me
+# at", "the restaurant is at": "meet me at Costa 3", "our store is at Westfield 2") only with a
+# building number ("meet me at 758 Dalmatinova 4").
 _STRONG_LEAD_INS = (
     r"\b(?:live|lives|lived|living|located|situated|reside|resides|residing)"
     r"(?:\s+(?:on|at|in))?(?:\s+the\s+\w+\s+side\s+of)?"
     r"|\baddress(?:\s+is)?\s*[:\-–]?"
     r"|\baddr\.?\s*:?"
     r"|\b(?:corner|side)\s+of"
+    r"|\b(?:ship|send|sent|deliver|mail|post|forward|courier)\w*\s+"
+    r"(?:(?:it|them|this|that|these|the\s+\w+|my\s+\w+|everything)\s+)?to"
+    r"|\b(?:station|office|offices|shop|store|restaurant|house|home|flat|apartment|hotel)\s+(?:is|are)\s+on"
     r"|\b(?:adres|mieszkam\s+(?:na|przy))\s*:?"
 )
 _WEAK_LEAD_INS = (
     r"|\b(?:based|stay|stays|staying)(?:\s+(?:on|at|in))?"
     r"|\b(?:moved|move|moving|relocated)\s+to"
-    r"|\b(?:ship|send|sent|deliver|mail|post|return|forward|courier)\w*\s+"
-    r"(?:(?:it|them|this|that|these|the\s+\w+|my\s+\w+|everything)\s+)?to"
+    r"|\breturn\w*\s+(?:(?:it|them|this|that|these|the\s+\w+|my\s+\w+|everything)\s+)?to"
     r"|\b(?:meet|see)\s+(?:me|you|us|him|her|them)\s+at"
     r"|\b(?:drops?|dropped|dropping)\s+(?:you\s+|me\s+|us\s+)?off\s+at"
     r"|\b(?:stop|stops|pick\s+(?:me\s+|us\s+)?up)\s+at"
-    r"|\b(?:station|office|offices|shop|store|restaurant|house|home|flat|apartment|hotel)\s+(?:is|are)\s+(?:on|at|in)"
+    r"|\b(?:station|office|offices|shop|store|restaurant|house|home|flat|apartment|hotel)\s+(?:is|are)\s+(?:at|in)"
     r"|\benter\s+(?:on|from|at)"
 )
 _LEAD_IN = re.compile(rf"(?:{_STRONG_LEAD_INS}{_WEAK_LEAD_INS})\s*(?:the\s+)?$", re.IGNORECASE)
@@ -361,9 +370,11 @@ _QUANTITY_AFTER = re.compile(
     r"[ \t]*(?:%|(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|times|people|persons|guests|kids"
     r"|adults|pcs|pieces|items|units|pm|am|p\.m|a\.m|euros?|eur|€|dollars?|usd|\$|pounds?|gbp|£|zł|zl|pln|chf|sek|nok|dkk"
     r"|czk|huf|km|mi|miles?|kg|lbs?|gb|mb|tb|cm|mm|ml|stars?|points?|pts|%|percent|sztuk|szt|osób|osoby|dni|minut"
-    r"|godzin|lat|razy|o'clock|o’clock)(?![\w'’]))",
+    r"|godzin|lat|razy|o'clock|o’clock|more|less|extra|additional|free|new|old|each|per)(?![\w'’]))",
     re.IGNORECASE,
 )
+# ... or a plural noun ("12 boxes", "3 pallets"; not "has", "this", "thanks": see STOP_WORDS).
+_PLURAL_AFTER = re.compile(r"[ \t]+([a-z]+s)(?![\w'’])")
 _STREET_AFTER = re.compile(r"[ \t]+(?:[Ss]treet|STREET|St\.)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD_SPLIT = re.compile(r"\S+")
@@ -529,8 +540,9 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         # A building number right before the words: "6750 Koskikatu 25".
         bn_next = bn is not None and spans[0][0] == match.end("bnfull")
         strong_bn = bn_next and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
-        if _QUANTITY_AFTER.match(text, match.end("hn")):
-            return None  # "Starbucks 5 minutes", "Via Verde toll 5 euros": a quantity
+        plural = _PLURAL_AFTER.match(text, match.end("hn"))
+        if _QUANTITY_AFTER.match(text, match.end("hn")) or plural and plural.group(1) not in _STOP_SET:
+            return None  # "Starbucks 5 minutes", "Via Verde toll 5 euros", "Poland 12 boxes"
         # "Dunajska 97 street", "Ringvej 144 St.": a street word right after the number.
         street_after = _STREET_AFTER.match(text, match.end("hn")) is not None
         c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None and len(words[0]) > 1
@@ -556,9 +568,14 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             capital = next((i for i in range(first, len(words)) if words[i][:1].isupper()), None)
             capitalised = capital is not None
             if capitalised:
-                first = capital
-            if any(_not_street(w) for w in words[first:]):
-                return None
+                # at most three capitalised words: "Nils Grises Sträte", not the name before it
+                first = max(capital, len(words) - 3 - sum(w in _PARTICLE_SET for w in words[capital:]))
+            if (
+                any(_not_street(w) for w in words[first:])
+                or len(words) - first == 1 and len(words[first]) <= 3 and words[first].isupper()
+                or len(match.group("hn")) >= 5 and match.group("hn")[:5].isdigit()
+            ):
+                return None  # "Room 12", "HQ 2", "Apples 12345" (a house number has 1-4 digits)
             with_bn = bn_next and first == 0
             lead_at = match.start() if with_bn else spans[first][0]
             if not capitalised:

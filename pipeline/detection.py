@@ -22,7 +22,15 @@ from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, keep_only, load_spacy, worth_running
 from pipeline.normalise import Normalised, join_digit_runs, normalise
-from pipeline.presidio_recognizers import ONLY_UNCOVERED, PRESIDIO_MIN_SCORE, boost_by_context, is_reference_number, prefilter_for, presidio_recognizers
+from pipeline.presidio_recognizers import (
+    ONLY_UNCOVERED,
+    PRESIDIO_MIN_SCORE,
+    boost_by_context,
+    is_reference_number,
+    prefilter_for,
+    presidio_recognizers,
+    use_bundled_public_suffix_list,
+)
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -41,15 +49,6 @@ class Detector(Protocol):
     """Finds PII spans in each of a batch of texts, in order."""
 
     def detect(self, texts: Sequence[str]) -> list[list[Span]]: ...
-
-
-def use_bundled_public_suffix_list() -> None:
-    # Presidio's e-mail recognizer calls tldextract, which by default downloads the public
-    # suffix list on first use. Detection must never reach the network: use the snapshot
-    # that ships inside the tldextract package.
-    import tldextract.tldextract as tld
-
-    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
 # Entities written as digit runs: these recognizers also read the digits-joined view.

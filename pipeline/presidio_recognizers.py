@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 
 from pipeline.recognizers._phone_cues import PHONE_WORDS, PhoneCues
 
@@ -39,7 +39,8 @@ PREFILTERS: dict[str, str] = {
     "EmailRecognizer": r"@",
     "CreditCardRecognizer": _DIGITS + r"{11,}",
     "IpRecognizer": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
-    "PhoneRecognizer": _DIGITS + r"{6,}",
+    # libphonenumber takes four-digit service numbers in some regions and " - " separators.
+    "PhoneRecognizer": r"\d(?:[^\w\n]{0,3}\d){3,}",
     "UsSsnRecognizer": r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}",
     "CryptoRecognizer": r"(?i:\b(?:bc1|[13]))[a-zA-Z0-9]{25,}",
     "NhsRecognizer": _DIGITS + r"{9}",
@@ -81,8 +82,19 @@ def is_reference_number(text: str, start: int, end: int) -> bool:
     return text[start] != "+" and _CUES.nearest(text, start, end) is False
 
 
+def use_bundled_public_suffix_list() -> None:
+    """Presidio's e-mail recognizer calls tldextract, which by default downloads the public
+    suffix list on first use. Detection must never reach the network: use the snapshot that
+    ships inside the tldextract package."""
+    import tldextract.tldextract as tld
+
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
 def presidio_recognizers() -> list[EntityRecognizer]:
-    """A new instance of each of Presidio's default English pattern recognizers we keep."""
+    """A new instance of each of Presidio's default English pattern recognizers we keep
+    (offline: see :func:`use_bundled_public_suffix_list`)."""
+    use_bundled_public_suffix_list()
     from presidio_analyzer import RecognizerRegistry
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
@@ -101,13 +113,15 @@ def presidio_recognizers() -> list[EntityRecognizer]:
 
 def prefilter_for(recognizer: EntityRecognizer) -> re.Pattern[str] | None:
     """The recognizer's cheapest necessary condition. A Presidio recognizer whose every
-    pattern is weak can only be kept with a context word, so a context word at a word start
-    (what :func:`boost_by_context` accepts) is its prefilter."""
+    pattern is weak and that validates nothing (a checksum lifts a card to 1.0) can only be
+    kept with a context word, so a context word at a word start (what
+    :func:`boost_by_context` accepts) is its prefilter."""
     pattern = getattr(recognizer, "PREFILTER", None)
     if pattern is not None:
         return pattern
     patterns = getattr(recognizer, "patterns", None) or []
-    if patterns and recognizer.context and all(p.score < PRESIDIO_MIN_SCORE for p in patterns):
+    validates = getattr(type(recognizer), "validate_result", None) is not PatternRecognizer.validate_result
+    if patterns and recognizer.context and not validates and all(p.score < PRESIDIO_MIN_SCORE for p in patterns):
         words = "|".join(sorted((re.escape(w) for w in recognizer.context), key=len, reverse=True))
         return re.compile(rf"(?i)(?<![^\W_])(?:{words})")
     source = PREFILTERS.get(type(recognizer).__name__)
@@ -119,7 +133,8 @@ def prefilter_for(recognizer: EntityRecognizer) -> re.Pattern[str] | None:
 # parses every candidate once per region; its e-mail recognizer's matches are a subset of
 # ``email_any_domain``'s (any dotted domain, not only public suffixes).
 ONLY_UNCOVERED: dict[str, str] = {
-    "PhoneRecognizer": _DIGITS + r"{6,}",
+    # libphonenumber takes four-digit service numbers in some regions and " - " separators.
+    "PhoneRecognizer": r"\d(?:[^\w\n]{0,3}\d){3,}",
     "EmailRecognizer": r"[^\s@]*@[^\s@]*",
 }
 

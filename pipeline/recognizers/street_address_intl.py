@@ -257,7 +257,7 @@ _POSTCODE = (
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"  # Canada
     r"|\d{4}[ \t]?[A-Z]{2}"  # the Netherlands
     r"|[A-Z]{1,2}-\d{4,5}"  # with a country letter: "H-2809", "D-10115", "CH-8001"
-    r"|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{5}-\d{4}|\d{3,6})(?![\w\-])"
+    r"|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{2}-\d{3}|\d{3}[ \t]\d{2}|\d{3,6})(?![\w\-])"
 )
 # Where a place segment may end: a line break, a comma or other punctuation, the end, or a
 # lower-case function word.
@@ -280,7 +280,10 @@ _NUMBER_FIRST_KEY = rf"(?:{_words(NUMBER_FIRST_KEYWORDS)}|{_words(NUMBER_FIRST_C
 _EN_SUFFIX = rf"(?:{_words(EN_SUFFIX_WORDS)}|{_words(EN_SUFFIX_ABBREVIATIONS + ('str',))}\.?)"
 # Unit words never continue a number-first name ("562 93 Zeas Pasalimani Apt. 5").
 _UNIT_WORD = _words(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
+_NAME_PART = rf"(?!(?=[AaSsUuFfBb]){_UNIT_WORD}){_WORD}"  # (the class first: most words fail it at once)
 _NAME_WORD = rf"(?!{_STOP}){_WORD}"
+# A word of the name before a house number: no unit word ("12 Oak St. Apt 4" is no street
+# "Oak St. Apt" numbered 4).
 _NAME_WORD_NO_DOT = rf"(?!{_STOP})(?>{_L}+(?:['’\-]{_L}+)*)(?!\.)"
 _EN_WORD = rf"(?:{_NAME_WORD}|\d{{1,3}}(?:st|nd|rd|th))"
 _BOX = rf"(?:P\.?[ \t]?O\.?[ \t]?|{ci('post office ')}|{ci('post')}[ \t]?){ci('box')}|{ci('postboks')}|{ci('postfach')}"
@@ -300,7 +303,7 @@ _STREET = (
     # up to six words right before a house number: "Koskikatu 25", "I live at Rua Augusta 120",
     # "Rua Vinte e Cinco de Setembro 1257"; a comma or a number sign between: "Via Roma, 5",
     # "Strada Pop Nr. 92" (the "Nr." is a word of the name here), "Calle Salta N° 37"
-    rf"|(?<![\w'’\-])(?P<name>(?>{_WORD}(?:[ \t]+{_WORD}){{0,5}}))(?P<comma>[ \t]*,)?[ \t]+(?:[Nn][°º][ \t]*)?(?P<hn>{_HN})"
+    rf"|(?<![\w'’\-])(?P<name>(?>{_NAME_PART}(?:[ \t]+{_NAME_PART}){{0,5}}))(?P<comma>[ \t]*,)?[ \t]+(?:[Nn][°º][ \t]*)?(?P<hn>{_HN})"
     ")"
 )
 # Every match starts at a word start (or right after a literal "\n"): checked first, so that
@@ -362,7 +365,7 @@ _TAIL_UNIT = re.compile(rf"(?:{_NL})?,?[ \t]*{_UNIT}")
 _HAS_BREAK = re.compile(r"\r?\n|\\n")
 _STRONG_POSTCODE = re.compile(
     r"(?<![\w\-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4}[ \t]?[A-Z]{2}"
-    r"|[A-Z]{1,2}-\d{4,5}|\d{4}-\d{3}|\d{2}-\d{3}"
+    r"|[A-Z]{1,2}-\d{4,5}|\d{4}-\d{3}|\d{5}-\d{3}|\d{2}-\d{3}"
     r"|\d{3}[ \t]\d{2}|\d{4,5})(?![\w\-])"
 )
 _C_SLASH = re.compile(r"[Cc]/[ \t]?$")
@@ -480,7 +483,7 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
     PATTERN_GUARDS = {
         "INTL street address": re.compile(r"\d"),
         "INTL military address": re.compile(r"[PpCcUu][SsMmNn][CcRrIiSsNn]"),
-        "INTL unit alone": re.compile(ci("ap") + r"|Suite|SUITE|Ste\.|Flat|FLAT"),
+        "INTL unit alone": re.compile(ci("apt") + "|" + ci("appt") + "|" + ci("apartment") + r"|Suite|SUITE|Ste\.|Flat|FLAT"),
         "INTL street corner": re.compile(ci("corner")),
     }
 

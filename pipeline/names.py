@@ -53,24 +53,28 @@ def _gender_detector():
 
 
 @lru_cache(maxsize=1)
-def _not_first_names() -> frozenset[str]:
-    # Chat words that are someone's name somewhere ("ok", "hi", "you", "jak"): the chat-name
-    # recognizer's stop list, less the Polish first names it also lists.
+def _lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(Polish first names, words that are not first names). The chat-name recognizer's stop
+    list holds chat words that are someone's name somewhere ("ok", "hi", "you", "jak");
+    gender-guesser's dictionary spells some Polish letters its own way ("Wisława")."""
     from pipeline.recognizers._first_names import FIRST_NAMES
     from pipeline.recognizers.chat_names import STOP_WORDS
 
-    return NOT_FIRST_NAMES | (STOP_WORDS - frozenset(FIRST_NAMES))
+    polish = frozenset(FIRST_NAMES)
+    return polish, NOT_FIRST_NAMES | (STOP_WORDS - polish)
 
 
 @lru_cache(maxsize=65536)
 def is_first_name(word: str) -> bool:
     """A known first name: gender-guesser's dictionary (Jörg Michael's ``nam_dict``, about
     45,000 first names from 54 countries, spelled as those countries do), a public list nobody
-    on this project wrote, less ``NOT_FIRST_NAMES`` and chat words."""
+    on this project wrote, and the Polish list of the name gazetteer; less
+    ``NOT_FIRST_NAMES`` and chat words."""
     word = word.removesuffix("'s").removesuffix("’s")
-    if len(word) < 2 or not word.isalpha() or word.lower() in _not_first_names():
+    polish, excluded = _lists()
+    if len(word) < 2 or not word.isalpha() or word.lower() in excluded:
         return False
-    return _gender_detector().get_gender(word) != "unknown"
+    return word.lower() in polish or _gender_detector().get_gender(word) != "unknown"
 
 
 @lru_cache(maxsize=1)

@@ -515,7 +515,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
     def _street(self, text: str, match: re.Match[str]) -> tuple[int, int, float] | None:
         """(start, end, score) of a street-line match, or None when the evidence is too thin."""
         tail = match.group("tail") or ""
-        unit = bool(match.group("unit")) or _TAIL_UNIT.match(tail) is not None
+        unit = bool(match.group("unit")) or bool(tail) and _TAIL_UNIT.match(tail) is not None
+        # A postcode in the block ("Estonia 62488", "2400 København"; a year is no postcode).
         postcode = bool(tail) and any(not _YEAR.fullmatch(p) for p in _STRONG_POSTCODE.findall(tail))
         block = postcode or bool(tail) and _HAS_BREAK.search(tail) is not None
         detailed = unit or block
@@ -531,6 +532,10 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 return None
             return (match.start(), end, SCORE_BLOCK) if bn or detailed else None
 
+        hn_end = match.end("hn")
+        plural = _PLURAL_AFTER.match(text, hn_end)
+        if _QUANTITY_AFTER.match(text, hn_end) or plural and plural.group(1) not in _STOP_SET:
+            return None  # "Starbucks 5 minutes", "Via Verde toll 5 euros", "Poland 12 boxes"
         offset = match.start("name")
         spans = [(m.start() + offset, m.group()) for m in _WORD_SPLIT.finditer(match.group("name"))]
         if offset >= 2 and text[offset - 2 : offset] == "\\n" and len(spans[0][1]) > 1:
@@ -538,21 +543,17 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         if len(spans) > 1 and spans[-1][1].lower().rstrip(".") in _NUMBER_SIGNS:
             spans.pop()  # "Strada Pop Nr. 92"
         words = [w for _, w in spans]
-        if words[-1].lower().rstrip(".") in _UNIT_SET:
-            return None  # "Apt. 355": the number is a unit's, not a house number
         # A building number right before the words: "6750 Koskikatu 25".
         bn_next = bn is not None and spans[0][0] == match.end("bnfull")
         strong_bn = bn_next and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
-        plural = _PLURAL_AFTER.match(text, match.end("hn"))
-        if _QUANTITY_AFTER.match(text, match.end("hn")) or plural and plural.group(1) not in _STOP_SET:
-            return None  # "Starbucks 5 minutes", "Via Verde toll 5 euros", "Poland 12 boxes"
         # "Dunajska 97 street", "Ringvej 144 St.": a street word right after the number.
-        street_after = _STREET_AFTER.match(text, match.end("hn")) is not None
-        c_slash = _C_SLASH.search(text, max(0, offset - 3), offset) is not None and len(words[0]) > 1
+        street_after = _STREET_AFTER.match(text, hn_end) is not None
+        c_slash = len(words[0]) > 1 and _C_SLASH.search(text, max(0, offset - 3), offset) is not None
         first = 0 if c_slash or bn_next and words[0] == "via" and len(words) > 1 else _street_start(words)
         if match.group("comma") and (first is None or not _is_prefix(words[first])):
             return None  # "Via Roma, 5" has its street word first; "Tampere, 25 years" none
         if first is not None:
+            # A street word: "Koskikatu 25", "Rua Augusta 120", "Brīvības iela 12".
             if not detailed and any(_not_street(w) for w in words[first:]):
                 return None
             score = SCORE_BLOCK if detailed else SCORE_STREET
@@ -561,17 +562,15 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             # words between the two numbers.
             first, score = 0, SCORE_BLOCK
         else:
-            # No street word: the words after the last function word, from the first
-            # capitalised one ("refers to Csabai kapu 39.", "lives on Dunajska 97") if any.
+            # No street word: the words after the last function word, from the first capitalised
+            # one ("refers to Csabai kapu 39.", "lives on Dunajska 97"), at most three of them.
             first = len(words)
             while first > 0 and words[first - 1] not in _STOP_SET:
                 first -= 1
             if first == len(words):
                 return None
             capital = next((i for i in range(first, len(words)) if words[i][:1].isupper()), None)
-            capitalised = capital is not None
-            if capitalised:
-                # at most three capitalised words: "Nils Grises Sträte", not the name before it
+            if capital is not None:
                 first = max(capital, len(words) - 3 - sum(w in _PARTICLE_SET for w in words[capital:]))
             if (
                 any(_not_street(w) for w in words[first:])
@@ -581,8 +580,9 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 return None  # "Room 12", "HQ 2", "Apples 12345" (a house number has 1-4 digits)
             with_bn = bn_next and first == 0
             lead_at = match.start() if with_bn else spans[first][0]
-            if not capitalised:
-                # "43180 treinta y tres 2070 / suite 334 / ...", "address: 1528 via giberti 75"
+            if capital is None:
+                # Lower case: "43180 treinta y tres 2070 / suite 334 / ...", "address: 1528 via
+                # giberti 75", "lives on ysitie 68 street"
                 if not (
                     strong_bn and with_bn and (detailed or self._lead_in(text, lead_at))
                     or street_after and self._lead_in(text, lead_at)
@@ -596,7 +596,7 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 strong_bn and with_bn and (tail or self.has_context(text, match.start(), end))
             ):
                 # "Dunajska 97 street", "lives on Dunajska 97", "meet you at 758 Dalmatinova 4",
-                # "23951 Ånhult 81, PÅLÄNG", "my address is 20789 Allika 46"
+                # "23951 Ånhult 81, PÅLÄNG", "my address is 20781 Purje 57"
                 score = SCORE_NAME
             else:
                 return None

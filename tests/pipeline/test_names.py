@@ -1,0 +1,38 @@
+"""Name word lists (pipeline.names): first names of many countries, not chat words; countries;
+the English vocabulary read from the spaCy model."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.names import country_names, english_vocabulary, is_first_name
+from pipeline.ner import load_spacy
+from pipeline.settings import DEFAULT_MODEL
+
+
+@pytest.mark.parametrize(
+    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wisława", "anna", "Asya's"]
+)
+def test_first_names_of_many_countries(word):
+    assert is_first_name(word)
+
+
+@pytest.mark.parametrize("word", ["The", "Princess", "ok", "hi", "you", "jak", "Becker", "Warsaw", "12", "J", ""])
+def test_not_first_names(word):
+    assert not is_first_name(word)
+
+
+def test_country_names_in_english():
+    names = country_names()
+    assert {"france", "cyprus", "poland", "germany", "greenland"} <= names
+    assert "warsaw" not in names and len(names) > 200
+
+
+def test_english_vocabulary_from_the_model():
+    words = english_vocabulary(load_spacy(DEFAULT_MODEL))
+    assert {"wisdom", "discipline", "salesperson", "street"} <= words
+    assert "kastner" not in words and len(words) > 50_000
+
+
+def test_english_vocabulary_is_empty_without_a_lemmatizer():
+    assert english_vocabulary(load_spacy(DEFAULT_MODEL, components=("ner",))) == frozenset()

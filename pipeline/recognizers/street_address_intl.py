@@ -74,10 +74,10 @@ PREFIX_KEYWORDS = (
     "allée", "impasse", "quai", "trg", "náměstí", "nám.", "ulica", "odos", "leoforos", "plateia",
     "sokak", "cadde", "strada", "ul.", "al.", "os.", "οδός", "οδος", "οδ.", "λεωφόρος", "λεωφ.",
     "λ.", "πλατεία", "stretto", "incrocio", "rotonda", "traversa", "galleria", "vicoletto",
-    "strada", "calea", "strada", "str.", "bulevardul", "bd.", "aleea", "drumul", "intrarea",
+    "calea", "str.", "bulevardul", "aleea", "drumul", "intrarea",
     "soseaua", "șoseaua", "splaiul", "piața", "piata", "quadra", "trecho", "recanto",
     "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia", "diagonal",
-    "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "ronda", "gran", "pasaje",
+    "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "pasaje",
     "calzada", "cerrada", "retorno", "prolongación", "privada", "circuito", "andador",
     "periférico", "viaducto", "callejón", "corredor", "continuación",
 )
@@ -278,12 +278,13 @@ _UNITS = rf"(?P<unit>(?:(?:[ \t]*,[ \t]*|[ \t]+){_UNIT}){{1,4}})"
 
 _NUMBER_FIRST_KEY = rf"(?:{_words(NUMBER_FIRST_KEYWORDS)}|{_words(NUMBER_FIRST_CAPITALISED, any_case=False)})"
 _EN_SUFFIX = rf"(?:{_words(EN_SUFFIX_WORDS)}|{_words(EN_SUFFIX_ABBREVIATIONS + ('str',))}\.?)"
-# Unit words never continue a number-first name ("562 93 Zeas Pasalimani Apt. 5").
 _UNIT_WORD = _words(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
-_NAME_PART = rf"(?!(?=[AaSsUuFfBb]){_UNIT_WORD}){_WORD}"  # (the class first: most words fail it at once)
-_NAME_WORD = rf"(?!{_STOP}){_WORD}"
 # A word of the name before a house number: no unit word ("12 Oak St. Apt 4" is no street
-# "Oak St. Apt" numbered 4).
+# "Oak St. Apt" numbered 4). The class is tested first: most words fail it at once.
+_NAME_PART = rf"(?!(?=[AaSsUuFfBb]){_UNIT_WORD}){_WORD}"
+# A word of a number-first name: no function word ("29 rue Grande Fusterie St. the first"),
+# and no unit word ("562 93 Zeas Pasalimani Apt. 5").
+_NAME_WORD = rf"(?!{_STOP}){_WORD}"
 _NAME_WORD_NO_DOT = rf"(?!{_STOP})(?>{_L}+(?:['’\-]{_L}+)*)(?!\.)"
 _EN_WORD = rf"(?:{_NAME_WORD}|\d{{1,3}}(?:st|nd|rd|th))"
 _BOX = rf"(?:P\.?[ \t]?O\.?[ \t]?|{ci('post office ')}|{ci('post')}[ \t]?){ci('box')}|{ci('postboks')}|{ci('postfach')}"

@@ -11,7 +11,7 @@ from pipeline.settings import DEFAULT_MODEL
 
 
 @pytest.mark.parametrize(
-    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wisława", "anna", "Asya's"]
+    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wiesława", "Małgorzata", "anna", "Asya's"]
 )
 def test_first_names_of_many_countries(word):
     assert is_first_name(word)

@@ -16,6 +16,13 @@ NOT_FIRST_NAMES = frozenset(
     prince princess king queen lord lady sir dame saint st general major captain doctor judge
     bishop pope royal baby love honey sugar sunny happy lucky young page guy""".split()
 )
+# Words that open English sentences and chat lines: capitalised there, never a name by themselves.
+OPENERS = frozenset(
+    """i i'm i've i'd i'll im hi hello hey thanks thank please yes no ok okay can could would will
+    is are do does did what when where why how who which my the a an and but or so also just sorry
+    good great dear we you your our this that it it's there here if as at in on for to of with
+    from by""".split()
+)
 # Words that make a capitalised phrase an organisation ("Russell Investments", "Italia SpA").
 ORG_WORDS = frozenset(
     """inc ltd llc plc corp corporation company co group bank university college school institute

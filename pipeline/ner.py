@@ -30,6 +30,8 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
   of an address: inside or right after an address a recognizer found (the city and country
   lines of an address block), or a facility with a house number ("74 Diakou Street"; not a
   code such as "B7Y7-B5SM").
+* In English, an entity whose only capitals open a sentence ("Thanks", "Hi there") and that
+  holds no known first name is none of the above.
 * Everything else (organisations, dates, nationalities, amounts) is not a direct identifier.
 """
 
@@ -43,6 +45,7 @@ from typing import Iterable, Sequence
 from pipeline.errors import ConfigError
 from pipeline.names import (
     ARTICLES,
+    OPENERS,
     ORG_WORDS,
     PLACE_PREFIXES,
     SURNAME_ENDING,
@@ -71,6 +74,8 @@ _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s*|\n)\W*$")
 _WORD = re.compile(r"[^\W\d_]{2}")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_TOKEN = re.compile(r"[\w'’]+")
+_CAPITALISED_WORD = re.compile(r"[^\W\d_a-z][\w'’]*")
 _TWO_CAPITALISED = re.compile(r"(?<!\w)[^\W\d_a-z]\S*\s+[^\W\d_a-z]")
 # Between an address and the place that continues it: separators, postcodes, a line break.
 _ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")
@@ -110,14 +115,14 @@ def keep_only(nlp, components: Sequence[str]) -> None:
 def worth_running(text: str, english: bool, has_address: bool) -> bool:
     """False only where no entity NER could return would pass the rules of ``NerRules``
     (a test checks each rule against it): no address found, no word that is a known first
-    name, and no capital letter (English) or neither two capitalised words in a row nor a
-    capital and a digit (otherwise)."""
+    name, and no capitalised word but sentence openers ("Hi", "Thanks", "Where": English) or
+    neither two capitalised words in a row nor a capital and a digit (otherwise)."""
     if _WORD.search(text) is None:
         return False
     if has_address or any(is_first_name(word) for word in _WORDS.findall(text)):
         return True
     if english:
-        return any(ch.isupper() for ch in text)
+        return any(_name_material(m.group(0)) for m in _CAPITALISED_WORD.finditer(text))
     # Two capitalised words (a name), or a capital and a digit (a numbered facility).
     return _TWO_CAPITALISED.search(text) is not None or (
         any(ch.isupper() for ch in text) and any(ch.isdigit() for ch in text)
@@ -148,6 +153,10 @@ class NerRules:
         maybe: list[tuple[int, int, bool]] = []
         for ent in ents:
             start, end = ent.start_char, ent.end_char
+            if english and not _continues_address(text, start, end, addresses) and not any(
+                _name_material(word) or is_first_name(word) for word in _TOKEN.findall(ent.text)
+            ) and not ent.text.islower():
+                continue  # "Thanks", "Hi there": capitals that only open a sentence
             if ent.label_ == "PERSON":
                 value = _name_part(ent.text)
                 verdict = self._person(text, value, start, english) if value else None
@@ -228,6 +237,11 @@ def _names_a_thing(text: str, value: str, start: int) -> bool:
         return True
     following = _NEXT_WORD.match(text, start + len(value))
     return following is not None and following.group(1).lower() in ORG_WORDS
+
+
+def _name_material(word: str) -> bool:
+    """A capitalised word that is not a sentence opener."""
+    return word[:1].isupper() and word.lower() not in OPENERS
 
 
 def _name_part(value: str) -> str:

@@ -62,6 +62,7 @@ SCORE_NAME = 0.5
 SCORE_BLOCK = 0.85
 SCORE_UNIT = 0.4
 CONTEXT_BOOST = 0.15
+MAX_SCORE = 0.95
 
 # -- word lists ----------------------------------------------------------------------------
 
@@ -73,31 +74,32 @@ PREFIX_KEYWORDS = (
     "estrada", "alameda", "rodovia", "urbanización", "urb.", "boulevard", "bd.", "chemin",
     "allée", "impasse", "quai", "trg", "náměstí", "nám.", "ulica", "odos", "leoforos", "plateia",
     "sokak", "cadde", "strada", "ul.", "al.", "os.", "οδός", "οδος", "οδ.", "λεωφόρος", "λεωφ.",
-    "λ.", "πλατεία", "stretto", "incrocio", "rotonda", "traversa", "galleria", "vicoletto",
+    "λ.", "πλατεία", "incrocio", "traversa", "vicoletto",
     "calea", "str.", "bulevardul", "aleea", "drumul", "intrarea",
     "soseaua", "șoseaua", "splaiul", "piața", "piata", "quadra", "trecho", "recanto",
-    "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia", "diagonal",
+    "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia",
     "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "pasaje",
-    "calzada", "cerrada", "retorno", "prolongación", "privada", "circuito", "andador",
-    "periférico", "viaducto", "callejón", "corredor", "continuación",
+    "calzada", "cerrada", "retorno", "prolongación", "andador", "periférico", "viaducto",
+    "callejón", "continuación",
 )
 # ... and capitalised only, as they are English words too ("sent via Royal Mail 2 days ago").
 CAPITALISED_PREFIXES = (
     "Via", "Largo", "Corso", "Borgo", "Salita", "Camino", "Ronda", "Plaza", "Cours", "Colonia",
     "Quinta", "R.", "R", "Avenue", "Place", "Route", "Rte", "Pl.", "Na", "Vila", "Setor",
-    "Conjunto", "Residencial", "Distrito", "Campo", "Canale", "Rione",
+    "Conjunto", "Residencial", "Distrito", "Campo", "Canale", "Rione", "Diagonal", "Stretto",
+    "Rotonda", "Galleria", "Privada", "Circuito", "Corredor",
 )
 # Word endings that make a word a street name: "Koskikatu", "Storgatan", "Nørregade".
 STREET_SUFFIXES = (
     "vej", "vejen", "gade", "stræde", "vænget", "vænge", "plads", "torv", "allé", "katu", "kuja",
     "polku", "tie", "gatan", "vägen", "väg", "gränd", "stigen", "torget", "backen", "veien",
     "vegen", "vei", "veg", "gata", "gaten", "plass", "stien", "svingen", "straße", "strasse",
-    "gasse", "weg", "platz", "allee", "damm", "ufer", "pfad", "steig", "markt", "straat", "laan",
+    "gasse", "weg", "platz", "allee", "damm", "ufer", "pfad", "steig", "straat", "laan",
     "plein", "gracht", "dreef", "singel", "steeg", "utca", "iela", "gatvė", "tänav", "ulica",
     "cesta", "ulice", "stígur", "braut", "vegur", "stræti", "caddesi", "sokağı", "sokak", "str",
 )
 # ... of which these end English words too ("Brigade", "Bowtie"): capitalised words only.
-RISKY_SUFFIXES = ("tie", "gade", "weg", "markt", "damm", "steig", "vei", "veg")
+RISKY_SUFFIXES = ("tie", "gade", "weg", "damm", "steig", "vei", "veg")
 ENGLISH_ENDINGS = frozenset(
     "brigade renegade escapade cavalcade blockade barricade grenade cascade stockade arcade"
     " necktie bowtie hogtie cutie sweetie".split()
@@ -553,6 +555,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         first = 0 if c_slash or bn_next and words[0] == "via" and len(words) > 1 else _street_start(words)
         if match.group("comma") and (first is None or not _is_prefix(words[first])):
             return None  # "Via Roma, 5" has its street word first; "Tampere, 25 years" none
+        if first is not None and words[first] == "Na" and "/" not in match.group("hn"):
+            first = None  # Czech "Na Příkopě 12/345"; Polish "Na Allegro 5" is no street
         if first is not None:
             # A street word: "Koskikatu 25", "Rua Augusta 120", "Brīvības iela 12".
             if not detailed and any(_not_street(w) for w in words[first:]):
@@ -621,5 +625,5 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
 
     def score_match(self, text, start, end, score, valid, match):
         if self.has_context(text, start, end):
-            score = min(score + CONTEXT_BOOST, 0.95)
+            score = min(score + CONTEXT_BOOST, MAX_SCORE)
         return score

@@ -16,6 +16,7 @@ IBAN_CODE          iban                    IBAN of any country (mod 97), Polish 
 CRYPTO             crypto_bech32           bech32/bech32m Bitcoin addresses, either case (checksum)
 STREET_ADDRESS     street_address_pl       "ul. Długa 5/4, 00-950 Warszawa", postcode + city
 STREET_ADDRESS     street_address_en       "221B Baker Street", "12 Oak St. Apt 4, ..., DC 20500"
+STREET_ADDRESS     street_address_intl     "Koskikatu 25", "6750 Koskikatu 25 Apt. 864 / city / Uruguay 64677", P.O. boxes
 URL_PII            url_query               a whole URL whose query or profile path carries PII
 CREDIT_CARD        payment_card            any scheme, 12-19 digits, Luhn (12 only with a card word)
 EMAIL_ADDRESS      email_any_domain        any dotted domain ("jan@firma.local"), not only public suffixes
@@ -65,6 +66,7 @@ __all__ = [
     "CryptoBech32Recognizer",
     "EnStreetAddressRecognizer",
     "IbanRecognizer",
+    "IntlStreetAddressRecognizer",
     "InternationalPhoneRecognizer",
     "NameGazetteerRecognizer",
     "PaymentCardRecognizer",

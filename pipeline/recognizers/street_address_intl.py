@@ -14,32 +14,37 @@ Matched as one span each (the block included):
 * "P.O. Box 287", "Postbox 23"; military "PSC 3294, Box 9168 / APO AA 61487",
   "Unit 2781 Box 3716", "USNS Kim / FPO AE 12345";
 * a capitalised name + number without a street word ("Allika 46", "Buerlia 227") only with
-  more evidence: a building number of 3-5 digits before it ("20789 Allika 46"), a unit after
-  it ("Allika 46, Suite 501"), an address block after it (a line break, or a postcode), or an
-  address lead-in right before it ("lives at", "address:", "ship it to", "corner of");
+  more evidence: a unit after it ("Allika 46, Suite 501"), a postcode in the block after it
+  ("Allika 46 / Riisa / Estonia 62488"), "street" after the number ("Dunajska 97 street"), a
+  strong lead-in right before it ("lives on", "address:", "ship it to", "corner of"), or a
+  building number of 3-5 digits before it ("20789 Allika 46") with a weaker lead-in ("meet me
+  at"), an address word nearby or a block after it. At most three capitalised words are taken
+  ("Nils Grises Sträte 61"), and none of NOT_STREET ("Room 12", "Windows 10", "Warehouse 4");
 * a number + English street ("52 Huntly Street") with a building number, a unit or a block
   (the English recognizer finds the bare street itself);
 * units: Apt./Apartment/Suite/Ste/Unit/Flat/No./Nr/m./lok./Wohnung + number, Spanish floors
   ("3º B"); "Apt. 355" or a capitalised "Suite 680" / "Flat 2" of its own;
 * the block after a street: up to six segments after line breaks (also a literal "\\n", and
   quote marks such as "> "), commas or spaces, each a unit, a postcode (5-digit, "NNN NN",
-  "NNNN", "NN-NNN", "NNNN-NNN", UK "SW1A 1AA", Canadian "K1A 0B1") or a place name with an
-  optional postcode. After a line break a place may be in any case; after a comma or a space
+  "NNNN", "NN-NNN", "NNNN-NNN", "NNNNN-NNN", Dutch "1017 GC", "D-79100", UK "SW1A 1AA",
+  Canadian "K1A 0B1"), or a place name with a postcode before or after it or none. After a line break a place may be in any case; after a comma or a space
   its words must be capitalised, and it ends at punctuation or a function word
   ("..., Tallinn, Estonia for this card" stops before "for");
 * "the corner of Via Venezia 88 and Sari Mountain": both streets of a corner.
 
 Not matched: a place named alone ("I am in Rohod", "deliver to Warsaw?"), "room 12", "version
 2.4", "Article 50", "12 March 2024", "Windows 10", "I ordered 3 items", "a suite of tools",
-"the main street was busy". A city with a postcode alone ("Bjert 6091") is not matched
-either: "Office 2019" looks the same.
+"the main street was busy"; a number followed by a quantity ("Starbucks 5 minutes", "Poland
+12 boxes"); the first group of a grouped number ("kartą 4957 8521 8424 5339"). A city with a
+postcode alone ("Bjert 6091") is not matched either: "Office 2019" looks the same; nor is a
+street without a number ("on Maurer Estates Street").
 
-How: the street regex finds up to four words right before a house number (and an optional
-building number before them, a unit and a block after); which of those words are the street,
+How: the street regex finds up to six words right before a house number (and an optional
+building number before them, units and a block after); which of those words are the street,
 and whether there is enough evidence, is decided in ``_street``. When it rejects a match, the
-regex is run again from the match's house number, so a rejected prefix ("Mrs. Jukić Apt. 355")
-does not hide the street after it ("076 Glynitveien 218"). Words are atomic groups: the
-regex does not backtrack into them, and stays linear on long input.
+regex is run again from the match's house number (or after its building number), so a
+rejected start ("Mrs. Jukić Apt. 355") does not hide the street after it ("076 Glynitveien
+218"). Words are atomic groups, never backtracked into: the cost stays linear on long input.
 
 Scores: 0.6 for a street with a street word (or a P.O. box); 0.5 for a capitalised name with
 evidence; 0.85 with a unit or an address block; 0.4 for a unit alone;
@@ -54,6 +59,21 @@ from typing import Iterator
 from presidio_analyzer import Pattern
 
 from pipeline.recognizers._base import ChatguardRecognizer, ci
+from pipeline.recognizers._street_words import (
+    CAPITALISED_PREFIXES,
+    ENGLISH_ENDINGS,
+    LONE_STREET_WORDS,
+    NOT_STREET,
+    NUMBER_FIRST_CAPITALISED,
+    NUMBER_FIRST_KEYWORDS,
+    PARTICLES,
+    PREFIX_KEYWORDS,
+    RISKY_SUFFIXES,
+    STOP_WORDS,
+    STREET_SUFFIXES,
+    TYPE_WORDS,
+    UNIT_WORDS,
+)
 from pipeline.recognizers.street_address_en import SUFFIX_ABBREVIATIONS as EN_SUFFIX_ABBREVIATIONS
 from pipeline.recognizers.street_address_en import SUFFIX_WORDS as EN_SUFFIX_WORDS
 
@@ -63,138 +83,6 @@ SCORE_BLOCK = 0.85
 SCORE_UNIT = 0.4
 CONTEXT_BOOST = 0.15
 MAX_SCORE = 0.95
-
-# -- word lists ----------------------------------------------------------------------------
-
-# Street words that come first: "Rua Augusta", "Calle Mayor", "Odos Diakou". Any case...
-PREFIX_KEYWORDS = (
-    "rua", "rúa", "rue", "viale", "vicolo", "vico", "piazza", "piazzale", "piazzetta", "contrada",
-    "lungomare", "calle", "avenida", "avda.", "avda", "av.", "avd.", "paseo", "passeig", "plaça",
-    "praça", "carrer", "carretera", "ctra.", "crta.", "rambla", "travesía", "travessa", "tv.",
-    "estrada", "alameda", "rodovia", "urbanización", "urb.", "boulevard", "bd.", "chemin",
-    "allée", "impasse", "quai", "trg", "náměstí", "nám.", "ulica", "odos", "leoforos", "plateia",
-    "sokak", "cadde", "strada", "ul.", "al.", "os.", "οδός", "οδος", "οδ.", "λεωφόρος", "λεωφ.",
-    "λ.", "πλατεία", "incrocio", "traversa", "vicoletto",
-    "calea", "str.", "bulevardul", "aleea", "drumul", "intrarea",
-    "soseaua", "șoseaua", "splaiul", "piața", "piata", "quadra", "trecho", "recanto",
-    "condomínio", "estação", "ladeira", "travessa", "viela", "vereda", "rodovia",
-    "blv.", "cl.", "cra.", "carrera", "avinguda", "carreró", "pasaje",
-    "calzada", "cerrada", "retorno", "prolongación", "andador", "periférico", "viaducto",
-    "callejón", "continuación",
-)
-# ... and capitalised only, as they are English words too ("sent via Royal Mail 2 days ago").
-CAPITALISED_PREFIXES = (
-    "Via", "Largo", "Corso", "Borgo", "Salita", "Camino", "Ronda", "Plaza", "Cours", "Colonia",
-    "Quinta", "R.", "R", "Avenue", "Place", "Route", "Rte", "Pl.", "Na", "Vila", "Setor",
-    "Conjunto", "Residencial", "Distrito", "Campo", "Canale", "Rione", "Diagonal", "Stretto",
-    "Rotonda", "Galleria", "Privada", "Circuito", "Corredor",
-)
-# Word endings that make a word a street name: "Koskikatu", "Storgatan", "Nørregade".
-STREET_SUFFIXES = (
-    "vej", "vejen", "gade", "stræde", "vænget", "vænge", "plads", "torv", "allé", "katu", "kuja",
-    "polku", "tie", "gatan", "vägen", "väg", "gränd", "stigen", "torget", "backen", "veien",
-    "vegen", "vei", "veg", "gata", "gaten", "plass", "stien", "svingen", "straße", "strasse",
-    "gasse", "weg", "platz", "allee", "damm", "ufer", "pfad", "steig", "straat", "laan",
-    "plein", "gracht", "dreef", "singel", "steeg", "utca", "iela", "gatvė", "tänav", "ulica",
-    "cesta", "ulice", "stígur", "braut", "vegur", "stræti", "caddesi", "sokağı", "sokak", "str",
-)
-# ... of which these end English words too ("Brigade", "Bowtie"): capitalised words only.
-RISKY_SUFFIXES = ("tie", "gade", "weg", "damm", "steig", "vei", "veg")
-ENGLISH_ENDINGS = frozenset(
-    "brigade renegade escapade cavalcade blockade barricade grenade cascade stockade arcade"
-    " necktie bowtie hogtie cutie sweetie".split()
-)
-# Street words that are a street name on their own, capitalised: "Gata 3".
-LONE_STREET_WORDS = frozenset(
-    ("Gata", "Gatan", "Gade", "Vej", "Vejen", "Veien", "Vegen", "Utca", "Iela", "Ulica", "Cesta", "Straße", "Strasse", "Tänav")
-)
-# Type words after the name: "Brīvības iela", "Síp utca", "Gedimino pr.", "Václavské nám.".
-TYPE_WORDS = (
-    "utca", "u.", "út", "útja", "körút", "krt.", "tér", "köz", "fasor", "iela", "gatvė", "g.",
-    "pr.", "prospektas", "tänav", "mnt", "mnt.", "maantee", "puiestee", "pst.", "tee", "põik",
-    "plass", "vei", "veien", "veg", "vegen", "gata", "gatan", "väg", "vägen", "vej", "gade",
-    "straße", "strasse", "str.", "gasse", "weg", "platz", "allee", "ulica", "cesta", "ulice",
-    "náměstí", "nám.", "třída", "tř.", "nábřeží", "aqq.", "sokak", "sok.", "cadde", "cad.",
-    "caddesi", "allé", "alle", "street", "st.", "road", "rd.", "avenue", "ave.", "boulevard",
-    "blvd.", "blvd",
-)
-# Number-first streets: "29 rue Grande Fusterie", "137 Avenue Teboulbi", "65 R. Mongi Bali".
-NUMBER_FIRST_KEYWORDS = ("rue", "avenue", "boulevard", "bd", "bd.", "chemin", "allée", "impasse", "quai")
-NUMBER_FIRST_CAPITALISED = ("R.", "Cours", "Place", "Route")
-# Lower-case words inside capitalised names: "Fuente del Gallo", "Jiřího z Poděbrad".
-PARTICLES = (
-    "de", "da", "do", "dos", "das", "del", "della", "delle", "dei", "degli", "di", "du", "des",
-    "la", "le", "les", "el", "los", "las", "y", "e", "z", "ze", "u", "na", "nad", "pod", "van",
-    "von", "der", "den", "ter", "ten", "het", "am", "an", "im", "zum", "zur", "auf", "sur",
-)
-# Lower-case words that end a place name or a number-first street ("..., Estonia for this
-# card", "29 rue Grande Fusterie St. the first"): function words, chat words, unit words.
-STOP_WORDS = (
-    "a", "about", "above", "after", "again", "against", "ago", "all", "also", "am", "an", "and",
-    "any", "are", "around", "as", "asap", "at", "be", "because", "been", "before", "being",
-    "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing",
-    "done", "down", "during", "each", "either", "else", "every", "few", "for", "from",
-    "further", "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him",
-    "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "last", "later", "less",
-    "many", "may", "me", "might", "mine", "more", "most", "much", "must", "my", "near", "need",
-    "next", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
-    "ours", "out", "over", "own", "per", "please", "pls", "plz", "same", "she", "should",
-    "since", "so", "some", "soon", "such", "than", "thank", "thanks", "thx", "that", "the",
-    "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through",
-    "till", "to", "today", "tomorrow", "tonight", "too", "under", "until", "up", "upon", "us",
-    "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "within", "would", "yes", "yesterday", "yet", "you", "your", "yours",
-    "ok", "okay", "hi", "hello", "hey", "regards", "cheers", "best", "kind", "dear", "sir",
-    "madam", "instead", "already", "still", "ever", "never", "always", "apt", "apartment",
-    "suite", "ste", "unit", "flat", "floor", "fl", "room", "rm", "box", "nr", "items", "item",
-    "times", "pcs", "x",
-    # Polish function words: Polish chat runs through the same recognizers.
-    "w", "we", "na", "o", "od", "po", "za", "dla", "bez", "przy", "lub", "albo", "oraz", "jest",
-    "są", "nie", "tak", "czy", "mam", "ma", "się", "że", "bo", "jak", "ale",
-)
-# Words that are no street: "12 March 2024", "Windows 10", "Article 50", "Room 12", "Apt. 5".
-NOT_STREET = frozenset(
-    w.lower()
-    for w in """
-    January February March April May June July August September October November December
-    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri Sat Sun Styczeń Luty Marzec Kwiecień Maj
-    Czerwiec Lipiec Sierpień Wrzesień Październik Listopad Grudzień Stycznia Lutego Marca
-    Kwietnia Maja Czerwca Lipca Sierpnia Września Października Listopada Grudnia
-    Article Art Chapter Section Sec Paragraph Para Verse Page Pages Table Figure Fig Step Steps
-    Level Round Season Episode Part Volume Vol Item Items Version Ver Release Update Build
-    Patch Room Floor Gate Platform Terminal Seat Row Bus Line Flight Train Track Exit Zone
-    Sector Lot Aisle Counter Desk Booth Pier Dock Berth Stage Phase Day Days Week Weeks Month
-    Months Year Years Hour Hours Minute Minutes Min Mins Secs Second Seconds Top Class Grade
-    Group Team Player Number Nr No Num Order Orders Ticket Case Invoice Ref Reference Code Pin
-    Id Size Sizes Qty Quantity Pack Set Sets Batch Model Series Type Mark Mk Gen Generation
-    Windows Win Android Ios Ipados Macos Osx Chrome Firefox Safari Edge Opera Office Excel
-    Word Outlook Teams Zoom Skype Slack Python Java Node Ubuntu Debian Fedora Galaxy Pixel
-    Iphone Ipad Xbox Playstation Ps Switch Wii Nintendo Nokia Huawei Xiaomi Samsung Apple
-    Google Microsoft Amazon Kindle Echo Alexa Siri Tesla Bmw Audi Mercedes Toyota Honda Ford
-    Covid Score Vs Versus Pm Am Gmt Utc Cet Est Pst Usd Eur Gbp Pln Chf Sek Nok Dkk Czk Huf
-    Zł Zl Euro Euros Dollar Dollars Pound Pounds Cent Cents Km Kg Mb Gb Tb Kb Hz Mhz Ghz Mp
-    Fps Hdmi Usb Dvd Cd Tv Hd Uhd Rtx Gtx Gpu Cpu Ram Apt Apartment Appt Suite Ste Unit Flat
-    Box Po Mr Mrs Ms Dr Prof Tel Phone Fax Mobile Cell Psalm Psalms Genesis Exodus John Luke
-    Matthew Corinthians Revelation Iso Rfc En Din Gdpr Rodo Cat Category Kids Children Adults
-    People Persons Guests Nights Tickets Seats Bed Beds Bedroom Bedrooms Bath Baths Bathrooms
-    Stars Points Pts Lives Goals Games Wins Losses Laps Rounds Reps Lessons Units Credits Tabs
-    Nip Regon Pesel Krs Iban Bic Swift Sort Card Karta Kartą Karty Konto Konta Account Acct
-    Rachunek Rachunku Telefon Tel Nr Numer Zamówienie Zamówienia Faktura Fv Paczka Przesyłka
-    Ssn Vat Tax Etf Nikkei Dax Ftse Nasdaq Index Unknown Building Bldg Station Warehouse Block
-    Hall Wing Tower Marketing Sales Support Accounting Finance Hr It Reception Lobby Parking
-    Grams Gram Cups Cup Liters Litres Tablets Pills Doses Pairs Boxes Bags Bottles Packs
-    """.split()
-)
-
-UNIT_WORDS = (
-    "apt", "apartment", "appt", "suite", "ste", "unit", "flat", "fl", "floor", "no", "nr", "room",
-    "rm", "wohnung", "whg", "lok", "lokal", "m", "door", "bldg", "building",
-    # Romance languages: "Piano 4", "Appartamento 80", "Dto. 1", "Bl. 39 Sc. 16 Ap. 979"
-    "piso", "puerta", "pta", "esc", "escalera", "dto", "depto", "departamento", "oficina", "local",
-    "torre", "andar", "sala", "bloco", "lote", "apto", "piano", "appartamento", "interno", "int",
-    "scala", "étage", "etage", "bte", "bl", "sc", "ap", "et",
-)
 
 # -- regex pieces --------------------------------------------------------------------------
 

@@ -22,6 +22,9 @@ from tests.pipeline.recognizers import (
     test_pl_regon,
     test_street_address_en,
     test_street_address_pl,
+    test_payment_card,
+    test_phone_with_context,
+    test_street_address_intl,
     test_url_query,
 )
 from tests.pipeline.recognizers.helpers import found, unfiltered
@@ -39,6 +42,9 @@ EXPECTED = {
     "UrlQueryRecognizer": "URL_PII",
     "ChatNameRecognizer": "PERSON",
     "AnyDomainEmailRecognizer": "EMAIL_ADDRESS",
+    "IntlStreetAddressRecognizer": "STREET_ADDRESS",
+    "PaymentCardRecognizer": "CREDIT_CARD",
+    "ContextPhoneRecognizer": "PHONE_NUMBER",
 }
 # One English and one Polish context word each recognizer must know.
 CONTEXT_WORDS = {
@@ -54,11 +60,13 @@ CONTEXT_WORDS = {
     "UrlQueryRecognizer": ("link", "odnośnik"),
     "ChatNameRecognizer": ("name", "imię"),
     "AnyDomainEmailRecognizer": ("email", "adres"),
+    "IntlStreetAddressRecognizer": ("address", "adres"),
+    "PaymentCardRecognizer": ("card", "karta"),
 }
 MODULES = [
     test_pl_pesel, test_pl_nip, test_pl_regon, test_pl_id_card, test_pl_phone, test_iban,
     test_street_address_pl, test_street_address_en, test_url_query, test_chat_names, test_email_any_domain,
-    test_crypto_bech32,
+    test_crypto_bech32, test_street_address_intl, test_payment_card, test_phone_with_context,
 ]
 ALL_MATCHING = [row[0] for module in MODULES for row in module.MATCHING]
 ALL_NOT_MATCHING = [text for module in MODULES for text in module.NOT_MATCHING]

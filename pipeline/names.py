@@ -32,7 +32,8 @@ ORG_WORDS = frozenset(
     brands exports estates energy spa nv se kg oyj asa pte pty limited country resources
     global orchestra band club association foundation agency studio studios media records airlines
     gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
-    street avenue road square park river lake mountain county state republic kingdom bridge""".split()
+    street avenue road square park river lake mountain county state republic kingdom bridge
+    banco banca bancorp engineering therapeutics pharmaceuticals motors foods""".split()
 )
 # Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
 PLACE_PREFIXES = frozenset(
@@ -116,3 +117,32 @@ def english_vocabulary(nlp: Any) -> frozenset[str]:
         if pos in table:
             words.update(w for w in table[pos] if w.isalpha())
     return frozenset(words)
+
+
+_GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")  # "Meiho HoldingsInc"
+_NEXT_WORD = re.compile(r"[ \t]*(?:&[ \t]*)?\(?([^\W\d_]+)(?![\w\-])")
+
+
+def names_a_thing(text: str, value: str, start: int) -> bool:
+    """An article before, or an organisation word in or right after the span, or a place
+    prefix: it names a thing or a place, not a person."""
+    tokens = value.split()
+    if tokens[0].lower() in ARTICLES:
+        return True
+    if len(tokens) > 1 and any(_org_word(t.strip(".,'’")) for t in tokens):
+        return True
+    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
+        return True
+    if _GLUED_ORG_SUFFIX.search(value):
+        return True
+    following = _NEXT_WORD.match(text, start + len(value))
+    return following is not None and _org_word(following.group(1))
+
+
+# Company suffixes that are also words in lower case: "AS" (Norway) and "as", "Co" and "co".
+_CASED_ORG_WORDS = frozenset("as co se sa ab ag oy sp spa bv nv kg".split())
+
+
+def _org_word(word: str) -> bool:
+    lower = word.lower()
+    return lower in ORG_WORDS and not (lower in _CASED_ORG_WORDS and word.islower())

@@ -8,6 +8,8 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
 * PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or dots
   between); NER also tags codes ("ZYW-4821-KX", "PNCP-XSRA") and handles as PERSON, and only
   the name a span starts with counts ("Trifon M Nekrasov" of "Trifon M Nekrasov\\n67511").
+  No name of any source below is kept after a place verb ("moved here from Klirou", "lives
+  in Akureyri") or where an organisation word follows ("Nemesvámos bridge").
   Not kept: capitals alone ("ZAM", "R": codes and initials); a span after an article or with
   an organisation word in it or right after it ("The Princess Royal", "Russell Investments",
   "Davis Orchestra"); a place prefix ("San Bernardino"); a country ("France"). One ordinary
@@ -44,14 +46,13 @@ from typing import Iterable, Sequence
 
 from pipeline.errors import ConfigError
 from pipeline.names import (
-    ARTICLES,
     OPENERS,
     ORG_WORDS,
-    PLACE_PREFIXES,
     SURNAME_ENDING,
     TITLES,
     country_names,
     is_first_name,
+    names_a_thing,
 )
 
 Finding = tuple[str, int, int, float]
@@ -59,9 +60,13 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
 _PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
 # A company follows these ("I work for Factset", "a year at Balefire"), a surname rarely.
-_COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with join joined joining support supports use using".split())
-_GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")  # "Meiho HoldingsInc"
-_NEXT_WORD = re.compile(r"[ \t]*(?:&[ \t]*)?([^\W\d_]+)")
+_COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with as join joined joining support supports use using".split())
+# Where a place is named, not a person: "moved here from X", "travelling to X", "lives in X".
+_PLACE_CONTEXT = re.compile(
+    r"(?i:\b(?:mov(?:e|ed|ing)|travel(?:l?ing|l?ed)?|fl(?:y|ew|ying)|return(?:ed|ing)?|go(?:ing)?|went|"
+    r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing))"
+    r"(?:[ \t]+(?:here|there|back|over))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
+)
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+\.?)[ \t]*$")
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
 _ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z])")  # "ZAM", "ATX", "R", "Order A"
@@ -179,7 +184,13 @@ class NerRules:
                 elif _one_capitalised_word(ent.text):
                     maybe.append((start, end, False))
         names += _listed_with_names(text, names, maybe)
-        out += [("PERSON", start, end, 0.85) for start, end in names]
+        out += [
+            ("PERSON", start, end, 0.85)
+            for start, end in names
+            if not names_a_thing(text, text[start:end], start)
+            and not _ACRONYMS.fullmatch(text[start:end])
+            and not _PLACE_CONTEXT.search(text, 0, start)
+        ]
         return out
 
     def _foreign_word_name(self, text: str, value: str, start: int, label: str, english: bool) -> bool:
@@ -210,7 +221,7 @@ class NerRules:
         """True: a name; False: a name only in a list with one; None: not a name."""
         if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value) or _ACRONYMS.fullmatch(value):
             return None
-        if _names_a_thing(text, value, start) or value.lower() in country_names():
+        if names_a_thing(text, value, start) or value.lower() in country_names():
             return None
         if not english:
             return True if _named_in_other_language(text, value, start) else None
@@ -221,22 +232,6 @@ class NerRules:
             previous = _PREVIOUS_WORD.search(text, 0, start)
             return previous is not None and previous.group(1).lower() in TITLES
         return True
-
-
-def _names_a_thing(text: str, value: str, start: int) -> bool:
-    """An article before, or an organisation word in or right after the span, or a place
-    prefix: it names a thing or a place, not a person."""
-    tokens = value.split()
-    if tokens[0].lower() in ARTICLES:
-        return True
-    if len(tokens) > 1 and any(t.lower().strip(".,'’") in ORG_WORDS for t in tokens):
-        return True
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
-        return True
-    if _GLUED_ORG_SUFFIX.search(value):
-        return True
-    following = _NEXT_WORD.match(text, start + len(value))
-    return following is not None and following.group(1).lower() in ORG_WORDS
 
 
 def _name_material(word: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Iterator
 
 from presidio_analyzer import Pattern
 
-from pipeline.names import ORG_WORDS, is_first_name
+from pipeline.names import ORG_WORDS, is_first_name, names_a_thing
 from pipeline.recognizers._base import LETTER, ChatguardRecognizer
 from pipeline.recognizers._first_names import FIRST_NAMES
 from pipeline.recognizers.chat_names import STOP_WORDS
@@ -75,7 +75,13 @@ class NameGazetteerRecognizer(ChatguardRecognizer):
         if last[0].isupper() and not last.isupper():
             if polish and (first[0].isupper() or first.islower()):
                 yield match.start(), match.end(), SCORE_CAPITALISED
-            elif first[0].isupper() and not first.isupper() and is_first_name(first) and not _common_pair(first, last):
+            elif (
+                first[0].isupper()
+                and not first.isupper()
+                and is_first_name(first)
+                and not _common_pair(first, last)
+                and not names_a_thing(text, match.group(0), match.start())  # "Walker Greenbank plc"
+            ):
                 yield match.start(), match.end(), SCORE_CAPITALISED
         elif polish and first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
             yield match.start(), match.end(), SCORE_LOWER

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.names import country_names, english_vocabulary, is_first_name
+from pipeline.names import country_names, english_vocabulary, is_first_name, names_a_thing
 from pipeline.ner import load_spacy
 from pipeline.settings import DEFAULT_MODEL
 
@@ -36,3 +36,22 @@ def test_english_vocabulary_from_the_model():
 
 def test_english_vocabulary_is_empty_without_a_lemmatizer():
     assert english_vocabulary(load_spacy(DEFAULT_MODEL, components=("ner",))) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text, value, thing",
+    [
+        ("The Princess Royal arrived", "The Princess Royal", True),
+        ("I work for Walker Greenbank plc", "Walker Greenbank", True),
+        ("Nemesvámos bridge is falling down", "Nemesvámos", True),
+        ("Thomas & Sons", "Thomas", True),
+        ("Meiho HoldingsInc", "Meiho HoldingsInc", True),
+        ("Fjord AS", "Fjord", True),
+        ("San Girolamo", "San Girolamo", True),
+        ("I want to add Keijo Hänninen as a beneficiary", "Keijo Hänninen", False),
+        ("Anna Co-owner", "Anna", False),
+        ("call Maria so we know", "Maria", False),
+    ],
+)
+def test_names_a_thing(text, value, thing):
+    assert names_a_thing(text, value, text.index(value)) is thing

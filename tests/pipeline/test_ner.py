@@ -74,6 +74,11 @@ DROPPED = [
     ("I used to work for Paxata as a clerk", [("Paxata", "ORG")]),
     ("kody z kapsli LATO40 B7Y7-B5SM", [("LATO40 B7Y7-B5SM", "FAC")]),
     ("It is at San Bernardino", [("San Bernardino", "PERSON")]),
+    ("We moved here from Klirou", [("Klirou", "PERSON")]),
+    ("My friend lives in Akureyri", [("Akureyri", "GPE")]),
+    ("Nemesvámos bridge is falling down.", [("Nemesvámos", "GPE")]),
+    ("My zip code is 9203 AP", [("AP", "ORG")]),
+    ("I used to work for Acme Inc. as Cytotechnologist", [("Cytotechnologist", "ORG")]),
 ]
 OTHER_LANGUAGE = [
     ("Jak długo trwa dostawa do paczkomatu?", [("Jak", "PERSON")], []),

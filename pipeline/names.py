@@ -120,12 +120,12 @@ def english_vocabulary(nlp: Any) -> frozenset[str]:
 
 
 _GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")  # "Meiho HoldingsInc"
-_NEXT_WORD = re.compile(r"[ \t]*(?:&[ \t]*)?\(?([^\W\d_]+)(?![\w\-])")
+_NEXT_WORD = re.compile(r"[ \t]*(?:(?:&|and)[ \t]*)?\(?([^\W\d_]+)(?![\w\-])")
 
 
 def names_a_thing(text: str, value: str, start: int) -> bool:
-    """An article before, or an organisation word in or right after the span, or a place
-    prefix: it names a thing or a place, not a person."""
+    """An article before, or an organisation word in or right after the span ("Thomas and
+    Sons" too), or a place prefix: it names a thing or a place, not a person."""
     tokens = value.split()
     if tokens[0].lower() in ARTICLES:
         return True

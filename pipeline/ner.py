@@ -8,8 +8,9 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
 * PERSON: kept when it looks like a name (letters, with spaces, hyphens, apostrophes or dots
   between); NER also tags codes ("ZYW-4821-KX", "PNCP-XSRA") and handles as PERSON, and only
   the name a span starts with counts ("Trifon M Nekrasov" of "Trifon M Nekrasov\\n67511").
-  No name of any source below is kept after a place verb ("moved here from Klirou", "lives
-  in Akureyri") or where an organisation word follows ("Nemesvámos bridge").
+  No name of any source below is kept where an organisation word follows ("Nemesvámos
+  bridge"), nor, without a known first name, after a place or job verb ("moved here from
+  Klirou", "I'm in Den Haag", "I work for Thinknum").
   Not kept: capitals alone ("ZAM", "R": codes and initials); a span after an article or with
   an organisation word in it or right after it ("The Princess Royal", "Russell Investments",
   "Davis Orchestra"); a place prefix ("San Bernardino"); a country ("France"). One ordinary
@@ -64,8 +65,11 @@ _COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with as join joined
 # Where a place is named, not a person: "moved here from X", "travelling to X", "lives in X".
 _PLACE_CONTEXT = re.compile(
     r"(?i:\b(?:mov(?:e|ed|ing)|travel(?:l?ing|l?ed)?|fl(?:y|ew|ying)|return(?:ed|ing)?|go(?:ing)?|went|"
-    r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing))"
-    r"(?:[ \t]+(?:here|there|back|over))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
+    r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing)|['’]m|am|are)"
+    r"(?:[ \t]+(?:here|there|back|over|originally|now|currently))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
+)
+_EMPLOYER_CONTEXT = re.compile(
+    r"(?i:\b(?:work(?:s|ed|ing)?|employed|hired|intern(?:ed|ing)?|job)[ \t]+(?:for|at|by|with)[ \t]+$)"
 )
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+\.?)[ \t]*$")
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
@@ -189,7 +193,7 @@ class NerRules:
             for start, end in names
             if not names_a_thing(text, text[start:end], start)
             and not _ACRONYMS.fullmatch(text[start:end])
-            and not _PLACE_CONTEXT.search(text, 0, start)
+            and not _named_a_place_or_employer(text, start, end)
         ]
         return out
 
@@ -232,6 +236,14 @@ class NerRules:
             previous = _PREVIOUS_WORD.search(text, 0, start)
             return previous is not None and previous.group(1).lower() in TITLES
         return True
+
+
+def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
+    """After a place verb ("moved here from Klirou", "I'm in Den Haag") or a job verb ("I work
+    for Thinknum"), a span without a known first name is a place or a company."""
+    if is_first_name(text[start:end].split()[0]):
+        return False
+    return bool(_PLACE_CONTEXT.search(text, 0, start) or _EMPLOYER_CONTEXT.search(text, 0, start))
 
 
 def _name_material(word: str) -> bool:

@@ -33,13 +33,16 @@ ORG_WORDS = frozenset(
     global orchestra band club association foundation agency studio studios media records airlines
     gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
     street avenue road square park river lake mountain county state republic kingdom bridge
-    banco banca bancorp engineering therapeutics pharmaceuticals motors foods""".split()
+    banco banca bancorp bancorporation engineering therapeutics pharmaceuticals motors foods
+    financial fund funds trust etf""".split()
 )
 # Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
 PLACE_PREFIXES = frozenset(
     """san santa santo são sao el la le las los les st st. ste saint sainte port fort mount lake
     new north south east west upper lower bad""".split()
 )
+# English place-name endings ("Jacobton", "Sanyashire", "Port Smithville"), rare in surnames.
+PLACE_ENDING = re.compile(r"(?:town|shire|ville|borough|burgh)$", re.IGNORECASE)
 ARTICLES = frozenset("the a an this that these those our your their its".split())
 # A one-word name after these is a person ("Mr. Brown", "pani Nowak").
 TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir madam mx mx. pan pani".split())
@@ -125,13 +128,13 @@ _NEXT_WORD = re.compile(r"[ \t]*(?:(?:&|and)[ \t]*)?\(?([^\W\d_]+)(?![\w\-])")
 
 def names_a_thing(text: str, value: str, start: int) -> bool:
     """An article before, or an organisation word in or right after the span ("Thomas and
-    Sons" too), or a place prefix: it names a thing or a place, not a person."""
+    Sons" too), or a place prefix or ending: it names a thing or a place, not a person."""
     tokens = value.split()
     if tokens[0].lower() in ARTICLES:
         return True
     if len(tokens) > 1 and any(_org_word(t.strip(".,'’")) for t in tokens):
         return True
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
+    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES or PLACE_ENDING.search(tokens[-1]):
         return True
     if _GLUED_ORG_SUFFIX.search(value):
         return True

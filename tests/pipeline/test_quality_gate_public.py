@@ -31,13 +31,6 @@ DATASET = Path(__file__).resolve().parents[1] / "data" / "presidio_evaluator_gen
 
 pytestmark = pytest.mark.slow
 
-# Measured and not met yet (the issue stays open for it): PII-free sentences unchanged is
-# 94-96 % here; the rest are people NER tags in sentences about things ("Capitalized words like
-# Wisdom and Discipline", "Greenlander"), which plain Presidio masks too (33 % unchanged).
-# strict: when the engine meets the target, this marker must go.
-KNOWN_GAPS = {"PII-free unchanged": "PII-free unchanged 94-96 % on the generated set (plain Presidio: 33 %)"}
-
-
 @pytest.fixture(scope="module")
 def gate() -> tuple[Report, Report, str]:
     from pipeline.engine import RedactionEngine
@@ -59,10 +52,7 @@ def _target_names() -> list:
         for t in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
                   "STREET_ADDRESS", "US_SSN", "US_DRIVER_LICENSE", "all direct identifiers")
     ]
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n])) if n in KNOWN_GAPS else n
-        for n in names + floors
-    ]
+    return names + floors
 
 
 @pytest.mark.parametrize("target", _target_names())

@@ -34,13 +34,16 @@ ORG_WORDS = frozenset(
     gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
     street avenue road square park river lake mountain county state republic kingdom bridge
     banco banca bancorp bancorporation engineering therapeutics pharmaceuticals motors foods
-    financial fund funds trust etf""".split()
+    financial fund funds trust etf
+    beach bay island islands hills heights springs falls valley harbour harbor grove village""".split()
 )
 # Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
 PLACE_PREFIXES = frozenset(
     """san santa santo são sao el la le las los les st st. ste saint sainte port fort mount lake
     new north south east west upper lower bad""".split()
 )
+# Organisation words that come first: "Banco Santander", "University Hospital", "Grupo Bimbo".
+ORG_FIRST_WORDS = frozenset("banco banca bank university universidad universität hotel club grupo group institute instituto".split())
 # English place-name endings ("Jacobton", "Sanyashire", "Port Smithville"), rare in surnames.
 PLACE_ENDING = re.compile(r"(?:town|shire|ville|borough|burgh)$", re.IGNORECASE)
 ARTICLES = frozenset("the a an this that these those our your their its".split())
@@ -132,7 +135,11 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
     tokens = value.split()
     if tokens[0].lower() in ARTICLES:
         return True
-    if len(tokens) > 1 and any(_org_word(t.strip(".,'’")) for t in tokens):
+    if len(tokens) == 1 and _org_word(tokens[0]) and tokens[0].lower() not in _SURNAME_ORG_WORDS:
+        return True  # "Orchestra"; but "Park", "Hall", "Street" are surnames too
+    # At the end ("Russell Investments", "Baker Street"); a first word may be a surname ("Park
+    # Min-jun"), unless it is one that starts organisations ("Banco Santander").
+    if len(tokens) > 1 and (_org_word(tokens[-1].strip(".,'’")) or tokens[0].lower() in ORG_FIRST_WORDS):
         return True
     if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES or PLACE_ENDING.search(tokens[-1]):
         return True
@@ -142,6 +149,7 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
     return following is not None and _org_word(following.group(1))
 
 
+_SURNAME_ORG_WORDS = frozenset("park hall street bank city lake river bridge king state".split())
 # Company suffixes that are also words in lower case: "AS" (Norway) and "as", "Co" and "co".
 _CASED_ORG_WORDS = frozenset("as co se sa ab ag oy sp spa bv nv kg".split())
 

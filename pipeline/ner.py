@@ -13,10 +13,10 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
   Klirou", "I'm in Den Haag", "I work for Thinknum").
   Not kept: capitals alone ("ZAM", "R": codes and initials); a span after an article or with
   an organisation word in it or right after it ("The Princess Royal", "Russell Investments",
-  "Davis Orchestra"); a place prefix ("San Bernardino"); a country ("France"). One ordinary
-  English word that is no known first name ("Wisdom", "Salesperson") counts only after a
-  title ("Mr. Brown") or in a list with a name ("Park and Mann", "Bowman and White" when one
-  of them is). An all-lower-case span must start with a known first name ("kody z" is not a
+  "Davis Orchestra"); a place prefix ("San Bernardino"); a country ("France"; "Jordan" is a
+  name unless it is where someone goes). One English abstract or agent noun that is no known
+  first name ("Wisdom", "Salesperson") counts only after a title or in a list with a name;
+  surnames that are words ("Smith", "Baker") count. An all-lower-case span must start with a known first name ("kody z" is not a
   name, "paweł grabowski" is). In a message in another language, the English model tags
   ordinary capitalised words as people ("Czy krem", "Jak długo"): there a PERSON needs the
   evidence a mislabelled organisation needs (below).
@@ -72,6 +72,10 @@ _EMPLOYER_CONTEXT = re.compile(
     r"(?i:\b(?:work(?:s|ed|ing)?|employed|hired|intern(?:ed|ing)?|job)[ \t]+(?:for|at|by|with)[ \t]+$)"
 )
 _PREVIOUS_WORD = re.compile(r"([^\W\d_]+\.?)[ \t]*$")
+# English derivational endings of abstract and agent nouns ("Wisdom", "Discipline",
+# "Salesperson", "Cytotechnologist"); surnames that are words ("Smith", "Baker", "Brown",
+# "Park") do not end so.
+_ABSTRACT_NOUN = re.compile(r"(?:ness|ity|tion|sion|ism|ment|ship|dom|ence|ance|person|ist|ure|ine|ogy|ics)$", re.IGNORECASE)
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
 _ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z])")  # "ZAM", "ATX", "R", "Order A"
 _HOUSE_NUMBER_AND_NAME = re.compile(r"(?=.*\b\d{1,5}[A-Za-z]?\b)(?=.*[^\W\d_]{3})")
@@ -79,6 +83,9 @@ _CODE_TOKEN = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{3,}\b(?<!\
 _NAME_PREFIX = re.compile(r"[^\W\d_]+(?:(?:[ '’.-]|\.[ ]){1,2}[^\W\d_]+)*\.?")
 _NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
+# The rest of a list after its last name: more capitalised members, then the word that closes it.
+_LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_][\w'’-]*)*[ \t]+([^\W\d_][\w'’-]*)")
+_ARTICLE_BEFORE = re.compile(r"(?i:\bthe[ \t]+$)")
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s*|\n)\W*$")
 _WORD = re.compile(r"[^\W\d_]{2}")
@@ -188,6 +195,7 @@ class NerRules:
                 elif _one_capitalised_word(ent.text):
                     maybe.append((start, end, False))
         names += _listed_with_names(text, names, maybe)
+        names = _without_company_lists(text, names)
         out += [
             ("PERSON", start, end, 0.85)
             for start, end in names
@@ -198,19 +206,23 @@ class NerRules:
         return out
 
     def _foreign_word_name(self, text: str, value: str, start: int, label: str, english: bool) -> bool:
-        """One capitalised word NER called an organisation or a place that is no English word,
-        no country and not after a place preposition ("This song by ex-Zombie Kastner", "Her
-        maiden name is Møller"): most such words in English chat are surnames."""
-        word = value.removesuffix("'s").removesuffix("’s")
-        if not english or not self.vocabulary or " " in word or not _one_capitalised_word(word):
+        """One to three capitalised words NER called an organisation or a place, none an
+        English word, a brand compounded of English words or a country, not after a place or
+        company preposition ("This song by ex-Zombie Kastner", "Adebayo Okonkwo complained"):
+        in English chat such words are mostly people's names."""
+        words = value.removesuffix("'s").removesuffix("’s").split()
+        if not english or not self.vocabulary or not 1 <= len(words) <= 3:
             return False
-        if len(word) < 3 or word.isupper() or any(ch.isupper() for ch in word[1:]):
-            return False  # "AP", "NATO", "MysticWeb": acronyms and brands
-        if word.lower() in self.vocabulary or _SENTENCE_START.search(text[:start]) and label == "ORG":
+        for word in words:
+            if not _one_capitalised_word(word) or len(word) < 3 or word.isupper() or any(ch.isupper() for ch in word[1:]):
+                return False  # "AP", "NATO", "MysticWeb": acronyms and brands
+            if word.lower() in self.vocabulary or self._compound(word.lower()):
+                return False  # "Flightstats", "Factset": a brand made of English words
+        if len(words) == 1 and _SENTENCE_START.search(text[:start]) and label == "ORG":
             return False
-        if self._compound(word.lower()):  # "Flightstats", "Factset": a brand made of English words
+        if names_a_thing(text, value, start) or _country(text, value, start):
             return False
-        if _mislabelled_name(text, word, start, "GPE"):
+        if _mislabelled_name(text, value, start, "GPE"):
             return True
         previous = _PREVIOUS_WORD.search(text, 0, start)
         after = previous.group(1).lower() if previous else ""
@@ -225,17 +237,25 @@ class NerRules:
         """True: a name; False: a name only in a list with one; None: not a name."""
         if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value) or _ACRONYMS.fullmatch(value):
             return None
-        if names_a_thing(text, value, start) or value.lower() in country_names():
+        if names_a_thing(text, value, start) or _country(text, value, start):
             return None
         if not english:
             return True if _named_in_other_language(text, value, start) else None
         if value.islower():
             return True if is_first_name(value.split()[0]) else None
         word = value.removesuffix("'s").removesuffix("’s")
-        if " " not in word and word.lower() in self.vocabulary and not is_first_name(word):
+        if " " not in word and _ABSTRACT_NOUN.search(word) and word.lower() in self.vocabulary and not is_first_name(word):
             previous = _PREVIOUS_WORD.search(text, 0, start)
             return previous is not None and previous.group(1).lower() in TITLES
         return True
+
+
+def _country(text: str, value: str, start: int) -> bool:
+    """A country's name, unless it is also a first name not used as a place ("Jordan will
+    call you back", not "flights to Jordan")."""
+    if value.lower() not in country_names():
+        return False
+    return not is_first_name(value) or _after_preposition(text, start) or bool(_PLACE_CONTEXT.search(text, 0, start))
 
 
 def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
@@ -303,13 +323,33 @@ def _listed_with_names(
     return out
 
 
+def _without_company_lists(text: str, names: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names in a list that an article opens or an organisation word closes are a company's
+    name ("The Davis, Reynolds and Williamson Orchestra", "Jones, Smith and Davis Partners")."""
+    ordered = sorted(set(names))
+    chains: list[list[tuple[int, int]]] = []
+    for span in ordered:
+        if chains and _LIST_JOINER.fullmatch(text, chains[-1][-1][1], span[0]):
+            chains[-1].append(span)
+        else:
+            chains.append([span])
+    out = []
+    for chain in chains:
+        closing = _LIST_TAIL.match(text, chain[-1][1])
+        opened = _ARTICLE_BEFORE.search(text, 0, chain[0][0])
+        company = len(chain) > 1 and (opened or closing is not None and names_a_thing(text, closing.group(1), closing.start(1)))
+        if not company:
+            out += chain
+    return out
+
+
 def _mislabelled_name(text: str, value: str, start: int, label: str) -> bool:
     tokens = value.split()
     if not 1 <= len(tokens) <= 4 or not is_name_shaped(value):
         return False
     if not all(_CAPITALISED_TOKEN.fullmatch(t.removesuffix("'s").removesuffix("’s")) for t in tokens):
         return False
-    if any(t.lower().strip(".,'’") in ORG_WORDS for t in tokens) or value.lower() in country_names():
+    if names_a_thing(text, value, start) or _country(text, value, start):
         return False
     if not (is_first_name(tokens[0]) or len(tokens) >= 2 and SURNAME_ENDING.search(tokens[-1])):
         return False

@@ -21,7 +21,8 @@ _POLISH_WORDS = frozenset(
     dziekuje dzieki dzięki jutro kiedy gdzie ile numer nazywam imię imie tej strony tu pod przez
     już juz jeszcze bardzo może moze zamowienie zamówienie adres mieszkam ulica wygrałem wygralem
     wygrałam wygralam nagroda kod dostawa paczka twój twoj jaki jaka są sa mogę moge oraz albo
-    lub bo więc wiec żeby zeby który która które ten ta te też tez tylko już mój
+    lub bo więc wiec żeby zeby który która które ten ta te też tez tylko już mój pozdrawiam
+    serdecznie cena ani ale jeśli jesli kiedy bez przez
     """.split()
 )
 _ENGLISH_WORDS = frozenset(

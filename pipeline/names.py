@@ -14,7 +14,7 @@ from typing import Any
 NOT_FIRST_NAMES = frozenset(
     """the a an and or but so in on at to of for by my no yes will may can june april august
     prince princess king queen lord lady sir dame saint st general major captain doctor judge
-    bishop pope royal baby love honey sugar sunny happy lucky young page guy""".split()
+    bishop pope royal baby love honey sugar sunny happy lucky young page guy any ani jack polo""".split()
 )
 # Words that open English sentences and chat lines: capitalised there, never a name by themselves.
 OPENERS = frozenset(
@@ -35,7 +35,8 @@ ORG_WORDS = frozenset(
     street avenue road square park river lake mountain county state republic kingdom bridge
     banco banca bancorp bancorporation engineering therapeutics pharmaceuticals motors foods
     financial fund funds trust etf
-    beach bay island islands hills heights springs falls valley harbour harbor grove village""".split()
+    beach bay island islands hills heights springs falls valley harbour harbor grove village
+    visa mastercard maestro amex paypal""".split()
 )
 # Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
 PLACE_PREFIXES = frozenset(

@@ -31,8 +31,8 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
 * GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you deliver
   to Warsaw?") is not personal data and stays. It is kept, as STREET_ADDRESS, when it is part
   of an address: inside or right after an address a recognizer found (the city and country
-  lines of an address block), or a facility with a house number ("74 Diakou Street"; not a
-  code such as "B7Y7-B5SM").
+  lines of an address block). A facility with a number alone is not kept: NER calls products
+  so too ("Dell XPS 13 9340", "Jordan 1 Retro High"); streets are the address recognizers' job.
 * In English, an entity whose only capitals open a sentence ("Thanks", "Hi there") and that
   holds no known first name is none of the above.
 * Everything else (organisations, dates, nationalities, amounts) is not a direct identifier.
@@ -65,6 +65,7 @@ _COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with as join joined
 # Where a place is named, not a person: "moved here from X", "travelling to X", "lives in X".
 _PLACE_CONTEXT = re.compile(
     r"(?i:\b(?:mov(?:e|ed|ing)|travel(?:l?ing|l?ed)?|fl(?:y|ew|ying)|return(?:ed|ing)?|go(?:ing)?|went|"
+    r"ship(?:s|ped|ping)?|deliver(?:s|ed|ing|y)?|post(?:ed|ing|age)?|"
     r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing)|['’]m|am|are)"
     r"(?:[ \t]+(?:here|there|back|over|originally|now|currently))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
 )
@@ -77,9 +78,8 @@ _PREVIOUS_WORD = re.compile(r"([^\W\d_]+\.?)[ \t]*$")
 # "Park") do not end so.
 _ABSTRACT_NOUN = re.compile(r"(?:ness|ity|tion|sion|ism|ment|ship|dom|ence|ance|person|ist|ure|ine|ogy|ics)$", re.IGNORECASE)
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
-_ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z])")  # "ZAM", "ATX", "R", "Order A"
-_HOUSE_NUMBER_AND_NAME = re.compile(r"(?=.*\b\d{1,5}[A-Za-z]?\b)(?=.*[^\W\d_]{3})")
-_CODE_TOKEN = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{3,}\b(?<!\d[A-Za-z])")
+# "ZAM", "ATX", "R", "Order A", "Mark II", "Postcode SW": codes, initials and numerals.
+_ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z]{1,2})")
 _NAME_PREFIX = re.compile(r"[^\W\d_]+(?:(?:[ '’.-]|\.[ ]){1,2}[^\W\d_]+)*\.?")
 _NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
@@ -132,17 +132,14 @@ def worth_running(text: str, english: bool, has_address: bool) -> bool:
     """False only where no entity NER could return would pass the rules of ``NerRules``
     (a test checks each rule against it): no address found, no word that is a known first
     name, and no capitalised word but sentence openers ("Hi", "Thanks", "Where": English) or
-    neither two capitalised words in a row nor a capital and a digit (otherwise)."""
+    no two capitalised words in a row (otherwise)."""
     if _WORD.search(text) is None:
         return False
     if has_address or any(is_first_name(word) for word in _WORDS.findall(text)):
         return True
     if english:
         return any(_name_material(m.group(0)) for m in _CAPITALISED_WORD.finditer(text))
-    # Two capitalised words (a name), or a capital and a digit (a numbered facility).
-    return _TWO_CAPITALISED.search(text) is not None or (
-        any(ch.isupper() for ch in text) and any(ch.isdigit() for ch in text)
-    )
+    return _TWO_CAPITALISED.search(text) is not None
 
 
 def is_name_shaped(value: str) -> bool:
@@ -182,7 +179,7 @@ class NerRules:
                     maybe.append((start, start + len(value), True))
                 continue
             if ent.label_ in PLACE_LABELS and (
-                _numbered_facility(ent.text) or _continues_address(text, start, end, addresses)
+                _continues_address(text, start, end, addresses)
             ):
                 out.append(("STREET_ADDRESS", start, end, 0.6))
                 addresses.append((start, end))  # the next line of the block continues it
@@ -274,14 +271,6 @@ def _name_material(word: str) -> bool:
 def _name_part(value: str) -> str:
     match = _NAME_PREFIX.match(value)
     return match.group(0).rstrip(" .") if match else ""
-
-
-def _numbered_facility(value: str) -> bool:
-    return (
-        _HOUSE_NUMBER_AND_NAME.search(value) is not None
-        and not _CODE_TOKEN.search(value)
-        and not value.islower()
-    )
 
 
 def _named_in_other_language(text: str, value: str, start: int) -> bool:

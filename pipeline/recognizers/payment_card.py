@@ -27,6 +27,9 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+_PRODUCT_CODE = re.compile(r"(?i:\b(?:ean|gtin|isbn|upc|barcode|kod kreskowy|sku|imei|serial|s/n)\b\W{0,3}(?:no\.?|nr\.?|number)?\W{0,3}$)")
+
+
 class PaymentCardRecognizer(ChatguardRecognizer):
     """Luhn-valid card numbers of any scheme (invalid ones are dropped)."""
 
@@ -51,6 +54,8 @@ class PaymentCardRecognizer(ChatguardRecognizer):
         return None
 
     def score_match(self, text, start, end, score, valid, match) -> Optional[float]:
+        if _PRODUCT_CODE.search(text[max(0, start - 20) : start]):
+            return None  # "EAN 5901234123457": barcodes pass the Luhn check as often as anything
         digits = digits_of(text[start:end])
         if self.has_context(text, start, end):
             return 1.0

@@ -46,6 +46,8 @@ NOT_MATCHING = [
     f"v{MC2}",
     f"card {MC2[:8]}.{MC2[8:]}",
     "tel. +48 601 234 567", "2026-11-29 10:30", "cena 1 299,99 zł",
+    f"EAN {UATP15[:13]}",
+    f"IMEI: {UATP15}",
 ]
 
 

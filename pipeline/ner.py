@@ -215,13 +215,13 @@ class NerRules:
                 return False  # "AP", "NATO", "MysticWeb": acronyms and brands
             if word.lower() in self.vocabulary or self._compound(word.lower()):
                 return False  # "Flightstats", "Factset": a brand made of English words
-        if len(words) == 1 and _SENTENCE_START.search(text[:start]) and label == "ORG":
+        if len(words) == 1 and _SENTENCE_START.search(_before(text, start)) and label == "ORG":
             return False
         if names_a_thing(text, value, start) or _country(text, value, start):
             return False
         if _mislabelled_name(text, value, start, "GPE"):
             return True
-        previous = _PREVIOUS_WORD.search(text, 0, start)
+        previous = _PREVIOUS_WORD.search(_before(text, start))
         after = previous.group(1).lower() if previous else ""
         return after not in (_COMPANY_PREPOSITIONS if label == "ORG" else _PLACE_PREPOSITIONS)
 
@@ -242,9 +242,15 @@ class NerRules:
             return True if is_first_name(value.split()[0]) else None
         word = value.removesuffix("'s").removesuffix("’s")
         if " " not in word and _ABSTRACT_NOUN.search(word) and word.lower() in self.vocabulary and not is_first_name(word):
-            previous = _PREVIOUS_WORD.search(text, 0, start)
+            previous = _PREVIOUS_WORD.search(_before(text, start))
             return previous is not None and previous.group(1).lower() in TITLES
         return True
+
+
+def _before(text: str, start: int, width: int = 60) -> str:
+    """The text just before ``start``: context checks look no further, so a long message
+    costs each entity the same (not a scan from the message's start)."""
+    return text[max(0, start - width) : start]
 
 
 def _country(text: str, value: str, start: int) -> bool:
@@ -252,7 +258,7 @@ def _country(text: str, value: str, start: int) -> bool:
     call you back", not "flights to Jordan")."""
     if value.lower() not in country_names():
         return False
-    return not is_first_name(value) or _after_preposition(text, start) or bool(_PLACE_CONTEXT.search(text, 0, start))
+    return not is_first_name(value) or _after_preposition(text, start) or bool(_PLACE_CONTEXT.search(_before(text, start)))
 
 
 def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
@@ -260,7 +266,7 @@ def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
     for Thinknum"), a span without a known first name is a place or a company."""
     if is_first_name(text[start:end].split()[0]):
         return False
-    return bool(_PLACE_CONTEXT.search(text, 0, start) or _EMPLOYER_CONTEXT.search(text, 0, start))
+    return bool(_PLACE_CONTEXT.search(_before(text, start)) or _EMPLOYER_CONTEXT.search(_before(text, start)))
 
 
 def _name_material(word: str) -> bool:
@@ -277,7 +283,7 @@ def _named_in_other_language(text: str, value: str, start: int) -> bool:
     if not _mislabelled_name(text, value, start, "ORG"):
         return False
     # One capitalised word opening a sentence is that language's "Jak", "Ile", "Czy".
-    return " " in value.strip() or not _SENTENCE_START.search(text[:start])
+    return " " in value.strip() or not _SENTENCE_START.search(_before(text, start))
 
 
 def _one_capitalised_word(value: str) -> bool:
@@ -325,7 +331,7 @@ def _without_company_lists(text: str, names: Sequence[tuple[int, int]]) -> list[
     out = []
     for chain in chains:
         closing = _LIST_TAIL.match(text, chain[-1][1])
-        opened = _ARTICLE_BEFORE.search(text, 0, chain[0][0])
+        opened = _ARTICLE_BEFORE.search(_before(text, chain[0][0]))
         company = len(chain) > 1 and (opened or closing is not None and names_a_thing(text, closing.group(1), closing.start(1)))
         if not company:
             out += chain

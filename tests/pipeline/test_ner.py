@@ -160,3 +160,24 @@ def test_where_ner_is_skipped_it_would_have_found_nothing():
         if findings:
             found.append((text, findings))
     assert found == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "unit",
+    ["Kowalski, Becker, Vasquez, Tanaka, ", "Keijo Hänninen said Hello Anna ", "Usamov and "],
+)
+def test_long_lists_of_names_cost_in_proportion(real_engine, raw_message, unit):
+    """Context checks look a bounded way back: four times the text costs about four times
+    the time, not sixteen (a ratio of two timings in one run, not a wall-clock limit)."""
+    import time
+
+    def seconds(size: int) -> float:
+        text = (unit * (size // len(unit) + 1))[:size]
+        started = time.perf_counter()
+        real_engine.redact_batch([raw_message(text=text)])
+        return time.perf_counter() - started
+
+    seconds(2_000)  # warm-up
+    small, large = min(seconds(16_000) for _ in range(2)), min(seconds(64_000) for _ in range(2))
+    assert large / small < 8, (small, large)

@@ -31,7 +31,7 @@ ORG_WORDS = frozenset(
     brothers associates consultants analytics software networks communications logistics
     brands exports estates energy spa nv se kg oyj asa pte pty limited country resources
     global orchestra band club association foundation agency studio studios media records airlines
-    gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic team fc united city
+    gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic fc united city
     street avenue road square park river lake mountain county state republic kingdom bridge
     banco banca bancorp bancorporation engineering therapeutics pharmaceuticals motors foods
     financial fund funds trust etf
@@ -49,7 +49,10 @@ ORG_FIRST_WORDS = frozenset("banco banca bank university universidad universitä
 PLACE_ENDING = re.compile(r"(?:town|shire|ville|borough|burgh)$", re.IGNORECASE)
 ARTICLES = frozenset("the a an this that these those our your their its".split())
 # A one-word name after these is a person ("Mr. Brown", "pani Nowak").
-TITLES = frozenset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir madam mx mx. pan pani".split())
+TITLES = frozenset(
+    """mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir madam mx mx. pan pana panu panem panie
+    pani panią panią państwo""".split()
+)
 # Surname endings of many languages (Slavic -ić/-ov/-ska, Nordic -sson/-sen/-dóttir, Greek
 # -poulos/-idis, Romanian -escu, Georgian -shvili, Armenian -yan, Turkish -oğlu, ...).
 SURNAME_ENDING = re.compile(
@@ -127,7 +130,7 @@ def english_vocabulary(nlp: Any) -> frozenset[str]:
 
 
 _GLUED_ORG_SUFFIX = re.compile(r"[a-z](?:Inc|Ltd|LLC|Corp|GmbH|AG|SA)\b")  # "Meiho HoldingsInc"
-_NEXT_WORD = re.compile(r"[ \t]*(?:(?:&|and)[ \t]*)?\(?([^\W\d_]+)(?![\w\-])")
+_NEXT_WORD = re.compile(r"[ \t]*(?:(?:&|and)[ \t]*(?=[^\W\d_a-z]))?\(?([^\W\d_]+)(?![\w\-])")
 
 
 def names_a_thing(text: str, value: str, start: int) -> bool:
@@ -138,18 +141,32 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
         return True
     if len(tokens) == 1 and _org_word(tokens[0]) and tokens[0].lower() not in _SURNAME_ORG_WORDS:
         return True  # "Orchestra"; but "Park", "Hall", "Street" are surnames too
-    # At the end ("Russell Investments", "Baker Street"); a first word may be a surname ("Park
-    # Min-jun"), unless it is one that starts organisations ("Banco Santander").
-    if len(tokens) > 1 and (_org_word(tokens[-1].strip(".,'’")) or tokens[0].lower() in ORG_FIRST_WORDS):
-        return True
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES or PLACE_ENDING.search(tokens[-1]):
+    # After a first name, a word that is also a surname or a town ending ends a name: "Jimin
+    # Park", "Daniel Street", "Herman Melville".
+    named = len(tokens) > 1 and is_first_name(tokens[0])
+    last = tokens[-1].strip(".,'’")
+    if len(tokens) > 1 and _org_word(last) and not (named and last.lower() in _SURNAME_ORG_WORDS):
+        return True  # "Russell Investments", "Baker Street"
+    if len(tokens) > 1 and tokens[0].lower() in ORG_FIRST_WORDS:
+        return True  # "Banco Santander"; a first word may be a surname ("Park Min-jun")
+    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES or not named and PLACE_ENDING.search(last):
         return True
     if _GLUED_ORG_SUFFIX.search(value):
         return True
     following = _NEXT_WORD.match(text, start + len(value))
-    return following is not None and _org_word(following.group(1))
+    if following is None or not _org_word(following.group(1)):
+        return False
+    # A lower-case word after a name ("Mark Thompson and team", "Ahmed Khan school office")
+    # closes it only when it names a place ("Nemesvámos bridge").
+    word = following.group(1)
+    return not word.islower() or word in _PLACE_WORDS or word in _COMPANY_SUFFIXES
 
 
+_COMPANY_SUFFIXES = frozenset("inc ltd llc plc corp gmbh limited".split())
+_PLACE_WORDS = frozenset(
+    """street avenue road square park river lake mountain bridge beach bay island hills heights
+    springs falls valley harbour harbor grove village""".split()
+)
 _SURNAME_ORG_WORDS = frozenset("park hall street bank city lake river bridge king state".split())
 # Company suffixes that are also words in lower case: "AS" (Norway) and "as", "Co" and "co".
 _CASED_ORG_WORDS = frozenset("as co se sa ab ag oy sp spa bv nv kg".split())

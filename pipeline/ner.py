@@ -69,6 +69,7 @@ _PLACE_CONTEXT = re.compile(
     r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing)|['’]m|am|are)"
     r"(?:[ \t]+(?:here|there|back|over|originally|now|currently))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
 )
+_AT_A_PLACE = re.compile(r"(?i:\b(?:in|at|near)[ \t]+$)")
 _EMPLOYER_CONTEXT = re.compile(
     r"(?i:\b(?:work(?:s|ed|ing)?|employed|hired|intern(?:ed|ing)?|job)[ \t]+(?:for|at|by|with)[ \t]+$)"
 )
@@ -82,6 +83,13 @@ _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a dou
 _ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z]{1,2})")
 _NAME_PREFIX = re.compile(r"[^\W\d_]+(?:(?:[ '’.-]|\.[ ]){1,2}[^\W\d_]+)*\.?")
 _NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?")
+# Polish surname endings, declined too ("Wiśniewski", "Wiśniewskiego", "Kowalczyk", "Ślązak").
+_POLISH_SURNAME = re.compile(
+    r"(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą|ich)$|(?:wicz|czyk|czak|ak|ek|uk|yk)(?:a|owi|iem|em|u)?$", re.IGNORECASE
+)
+# Alone, only the unmistakable ones ("Jak", "Tak" end in -ak too).
+_POLISH_SURNAME_ALONE = re.compile(r"..(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą)$|..(?:wicz|czyk|czak)(?:a|owi|em|u)?$", re.IGNORECASE)
+_LEADING_TITLE = re.compile(r"(?i:(?:mr|mrs|ms|miss|dr|prof|mx|sir|pan|pana|panu|panem|panie|pani|panią)\.?[ \t]+)")
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 # The rest of a list after its last name: more capitalised members, then the word that closes it.
 _LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_][\w'’-]*)*[ \t]+([^\W\d_][\w'’-]*)")
@@ -132,14 +140,22 @@ def worth_running(text: str, english: bool, has_address: bool) -> bool:
     """False only where no entity NER could return would pass the rules of ``NerRules``
     (a test checks each rule against it): no address found, no word that is a known first
     name, and no capitalised word but sentence openers ("Hi", "Thanks", "Where": English) or
-    no two capitalised words in a row (otherwise)."""
+    no two capitalised words in a row, no capitalised Polish surname and no capitalised word
+    after a title (otherwise)."""
     if _WORD.search(text) is None:
         return False
     if has_address or any(is_first_name(word) for word in _WORDS.findall(text)):
         return True
     if english:
         return any(_name_material(m.group(0)) for m in _CAPITALISED_WORD.finditer(text))
-    return _TWO_CAPITALISED.search(text) is not None
+    if _TWO_CAPITALISED.search(text) is not None:
+        return True
+    # A capitalised Polish surname, or a capitalised word after a title ("z panem Wójcikiem").
+    for match in _CAPITALISED_WORD.finditer(text):
+        previous = _PREVIOUS_WORD.search(_before(text, match.start()))
+        if _POLISH_SURNAME_ALONE.search(match.group(0)) or previous is not None and previous.group(1).lower() in TITLES:
+            return True
+    return False
 
 
 def is_name_shaped(value: str) -> bool:
@@ -172,6 +188,9 @@ class NerRules:
                 continue  # "Thanks", "Hi there": capitals that only open a sentence
             if ent.label_ == "PERSON":
                 value = _name_part(ent.text)
+                title = _LEADING_TITLE.match(value)
+                if title and title.end() < len(value):  # "panem Wójcikiem": the name after the title
+                    start, value = start + title.end(), value[title.end() :]
                 verdict = self._person(text, value, start, english) if value else None
                 if verdict:
                     names.append((start, start + len(value)))
@@ -219,10 +238,12 @@ class NerRules:
             return False
         if names_a_thing(text, value, start) or _country(text, value, start):
             return False
-        if _mislabelled_name(text, value, start, "GPE"):
-            return True
         previous = _PREVIOUS_WORD.search(_before(text, start))
         after = previous.group(1).lower() if previous else ""
+        if len(words) > 1:
+            return True  # two or three such words: a name, unless it stands where places do (below)
+        if _mislabelled_name(text, value, start, "GPE"):
+            return True
         return after not in (_COMPANY_PREPOSITIONS if label == "ORG" else _PLACE_PREPOSITIONS)
 
     def _compound(self, word: str) -> bool:
@@ -262,11 +283,17 @@ def _country(text: str, value: str, start: int) -> bool:
 
 
 def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
-    """After a place verb ("moved here from Klirou", "I'm in Den Haag") or a job verb ("I work
-    for Thinknum"), a span without a known first name is a place or a company."""
-    if is_first_name(text[start:end].split()[0]):
+    """Where no known first name stands: one word after a place verb ("moved here from
+    Klirou", "I'm in Den Haag") or a job verb ("I work for Thinknum"), or two or more after
+    "in", "at" or "near" ("lives in Črni Vrh", "arrived at Spodnja Idrija"), name a place or a
+    company. "to" and "from" also take people: "The parcel went to Adebayo Okonkwo"."""
+    words = text[start:end].split()
+    if is_first_name(words[0]):
         return False
-    return bool(_PLACE_CONTEXT.search(_before(text, start)) or _EMPLOYER_CONTEXT.search(_before(text, start)))
+    before = _before(text, start)
+    if len(words) > 1:
+        return _AT_A_PLACE.search(before) is not None or _EMPLOYER_CONTEXT.search(before) is not None
+    return bool(_PLACE_CONTEXT.search(before) or _EMPLOYER_CONTEXT.search(before))
 
 
 def _name_material(word: str) -> bool:
@@ -280,9 +307,18 @@ def _name_part(value: str) -> str:
 
 
 def _named_in_other_language(text: str, value: str, start: int) -> bool:
+    """A name in a Polish message: after a title ("z panem Wójcikiem"), a surname by its
+    Polish ending ("Wiśniewski nie odbiera"), or what a mislabelled name needs; one capitalised
+    word opening a sentence is otherwise that language's "Jak", "Ile", "Czy"."""
+    words = value.split()
+    previous = _PREVIOUS_WORD.search(_before(text, start))
+    if previous is not None and previous.group(1).lower() in TITLES and _CAPITALISED_TOKEN.fullmatch(words[0]):
+        return True
+    surname = _POLISH_SURNAME if len(words) > 1 else _POLISH_SURNAME_ALONE
+    if all(_CAPITALISED_TOKEN.fullmatch(w) for w in words) and surname.search(words[-1]):
+        return True
     if not _mislabelled_name(text, value, start, "ORG"):
         return False
-    # One capitalised word opening a sentence is that language's "Jak", "Ile", "Czy".
     return " " in value.strip() or not _SENTENCE_START.search(_before(text, start))
 
 

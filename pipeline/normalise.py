@@ -34,8 +34,8 @@ _LOOKALIKES = str.maketrans(
 )
 _LOOKALIKE_CHARS = frozenset("аеорсухіјѕԁһАВЕКМНОРСТХІЈЅԛѡοΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ")
 
-_AT = r"(?:\s*[(\[{<]\s*(?:at|małpa|malpa|@)\s*[)\]}>]\s*|\s+(?:at|małpa|malpa)\s+|\s+@\s*|\s*@\s+)"
-_DOT = r"(?:\s*[(\[{<]\s*(?:dot|kropka)\s*[)\]}>]\s*|\s+(?:dot|kropka)\s+|\.)"
+_AT = r"(?:\s*[(\[{</]\s*(?:at|małpa|malpa|@)\s*[)\]}>/]\s*|%40|\s+(?:at|małpa|malpa)\s+|\s+@\s*|\s*@\s+)"
+_DOT = r"(?:\s*[(\[{</]\s*(?:dot|kropka)\s*[)\]}>/]\s*|\s+(?:dot|kropka)\s+|\.)"
 _WORD = r"[\w+-]+"
 # "anna dot kowalska at wp dot pl", "anna(at)wp(dot)pl", "anna małpa wp kropka pl"
 _SPELLED_EMAIL = re.compile(
@@ -43,7 +43,7 @@ _SPELLED_EMAIL = re.compile(
     re.IGNORECASE,
 )
 _SPELLED_SEPARATOR = re.compile(rf"{_DOT}|{_AT}", re.IGNORECASE)
-_EMAIL_CUE = re.compile(r"(?:\bat\b|małpa|malpa|\(at\)|\[at\]|\s@|@\s)", re.IGNORECASE)
+_EMAIL_CUE = re.compile(r"(?:\bat\b|małpa|malpa|\(at\)|\[at\]|\s@|@\s|%40)", re.IGNORECASE)
 # Letters typed for digits inside a number: "6O1 234 567", "60l 234 567", "5б7".
 _DIGIT_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "б": "6"}
 _AS_DIGITS = str.maketrans(_DIGIT_LOOKALIKES)

@@ -30,7 +30,7 @@ from typing import Sequence
 
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 
-from pipeline.recognizers._phone_cues import PHONE_WORDS, PhoneCues
+from pipeline.recognizers._phone_cues import IDENTIFIER_WORDS
 
 _DIGITS = r"\d(?:[\s.\-/()]{0,2}\d)"
 
@@ -60,6 +60,12 @@ PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "BR", "PL")
 
 # Below this, a Presidio pattern calls itself weak: kept only when context raised it here.
 PRESIDIO_MIN_SCORE = 0.4
+# Context words Presidio's lists lack: British spelling and common abbreviations.
+EXTRA_CONTEXT: dict[str, tuple[str, ...]] = {
+    "UsLicenseRecognizer": ("licence", "dl", "prawo jazdy", "driving"),
+    "UsPassportRecognizer": ("paszport",),
+    "UsBankRecognizer": ("konto", "rachunek"),
+}
 CONTEXT_BOOST = 0.35  # presidio's LemmaContextAwareEnhancer defaults
 MIN_SCORE_WITH_CONTEXT = 0.4
 CONTEXT_WORDS_BEFORE = 5
@@ -67,7 +73,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
-_CUES = PhoneCues(PHONE_WORDS)
+_IDENTIFIER_BEFORE = re.compile(
+    r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(IDENTIFIER_WORDS, key=len, reverse=True)) + r")\w*\.?"
+    r"[ \t]*(?:(?:nr|no|number|numer|id)\.?[ \t]*)?[#:]?[ \t]*$"
+)
 
 
 def is_reference_number(text: str, start: int, end: int) -> bool:
@@ -78,8 +87,10 @@ def is_reference_number(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 40) : start]
     if before.endswith("#") or re.search(r"[A-Za-z]-$|\d[:.]$", before):
         return True
-    # The nearest cue word is an identifier word ("order", "faktura nr", "customer id").
-    return text[start] != "+" and _CUES.nearest(text, start, end) is False
+    # An identifier word right before it ("order 601234567", "faktura nr", "customer id:"):
+    # libphonenumber already found the number valid, so a cue further back ("the account
+    # manager at 020 7946 0958", "text the code to 07911 123456") does not outweigh that.
+    return text[start] != "+" and _IDENTIFIER_BEFORE.search(before) is not None
 
 
 def use_bundled_public_suffix_list() -> None:
@@ -107,6 +118,8 @@ def presidio_recognizers() -> list[EntityRecognizer]:
             continue
         if name == "PhoneRecognizer":
             recognizer = PhoneRecognizer(supported_regions=PHONE_REGIONS)
+        if name in EXTRA_CONTEXT:
+            recognizer.context = [*recognizer.context, *EXTRA_CONTEXT[name]]
         out.append(recognizer)
     return out
 
@@ -135,7 +148,9 @@ def prefilter_for(recognizer: EntityRecognizer) -> re.Pattern[str] | None:
 ONLY_UNCOVERED: dict[str, str] = {
     # libphonenumber takes four-digit service numbers in some regions and " - " separators.
     "PhoneRecognizer": r"\d(?:[^\w\n]{0,3}\d){3,}",
-    "EmailRecognizer": r"[^\s@]*@[^\s@]*",
+    # An address is at most 64 characters before the @ and 255 after (RFC 5321): a window that
+    # size is all the recognizer reads of a longer run, so 16 KB of "a.a.a..." stays cheap.
+    "EmailRecognizer": r"[^\s@]{0,64}@[^\s@]{0,255}",
 }
 
 

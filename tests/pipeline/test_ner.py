@@ -51,6 +51,10 @@ KEPT = [
     ("Thanks, Mr. Brown", [("Brown", "PERSON")], [("PERSON", "Brown")]),
     ("Please ask Smith to call me back", [("Smith", "PERSON")], [("PERSON", "Smith")]),
     ("Adebayo Okonkwo complained about the courier", [("Adebayo Okonkwo", "ORG")], [("PERSON", "Adebayo Okonkwo")]),
+    ("The parcel went to Adebayo Okonkwo instead", [("Adebayo Okonkwo", "ORG")], [("PERSON", "Adebayo Okonkwo")]),
+    ("Jimin Park is my sister", [("Jimin Park", "PERSON")], [("PERSON", "Jimin Park")]),
+    ("Herman Melville ordered the book", [("Herman Melville", "PERSON")], [("PERSON", "Herman Melville")]),
+    ("Dear Mark Thompson and team,", [("Mark Thompson", "PERSON")], [("PERSON", "Mark Thompson")]),
     ("Jordan will call you back", [("Jordan", "GPE")], [("PERSON", "Jordan")]),
     ("Smith, Jones and Brown were there", [("Smith", "PERSON"), ("Jones", "PERSON"), ("Brown", "PERSON")],
      [("PERSON", "Smith"), ("PERSON", "Jones"), ("PERSON", "Brown")]),
@@ -87,6 +91,8 @@ DROPPED = [
     ("Visa or Mastercard, any fee?", [("Visa", "PERSON"), ("Mastercard", "PERSON")]),
     ("It is at San Bernardino", [("San Bernardino", "PERSON")]),
     ("We moved here from Klirou", [("Klirou", "PERSON")]),
+    ("The Princess Royal arrived at Spodnja Idrija this morning", [("Spodnja Idrija", "ORG")]),
+    ("My friend lives in Črni Vrh nad Idrijo", [("Črni Vrh", "PERSON")]),
     ("I'm originally from Hafnir", [("Hafnir", "PERSON")]),
     ("I work for Thinknum", [("Thinknum", "PERSON")]),
     ("Thomas and Sons is a bank", [("Thomas", "PERSON")]),
@@ -102,6 +108,9 @@ OTHER_LANGUAGE = [
     ("Jak długo trwa dostawa do paczkomatu?", [("Jak", "PERSON")], []),
     ("Czy krem do rąk nadal kosztuje 20 zł?", [("Czy krem", "PERSON")], []),
     ("Dzień dobry, pisze Keijo Hänninen w sprawie paczki", [("Keijo Hänninen", "PERSON")], [("PERSON", "Keijo Hänninen")]),
+    ("Czy mogę rozmawiać z panem Wójcikiem?", [("panem Wójcikiem", "PERSON")], [("PERSON", "Wójcikiem")]),
+    ("Wiśniewski nie odbiera telefonu.", [("Wiśniewski", "PERSON")], [("PERSON", "Wiśniewski")]),
+    ("Proszę przekazać to Żanecie Ślązak", [("Żanecie Ślązak", "PERSON")], [("PERSON", "Żanecie Ślązak")]),
 ]
 
 

@@ -162,3 +162,14 @@ def test_identity_map_for_plain_ascii():
     n = normalise("call 112 now")
     assert n.starts is None
     assert n.to_original(5, 8) == (5, 8)
+
+
+@pytest.mark.parametrize(
+    "typed, email",
+    [
+        ("email anna.kowalska%40gmail.com", "anna.kowalska@gmail.com"),
+        ("mail: anna.kowalska /at/ gmail /dot/ com", "anna.kowalska@gmail.com"),
+    ],
+)
+def test_url_encoded_and_slashed_emails_are_rewritten(typed, email):
+    assert email in normalise(typed).text

@@ -62,6 +62,8 @@ def test_a_strong_score_is_raised_by_the_boost_and_capped():
         ("order number 601234567", "601234567", True),
         ("customer id 601234567", "601234567", True),
         ("call me on 601 234 567", "601 234 567", False),
+        ("Please call the account manager at 020 7946 0958.", "020 7946 0958", False),
+        ("Text the code to 07911 123456.", "07911 123456", False),
         ("my number is 601234567", "601234567", False),
         ("Order +44 20 7946 0958", "+44 20 7946 0958", False),
     ],

@@ -11,6 +11,7 @@ candidate here unless one of those documented rules removes it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
@@ -205,11 +206,13 @@ class NerShare:
 
 
 def _to_view(view: Normalised, start: int, end: int) -> tuple[int, int]:
-    """Original offsets back to the view's (the first and last view characters inside them)."""
+    """Original offsets back to the view's (the first and last view characters inside them).
+    Both maps are non-decreasing, so two binary searches do it (long texts have many spans)."""
     if view.starts is None or view.ends is None:
         return start, end
-    inside = [i for i, (s, e) in enumerate(zip(view.starts, view.ends)) if s < end and start < e]
-    return (inside[0], inside[-1] + 1) if inside else (start, start)
+    first = bisect.bisect_right(view.ends, start)  # the first character ending after ``start``
+    last = bisect.bisect_left(view.starts, end)  # one past the last character starting before ``end``
+    return (first, last) if first < last else (start, start)
 
 
 def _distinct(spans: list[tuple[str, int, int, float]]) -> list[Span]:

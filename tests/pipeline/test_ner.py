@@ -174,7 +174,7 @@ def test_where_ner_is_skipped_it_would_have_found_nothing():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "unit",
-    ["Kowalski, Becker, Vasquez, Tanaka, ", "Keijo Hänninen said Hello Anna ", "Usamov and "],
+    ["Kowalski, Becker, Vasquez, Tanaka, ", "Keijo Hänninen said Hello Anna ", "Usamov and ", "ul. Długa 5, "],
 )
 def test_long_lists_of_names_cost_in_proportion(real_engine, raw_message, unit):
     """Context checks look a bounded way back: four times the text costs about four times

@@ -65,6 +65,9 @@ class PlPeselRecognizer(ChatguardRecognizer):
             rf"(?<!\d)(?<!\d[ \-])\d\d{_SEP}\d\d{_SEP}\d\d{_SEP}\d{{3}}{_SEP}\d\d(?![ \-]?\d)",
             0.4,
         ),
+        # Eleven digits in one piece are a whole token even with another number a space away
+        # ("Jan Kowalski 44051401359 601234567").
+        Pattern("PESEL (one piece, beside other numbers)", r"(?<![\d\-.])\d{11}(?![\d\-]|[.,]\d)", 0.4),
     ]
     CONTEXT = [
         "pesel", "numer pesel", "nr pesel", "national id", "identification number",

@@ -61,6 +61,7 @@ class PlRegonRecognizer(ChatguardRecognizer):
     ]
     CONTEXT = [
         "regon", "numer regon", "nr regon", "statystyczn", "identyfikacji statystycznej",
+        "rgon", "reogn", "regn",  # typed in a hurry
         "business registry number", "statistical number",
     ]
     PREFILTER = re.compile(r"\d(?:[ \-]?\d){8}")

@@ -18,6 +18,8 @@ MATCHING = [
     (f"PESEL: {P1985}", P1985),
     (f"mój pesel to {P1999}, dzięki", P1999),
     (f"pesel dziecka {P2004}", P2004),
+    (f"Jan Kowalski {P1985} 601234567", P1985),  # another number a space away
+    (f"PESEL {P1999} 3 razy wpisałam źle", P1999),
     (f"{P2015}", P2015),
     (f"born in the 1800s: {P1899}", P1899),
     (f"PESEL {grouped(P1985, [2, 2, 2, 3])} ok", grouped(P1985, [2, 2, 2, 3])),

@@ -3,9 +3,10 @@
 Plain Presidio runs the full spaCy pipeline and every recognizer on every message (~8 ms per
 message). Here: Presidio's own default pattern recognizers (``pipeline.presidio_recognizers``)
 plus chatguard's (Polish identifiers, international addresses and phones, chat phrasing) are
-called directly, each only when a cheap prefilter says it can match; spaCy's NER (tok2vec +
-ner only, batched with ``nlp.pipe``) runs on every message with a word in it; which of its
-entities become findings is ``pipeline.ner``'s rules. Whatever plain Presidio would find is a
+called directly, each only when a cheap prefilter says it can match; spaCy's NER (the ner pipe,
+batched with ``nlp.pipe``) runs on every message where one of its findings could be kept
+(``pipeline.ner.worth_running``); which of its entities become findings is ``pipeline.ner``'s
+rules. Whatever plain Presidio would find is a
 candidate here unless one of those documented rules removes it.
 """
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 # characters), the variation selectors, the combining grapheme joiner and the Hangul fillers.
 # Dropping them changes only the detection view: an emoji's ZWJ stays in the redacted text.
 _INVISIBLE_MARKS = frozenset(
-    "\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f"
+    "\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f\u20e3"  # U+20E3: the keycap around "6️⃣"
     + "".join(map(chr, range(0xFE00, 0xFE10)))
     + "".join(map(chr, range(0xE0100, 0xE01F0)))
 )
@@ -27,6 +27,8 @@ _INVISIBLE_MARKS = frozenset(
 def _is_invisible(ch: str) -> bool:
     return ch in _INVISIBLE_MARKS or unicodedata.category(ch) == "Cf"
 
+# Full stops of other scripts that NFKC leaves alone, read as "." ("anna@wp。pl").
+_FULL_STOPS = frozenset("\u3002\uff61\u2024\ufe52")
 # Cyrillic and Greek letters that look like Latin ones.
 _LOOKALIKES = str.maketrans(
     "аеорсухіјѕԁһАВЕКМНОРСТХІЈЅԛѡοΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ",
@@ -55,7 +57,7 @@ _LOOKALIKE = re.compile("[OoIlб]")
 _EDGE_LOOKALIKE = re.compile(r"(?<!\d)[OoIlб]|[OoIlб](?!\d)")
 # Digit runs split by spaces, dashes, dots, slashes or underscores: "601 234 567",
 # "6 0 1 2 3 4 5 6 7", "4569  9362  2094  8061", "4213 / 2014 / 7266 / 9570", "601_234_567".
-_SEPARATOR = r"(?:[ \u00a0]{1,3}|[ \u00a0]?[.\-/_\u2010-\u2015\u2212][ \u00a0]?)"
+_SEPARATOR = r"(?:[ \u00a0]{1,3}|[ \u00a0]?(?:[.\-/_|~·•\u2010-\u2015\u2212]|--)[ \u00a0]?)"
 _SPLIT_DIGITS = re.compile(rf"\d(?:{_SEPARATOR}?\d)+")
 _SPLIT_DIGITS_OR_LOOKALIKES = re.compile(rf"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT})+")
 _LOOKALIKE_BY_DIGIT = re.compile(r"\d[OoIlб]|[OoIlб]\d")  # the cheap test for the slower regex
@@ -118,6 +120,12 @@ def _fold_characters(text: str) -> Normalised:
             continue
         elif ch in _LOOKALIKE_CHARS:
             out.add(ch.translate(_LOOKALIKES), i, i + 1)
+        elif ch in _FULL_STOPS:
+            out.add(".", i, i + 1)
+        elif ch.isdecimal():  # Arabic-Indic, Devanagari... digits read as 0-9
+            out.add(str(unicodedata.decimal(ch)), i, i + 1)
+        elif "\ud800" <= ch <= "\udfff":  # a lone surrogate (legal in JSON) encodes nowhere
+            out.add("\ufffd", i, i + 1)
         else:
             out.add(unicodedata.normalize("NFKC", ch), i, i + 1)
     return Normalised("".join(out.chars), tuple(out.starts), tuple(out.ends))

@@ -116,3 +116,43 @@ def test_ordinary_text_passes_unchanged(real_engine, raw_message, text):
     result = _redact(real_engine, raw_message, text)
     assert result.spans == ()
     assert result.by_destination["storage"].text == text
+
+
+@pytest.mark.parametrize(
+    "entity, text, value",
+    [
+        ("PHONE_NUMBER", "phone 6\ufe0f\u20e30\ufe0f\u20e31\ufe0f\u20e3 234 567", "6\ufe0f\u20e30\ufe0f\u20e31\ufe0f\u20e3 234 567"),
+        ("EMAIL_ADDRESS", "mail anna.kowalska@wp\u3002pl", "anna.kowalska@wp\u3002pl"),
+        ("EMAIL_ADDRESS", "mail anna.kowalska@wp\uff61pl", "anna.kowalska@wp\uff61pl"),
+        ("PHONE_NUMBER", "call me \u0666\u0660\u0661 \u0662\u0663\u0664 \u0665\u0666\u0667", "\u0666\u0660\u0661 \u0662\u0663\u0664 \u0665\u0666\u0667"),
+    ],
+)
+def test_other_scripts_and_keycaps(real_engine, raw_message, entity, text, value):
+    result = real_engine.redact_batch([raw_message(text=text)])[0]
+    assert isinstance(result, Redaction), result
+    start = text.index(value)
+    covered = [s for s in result.spans if s.start <= start and start + len(value) <= s.end]
+    assert covered, (text, [(s.entity_type, text[s.start:s.end]) for s in result.spans])
+
+
+def test_a_lone_surrogate_does_not_hold_the_message_back(real_engine, raw_message):
+    text = "hi \ud800 Anna Kowalska, tel 601 234 567"
+    result = real_engine.redact_batch([raw_message(text=text)])[0]
+    assert isinstance(result, Redaction), result
+    assert "601 234 567" not in result.by_destination["storage"].text
+
+
+@pytest.mark.parametrize(
+    "entity, text, value",
+    [
+        ("CREDIT_CARD", "card 4111 -- 1111 -- 1111 -- 1111", "4111 -- 1111 -- 1111 -- 1111"),
+        ("CREDIT_CARD", "karta 4532|0151|1283|0366", "4532|0151|1283|0366"),
+        ("PHONE_NUMBER", "tel 601·234·567", "601·234·567"),
+        ("PHONE_NUMBER", "tel 601~234~567", "601~234~567"),
+    ],
+)
+def test_more_digit_separators(real_engine, raw_message, entity, text, value):
+    result = real_engine.redact_batch([raw_message(text=text)])[0]
+    assert isinstance(result, Redaction), result
+    assert value not in result.by_destination["storage"].text
+    assert any(s.entity_type == entity for s in result.spans)

@@ -149,7 +149,9 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
         return True  # "Russell Investments", "Baker Street"
     if len(tokens) > 1 and tokens[0].lower() in ORG_FIRST_WORDS:
         return True  # "Banco Santander"; a first word may be a surname ("Park Min-jun")
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES or not named and PLACE_ENDING.search(last):
+    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
+        return True
+    if not named and any(PLACE_ENDING.search(t) for t in tokens):  # "Berkshire Hathaway", "Smithville"
         return True
     if _GLUED_ORG_SUFFIX.search(value):
         return True

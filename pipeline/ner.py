@@ -93,6 +93,7 @@ _LEADING_TITLE = re.compile(r"(?i:(?:mr|mrs|ms|miss|dr|prof|mx|sir|pan|pana|panu
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 # The rest of a list after its last name: more capitalised members, then the word that closes it.
 _LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_][\w'’-]*)*[ \t]+([^\W\d_][\w'’-]*)")
+_JOINER_IN = re.compile(r",|&|\band\b")
 _ARTICLE_BEFORE = re.compile(r"(?i:\bthe[ \t]+$)")
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s*|\n)\W*$")
@@ -368,7 +369,11 @@ def _without_company_lists(text: str, names: Sequence[tuple[int, int]]) -> list[
     for chain in chains:
         closing = _LIST_TAIL.match(text, chain[-1][1])
         opened = _ARTICLE_BEFORE.search(_before(text, chain[0][0]))
-        company = len(chain) > 1 and (opened or closing is not None and names_a_thing(text, closing.group(1), closing.start(1)))
+        closed = closing is not None and names_a_thing(text, closing.group(1), closing.start(1))
+        # One name counts too when more list members stand before the closing word
+        # ("The Jones, Smith and Davis Orchestra" with only "Smith" tagged).
+        listed = len(chain) > 1 or closing is not None and bool(_JOINER_IN.search(text, chain[-1][1], closing.start(1)))
+        company = listed and (opened or closed)
         if not company:
             out += chain
     return out

@@ -73,15 +73,11 @@ class NameGazetteerRecognizer(ChatguardRecognizer):
             return
         polish = first.lower() in KNOWN_FIRST_NAMES
         if last[0].isupper() and not last.isupper():
+            if _common_pair(first, last) or names_a_thing(text, match.group(0), match.start()):
+                return  # "Russell Investments", "Walker Greenbank plc"
             if polish and (first[0].isupper() or first.islower()):
                 yield match.start(), match.end(), SCORE_CAPITALISED
-            elif (
-                first[0].isupper()
-                and not first.isupper()
-                and is_first_name(first)
-                and not _common_pair(first, last)
-                and not names_a_thing(text, match.group(0), match.start())  # "Walker Greenbank plc"
-            ):
+            elif first[0].isupper() and not first.isupper() and is_first_name(first):
                 yield match.start(), match.end(), SCORE_CAPITALISED
         elif polish and first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
             yield match.start(), match.end(), SCORE_LOWER

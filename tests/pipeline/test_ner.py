@@ -98,6 +98,7 @@ DROPPED = [
     ("Thomas and Sons is a bank", [("Thomas", "PERSON")]),
     ("The Davis, Reynolds and Williamson Orchestra was founded", [("Davis", "PERSON"), ("Reynolds", "PERSON")]),
     ("Jones, Smith and Davis Partners is a law firm", [("Jones", "PERSON"), ("Smith", "PERSON"), ("Davis", "PERSON")]),
+    ("The Jones, Smith and Davis Orchestra was founded", [("Smith", "PERSON")]),
     ("The AZUMA HOUSE Co.Ltd. Orchestra was founded", [("Orchestra", "PERSON")]),
     ("My friend lives in Akureyri", [("Akureyri", "GPE")]),
     ("Nemesvámos bridge is falling down.", [("Nemesvámos", "GPE")]),

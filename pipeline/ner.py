@@ -89,7 +89,9 @@ _POLISH_SURNAME = re.compile(
 )
 # Alone, only the unmistakable ones ("Jak", "Tak" end in -ak too).
 _POLISH_SURNAME_ALONE = re.compile(r"..(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą)$|..(?:wicz|czyk|czak)(?:a|owi|em|u)?$", re.IGNORECASE)
-_LEADING_TITLE = re.compile(r"(?i:(?:mr|mrs|ms|miss|dr|prof|mx|sir|pan|pana|panu|panem|panie|pani|panią)\.?[ \t]+)")
+_LEADING_TITLE = re.compile(
+    r"(?i:(?:" + "|".join(sorted({re.escape(t.rstrip(".")) for t in TITLES}, key=len, reverse=True)) + r")\.?[ \t]+)"
+)
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 # The rest of a list after its last name: more capitalised members, then the word that closes it.
 _LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_][\w'’-]*)*[ \t]+([^\W\d_][\w'’-]*)")

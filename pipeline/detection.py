@@ -22,7 +22,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from pipeline.errors import ConfigError
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
-from pipeline.ner import NerRules, keep_only, load_spacy, worth_running
+from pipeline.ner import NerRules, worth_running
+from pipeline.spacy_model import keep_only, load_spacy
 from pipeline.normalise import Normalised, join_digit_runs, normalise
 from pipeline.presidio_recognizers import (
     ONLY_UNCOVERED,

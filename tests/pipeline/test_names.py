@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.names import country_names, english_vocabulary, is_first_name, names_a_thing
-from pipeline.ner import load_spacy
+from pipeline.spacy_model import load_spacy
 from pipeline.settings import DEFAULT_MODEL
 
 

@@ -11,7 +11,8 @@ import pytest
 from pipeline.evaluation import load_labelled
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
-from pipeline.ner import NerRules, keep_only, load_spacy, worth_running
+from pipeline.ner import NerRules, worth_running
+from pipeline.spacy_model import keep_only, load_spacy
 from pipeline.settings import DEFAULT_MODEL
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -112,6 +112,20 @@ def country_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def is_demonym(word: str) -> bool:
+    """A country's name with a demonym ending ("Greenlander", "Brazilian", "Canadian",
+    "Kenyans", "Pakistani", "Japanese"): a nationality, not a person's name."""
+    lower = word.lower().removesuffix("s")
+    countries = country_names()
+    if lower.endswith("an") and lower[:-1] in countries:  # Kenyan, Nigerian; not "Malin"
+        return True
+    for ending in ("er", "ian", "i", "ese"):
+        stem = lower.removesuffix(ending)
+        if stem != lower and len(stem) >= 3 and (stem in countries or ending in ("ian", "ese") and stem + "a" in countries):
+            return True
+    return False
+
+
 def english_vocabulary(nlp: Any) -> frozenset[str]:
     """English nouns, adjectives, verbs and adverbs (WordNet's index, shipped in the spaCy
     model's rule lemmatizer tables); empty when the model has no such tables. Call before the
@@ -155,6 +169,8 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
         return True
     if _GLUED_ORG_SUFFIX.search(value):
         return True
+    if _DESCRIBED_AS_ORGANISATION.match(text, start + len(value)):
+        return True
     following = _NEXT_WORD.match(text, start + len(value))
     if following is None or not _org_word(following.group(1)):
         return False
@@ -164,6 +180,17 @@ def names_a_thing(text: str, value: str, start: int) -> bool:
     return not word.islower() or word in _PLACE_WORDS or word in _COMPANY_SUFFIXES
 
 
+# "<span> is a design agency based in", "<span>, Santos and Coleman is an investment bank":
+# the span names what the sentence calls an organisation. The organisation word must close its
+# noun phrase ("is a bank teller" is a person) and the words before it carry no preposition
+# ("is a member of the club" is a person).
+_PHRASE_WORD = r"(?!(?:of|for|at|in|on|with|from|by|to|the|a|an|and|or|who|whose)\b)[^\W\d_][\w'’-]*"
+_DESCRIBED_AS_ORGANISATION = re.compile(
+    r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_a-z][\w'’-]*){0,6}"  # the rest of a short list the span opens
+    r"[ \t]+(?:is|was)[ \t]+(?:a|an)[ \t]+(?:" + _PHRASE_WORD + r"[ \t]+){0,4}?"
+    r"(?i:(?:" + "|".join(sorted(ORG_WORDS - {"as", "co", "se", "sa", "ab", "ag", "oy", "sp", "nv", "kg", "bv"}, key=len, reverse=True)) + r"|firm|business|startup|charity|brand|retailer|manufacturer|publisher|nonprofit|non-profit))"
+    r"(?=[ \t]+(?:based|headquartered|founded|located|in|and|that|which|from|with|specialising|specializing|serving)\b|[ \t]*(?:[,.;:!?)]|$))"
+)
 _COMPANY_SUFFIXES = frozenset("inc ltd llc plc corp gmbh limited".split())
 _PLACE_WORDS = frozenset(
     """street avenue road square park river lake mountain bridge beach bay island hills heights

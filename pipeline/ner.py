@@ -13,9 +13,11 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
   Not kept: capitals alone ("ZAM", "R": codes and initials); a span after an article or with
   an organisation word in it or right after it ("The Princess Royal", "Russell Investments",
   "Davis Orchestra"); a place prefix ("San Bernardino"); a country ("France"; "Jordan" is a
-  name unless it is where someone goes). One English abstract or agent noun that is no known
-  first name ("Wisdom", "Salesperson") counts only after a title or in a list with a name;
-  surnames that are words ("Smith", "Baker") count. An all-lower-case span must start with a known first name ("kody z" is not a
+  name unless it is where someone goes or what one visits); a nationality ("Greenlander");
+  the subject of "is a ... agency/bank/company" ("Coden is a design agency based in Espoo").
+  One English abstract or agent noun that is no known first name ("Wisdom", "Salesperson")
+  counts only after a title or in a list with a name; surnames that are words ("Smith",
+  "Baker") count. An all-lower-case span must start with a known first name ("kody z" is not a
   name, "paweł grabowski" is). In a message in another language, the English model tags
   ordinary capitalised words as people ("Czy krem", "Jak długo"): there a PERSON needs the
   evidence a mislabelled organisation needs (below).
@@ -48,6 +50,7 @@ from pipeline.names import (
     SURNAME_ENDING,
     TITLES,
     country_names,
+    is_demonym,
     is_first_name,
     names_a_thing,
 )
@@ -65,6 +68,8 @@ _PLACE_CONTEXT = re.compile(
     r"com(?:e|ing)|live[sd]?|living|based|born|located|arrived|relocat(?:e|ed|ing)|['’]m|am|are)"
     r"(?:[ \t]+(?:here|there|back|over|originally|now|currently))?[ \t]+(?:from|to|in|at|near)[ \t]+$)"
 )
+# "France was super fun to visit": what the sentence says of the span is said of a place.
+_VISITED = re.compile(r"[ \t]+(?:is|was|are|were)[ \t]+(?:[a-z]+[ \t]+){0,3}?to[ \t]+(?:visit|explore|travel)\b")
 _AT_A_PLACE = re.compile(r"(?i:\b(?:in|at|near)[ \t]+$)")
 _EMPLOYER_CONTEXT = re.compile(
     r"(?i:\b(?:work(?:s|ed|ing)?|employed|hired|intern(?:ed|ing)?|job)[ \t]+(?:for|at|by|with)[ \t]+$)"
@@ -223,7 +228,7 @@ class NerRules:
         """True: a name; False: a name only in a list with one; None: not a name."""
         if not is_name_shaped(value) or _CAPS_CODE.fullmatch(value) or _ACRONYMS.fullmatch(value):
             return None
-        if names_a_thing(text, value, start) or _country(text, value, start):
+        if names_a_thing(text, value, start) or _country(text, value, start) or is_demonym(value):
             return None
         if not english:
             return True if _named_in_other_language(text, value, start) else None
@@ -247,7 +252,12 @@ def _country(text: str, value: str, start: int) -> bool:
     call you back", not "flights to Jordan")."""
     if value.lower() not in country_names():
         return False
-    return not is_first_name(value) or _after_preposition(text, start) or bool(_PLACE_CONTEXT.search(_before(text, start)))
+    return (
+        not is_first_name(value)
+        or _after_preposition(text, start)
+        or bool(_PLACE_CONTEXT.search(_before(text, start)))
+        or _VISITED.match(text, start + len(value)) is not None
+    )
 
 
 def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
@@ -296,6 +306,7 @@ def _one_capitalised_word(value: str) -> bool:
         bool(_CAPITALISED_TOKEN.fullmatch(word))
         and word.lower() not in ORG_WORDS
         and word.lower() not in country_names()
+        and not is_demonym(word)
         and is_name_shaped(word)
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.names import country_names, english_vocabulary, is_first_name, names_a_thing
+from pipeline.names import country_names, english_vocabulary, is_demonym, is_first_name, names_a_thing
 from pipeline.spacy_model import load_spacy
 from pipeline.settings import DEFAULT_MODEL
 
@@ -53,7 +53,25 @@ def test_english_vocabulary_is_empty_without_a_lemmatizer():
         ("I want to add Keijo Hänninen as a beneficiary", "Keijo Hänninen", False),
         ("Anna Co-owner", "Anna", False),
         ("call Maria so we know", "Maria", False),
+        ("Coden is a design agency based in Espoo.", "Coden", True),
+        ("Standard And Poors is a design agency", "Poors", True),
+        ("Lopez, Santos and Coleman is an investment bank.", "Lopez", True),
+        ("Anna is a bank teller", "Anna", False),
+        ("Anna is a member of the club.", "Anna", False),
+        ("Anna is an agency nurse", "Anna", False),
     ],
 )
 def test_names_a_thing(text, value, thing):
     assert names_a_thing(text, value, text.index(value)) is thing
+
+
+@pytest.mark.parametrize(
+    "word, nationality",
+    [
+        ("Greenlander", True), ("Brazilian", True), ("Canadian", True), ("Kenyans", True), ("Pakistani", True),
+        ("Japanese", True), ("Icelander", True),
+        ("Malin", False), ("Perun", False), ("Chinn", False), ("Cyprian", False), ("Jordan", False), ("Frances", False),
+    ],
+)
+def test_is_demonym(word, nationality):
+    assert is_demonym(word) is nationality

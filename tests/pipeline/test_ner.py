@@ -57,6 +57,10 @@ KEPT = [
     ("Herman Melville ordered the book", [("Herman Melville", "PERSON")], [("PERSON", "Herman Melville")]),
     ("Dear Mark Thompson and team,", [("Mark Thompson", "PERSON")], [("PERSON", "Mark Thompson")]),
     ("Jordan will call you back", [("Jordan", "GPE")], [("PERSON", "Jordan")]),
+    ("Jordan was happy to help", [("Jordan", "PERSON")], [("PERSON", "Jordan")]),
+    ("John is a bank teller in Leeds", [("John", "PERSON")], [("PERSON", "John")]),
+    ("Anna is a member of the club.", [("Anna", "PERSON")], [("PERSON", "Anna")]),
+    ("Malin is a nurse at the hospital", [("Malin", "PERSON")], [("PERSON", "Malin")]),
     ("Smith, Jones and Brown were there", [("Smith", "PERSON"), ("Jones", "PERSON"), ("Brown", "PERSON")],
      [("PERSON", "Smith"), ("PERSON", "Jones"), ("PERSON", "Brown")]),
     ("I work for Anna Kowalska", [("Anna Kowalska", "PERSON")], [("PERSON", "Anna Kowalska")]),
@@ -105,6 +109,12 @@ DROPPED = [
     ("Nemesvámos bridge is falling down.", [("Nemesvámos", "GPE")]),
     ("My zip code is 9203 AP", [("AP", "ORG")]),
     ("I used to work for Acme Inc. as Cytotechnologist", [("Cytotechnologist", "ORG")]),
+    ("France was super fun to visit!", [("France", "PERSON")]),
+    ("Greenlander was super fun to visit!", [("Greenlander", "PERSON")]),
+    ("Two Brazilians and a Canadian won", [("Canadian", "PERSON")]),
+    ("Coden is a design agency based in NAANTALI.", [("Coden", "PERSON")]),
+    ("Lopez, Santos and Coleman is a design agency based in ESPOO.", [("Santos", "PERSON"), ("Coleman", "PERSON")]),
+    ("Ramsey-Johnson is an Swedish multinational investment bank", [("Ramsey-Johnson", "PERSON")]),
 ]
 OTHER_LANGUAGE = [
     ("Jak długo trwa dostawa do paczkomatu?", [("Jak", "PERSON")], []),

@@ -23,7 +23,7 @@ from pipeline.errors import ConfigError
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, worth_running
-from pipeline.spacy_model import keep_only, load_spacy
+from pipeline.spacy_model import keep_only, load_spacy, tokenizable
 from pipeline.normalise import Normalised, join_digit_runs, normalise
 from pipeline.presidio_recognizers import (
     ONLY_UNCOVERED,
@@ -148,7 +148,7 @@ class ChatDetector:
                 i for i, view in enumerate(normalised) if worth_running(view.text, english[i], bool(addresses[i]))
             ]
             self.ner_share.add(len(needs_ner), len(texts))
-            docs = self._nlp.pipe([normalised[i].text for i in needs_ner], batch_size=256)
+            docs = self._nlp.pipe([tokenizable(normalised[i].text) for i in needs_ner], batch_size=256)
             for i, doc in zip(needs_ner, docs):
                 view = normalised[i]
                 found[i].extend(

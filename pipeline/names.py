@@ -89,6 +89,8 @@ def is_first_name(word: str) -> bool:
     on this project wrote, and the Polish list of the name gazetteer; less
     ``NOT_FIRST_NAMES`` and chat words."""
     word = word.removesuffix("'s").removesuffix("’s")
+    if "-" in word.strip("-"):  # "Jean-Baptiste", "Lars-Erik", "Anna-Maria"
+        return all(is_first_name(part) for part in word.split("-"))
     polish, excluded = _lists()
     if len(word) < 2 or not word.isalpha() or word.lower() in excluded:
         return False

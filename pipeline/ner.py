@@ -21,12 +21,14 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
   name, "paweł grabowski" is). In a message in another language, the English model tags
   ordinary capitalised words as people ("Czy krem", "Jak długo"): there a PERSON needs the
   evidence a mislabelled organisation needs (below).
-* ORG / GPE / LOC / FAC / NORP as a name: the small model often tags people it does not know
-  as an organisation or a place ("Please forward this to Cornelius Thornbury", "Tomomi
-  Nishiyama lives at ..."), and plain Presidio masks those spans. Kept, as PERSON, when the
-  span is name-shaped and capitalised, holds no organisation word, and starts with a known
-  first name or is two or more words ending in a surname ending of one of many languages
-  ("Bibulat Sultygov"); a one-word place must also not follow a place preposition ("moved
+* ORG / GPE / LOC / FAC / NORP / PRODUCT as a name: the small model often tags people it
+  does not know as an organisation, a place or a product ("Please forward this to Cornelius
+  Thornbury", "Tomomi Nishiyama lives at ..."), and plain Presidio masks those spans. Kept,
+  as PERSON, when the span is name-shaped and capitalised, holds no organisation word, and
+  follows a title ("Mr Pérez-Reverte"), starts with a known first name ("Lars-Erik
+  Bjørnstad") or is two or more words ending in a surname ending of one of many languages
+  ("Bibulat Sultygov"), or is lower case and starts with a known first name ("ok rosa,
+  noted"; not "flying to milan"); a one-word place must also not follow a place preposition ("moved
   here from Florence"). One capitalised word in a list with a name is a name too ("Kónya,
   Becker and Vasquez").
 * GPE / LOC / FAC (Presidio's LOCATION): a place named alone in a sentence ("do you deliver
@@ -45,6 +47,7 @@ import re
 from typing import Iterable, Sequence
 
 from pipeline.names import (
+    ARTICLES,
     OPENERS,
     ORG_WORDS,
     SURNAME_ENDING,
@@ -57,7 +60,7 @@ from pipeline.names import (
 
 Finding = tuple[str, int, int, float]
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT"})
 _PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
 # A company follows these ("I work for Factset", "a year at Balefire"), a surname rarely.
 _COMPANY_PREPOSITIONS = _PLACE_PREPOSITIONS | frozenset("for with as join joined joining support supports use using".split())
@@ -95,7 +98,7 @@ _LEADING_TITLE = re.compile(
 )
 _LIST_JOINER = re.compile(r"\s*(?:,|&|and|,\s*and)\s*")
 # The rest of a list after its last name: more capitalised members, then the word that closes it.
-_LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_][\w'’-]*)*[ \t]+([^\W\d_][\w'’-]*)")
+_LIST_TAIL = re.compile(r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_a-z][\w'’-]*){0,12}[ \t]+([^\W\d_][\w'’-]*)")
 _JOINER_IN = re.compile(r",|&|\band\b")
 _ARTICLE_BEFORE = re.compile(r"(?i:\bthe[ \t]+$)")
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
@@ -148,14 +151,14 @@ class NerRules:
         """Findings in ``text``'s offsets from a spaCy doc's ``ents``; ``addresses``: the
         (start, end) of addresses the recognizers found in the same text."""
         out: list[Finding] = []
-        addresses = list(addresses)
+        known = _Addresses(text, addresses)
         names: list[tuple[int, int]] = []
         # One capitalised word, a name only in a list with a name, or with another word NER
         # called a person (True: NER's PERSON).
         maybe: list[tuple[int, int, bool]] = []
         for ent in ents:
             start, end = ent.start_char, ent.end_char
-            if english and not _continues_address(text, start, end, addresses) and not any(
+            if english and not known.continued_by(start, end) and not any(
                 _name_material(word) or is_first_name(word) for word in _TOKEN.findall(ent.text)
             ) and not ent.text.islower():
                 continue  # "Thanks", "Hi there": capitals that only open a sentence
@@ -171,13 +174,13 @@ class NerRules:
                     maybe.append((start, start + len(value), True))
                 continue
             if ent.label_ in PLACE_LABELS and (
-                _continues_address(text, start, end, addresses)
+                known.continued_by(start, end)
             ):
                 out.append(("STREET_ADDRESS", start, end, 0.6))
-                addresses.append((start, end))  # the next line of the block continues it
+                known.add(start, end)  # the next line of the block continues it
                 continue
             if ent.label_ in MAYBE_NAME_LABELS:
-                if _mislabelled_name(text, ent.text, start, ent.label_) or self._foreign_word_name(
+                if _mislabelled_name(text, ent.text, start, ent.label_, english) or self._foreign_word_name(
                     text, ent.text, start, ent.label_, english
                 ):
                     names.append((start, end))
@@ -266,7 +269,7 @@ def _named_a_place_or_employer(text: str, start: int, end: int) -> bool:
     "in", "at" or "near" ("lives in Črni Vrh", "arrived at Spodnja Idrija"), name a place or a
     company. "to" and "from" also take people: "The parcel went to Adebayo Okonkwo"."""
     words = text[start:end].split()
-    if is_first_name(words[0]):
+    if _starts_with_first_name(words):
         return False
     before = _before(text, start)
     if len(words) > 1:
@@ -295,7 +298,7 @@ def _named_in_other_language(text: str, value: str, start: int) -> bool:
     surname = _POLISH_SURNAME if len(words) > 1 else _POLISH_SURNAME_ALONE
     if all(_CAPITALISED_TOKEN.fullmatch(w) for w in words) and surname.search(words[-1]):
         return True
-    if not _mislabelled_name(text, value, start, "ORG"):
+    if not _mislabelled_name(text, value, start, "ORG", english=False):
         return False
     return " " in value.strip() or not _SENTENCE_START.search(_before(text, start))
 
@@ -347,7 +350,11 @@ def _without_company_lists(text: str, names: Sequence[tuple[int, int]]) -> list[
     for chain in chains:
         closing = _LIST_TAIL.match(text, chain[-1][1])
         opened = _ARTICLE_BEFORE.search(_before(text, chain[0][0]))
-        closed = closing is not None and names_a_thing(text, closing.group(1), closing.start(1))
+        closed = (
+            closing is not None
+            and closing.group(1).lower() not in ARTICLES  # "Rosa, what's your order": no company
+            and names_a_thing(text, closing.group(1), closing.start(1))
+        )
         # One name counts too when more list members stand before the closing word
         # ("The Jones, Smith and Davis Orchestra" with only "Smith" tagged).
         listed = len(chain) > 1 or closing is not None and bool(_JOINER_IN.search(text, chain[-1][1], closing.start(1)))
@@ -357,17 +364,28 @@ def _without_company_lists(text: str, names: Sequence[tuple[int, int]]) -> list[
     return out
 
 
-def _mislabelled_name(text: str, value: str, start: int, label: str) -> bool:
+def _mislabelled_name(text: str, value: str, start: int, label: str, english: bool = True) -> bool:
     tokens = value.split()
     if not 1 <= len(tokens) <= 4 or not is_name_shaped(value):
         return False
+    if value.islower():  # "ok rosa, noted": lower-case English chat, a known first name first
+        return english and _starts_with_first_name(tokens) and not _after_preposition(text, start) and not _country(text, value, start)
     if not all(_CAPITALISED_TOKEN.fullmatch(t.removesuffix("'s").removesuffix("’s")) for t in tokens):
         return False
     if names_a_thing(text, value, start) or _country(text, value, start):
         return False
-    if not (is_first_name(tokens[0]) or len(tokens) >= 2 and SURNAME_ENDING.search(tokens[-1])):
+    previous = _PREVIOUS_WORD.search(_before(text, start))
+    if previous is not None and previous.group(1).lower() in TITLES:
+        return True  # "Mr Pérez-Reverte": a title names a person
+    if not (_starts_with_first_name(tokens) or len(tokens) >= 2 and SURNAME_ENDING.search(tokens[-1])):
         return False
     return not (len(tokens) == 1 and label != "ORG" and _after_preposition(text, start))
+
+
+def _starts_with_first_name(words: Sequence[str]) -> bool:
+    """A known first name opens the span; a hyphenated pair of them alone ("Ellis-Ingram",
+    "Valentine-Murray") is as often a double-barrelled surname or a firm's name."""
+    return is_first_name(words[0]) and (len(words) > 1 or "-" not in words[0])
 
 
 def _after_preposition(text: str, start: int) -> bool:
@@ -375,10 +393,28 @@ def _after_preposition(text: str, start: int) -> bool:
     return bool(before) and before[-1].lower() in _PLACE_PREPOSITIONS
 
 
-def _continues_address(text: str, start: int, end: int, addresses: Sequence[tuple[int, int]]) -> bool:
-    for a_start, a_end in addresses:
-        if start < a_end and a_start < end:
+class _Addresses:
+    """Where addresses stand in a text, and whether a span continues one: it overlaps one, or
+    follows one across an ``_ADDRESS_GAP``. Per span, work is bounded by the span's and the
+    gap's length, not by the number of addresses (64 KB of "Apt. 5 " holds thousands)."""
+
+    _GAP = 24
+
+    def __init__(self, text: str, addresses: Iterable[tuple[int, int]]) -> None:
+        self._text = text
+        self._covered = bytearray(len(text) + 1)
+        self._ends: set[int] = set()
+        for start, end in addresses:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        self._covered[start:end] = b"\x01" * (end - start)
+        self._ends.add(end)
+
+    def continued_by(self, start: int, end: int) -> bool:
+        if any(self._covered[start:end]):
             return True
-        if a_end <= start and _ADDRESS_GAP.fullmatch(text, a_end, start):
-            return True
-    return False
+        return any(
+            a_end in self._ends and _ADDRESS_GAP.fullmatch(self._text, a_end, start)
+            for a_end in range(max(0, start - self._GAP), start + 1)
+        )

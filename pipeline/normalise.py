@@ -36,12 +36,14 @@ _LOOKALIKES = str.maketrans(
 )
 _LOOKALIKE_CHARS = frozenset("аеорсухіјѕԁһАВЕКМНОРСТХІЈЅԛѡοΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ")
 
-_AT = r"(?:\s*[(\[{</]\s*(?:at|małpa|malpa|@)\s*[)\]}>/]\s*|%40|\s+(?:at|małpa|malpa)\s+|\s+@\s*|\s*@\s+)"
-_DOT = r"(?:\s*[(\[{</]\s*(?:dot|kropka)\s*[)\]}>/]\s*|\s+(?:dot|kropka)\s+|\.)"
-_WORD = r"[\w+-]+"
-# "anna dot kowalska at wp dot pl", "anna(at)wp(dot)pl", "anna małpa wp kropka pl"
+_AT = r"(?:\s{0,5}[(\[{</]\s{0,5}(?:at|małpa|malpa|@)\s{0,5}[)\]}>/]\s{0,5}|%40|\s{1,5}(?:at|małpa|malpa)\s{1,5}|\s{1,5}@\s{0,5}|\s{0,5}@\s{1,5})"
+_DOT = r"(?:\s{0,5}[(\[{</]\s{0,5}(?:dot|kropka)\s{0,5}[)\]}>/]\s{0,5}|\s{1,5}(?:dot|kropka)\s{1,5}|\.)"
+_WORD = r"[\w+-]{1,64}"
+# "anna dot kowalska at wp dot pl", "anna(at)wp(dot)pl", "anna małpa wp kropka pl". Bounded
+# like an address (a 64-character local part, a few labels): unbounded, every word of 64 KB
+# of "a dot a dot ..." would start a scan to the text's end.
 _SPELLED_EMAIL = re.compile(
-    rf"(?<![\w.@])({_WORD}(?:{_DOT}{_WORD})*){_AT}({_WORD}(?:{_DOT}{_WORD})*{_DOT}[a-z]{{2,12}})(?![\w@])",
+    rf"(?<![\w.@])({_WORD}(?:{_DOT}{_WORD}){{0,7}}){_AT}({_WORD}(?:{_DOT}{_WORD}){{0,5}}{_DOT}[a-z]{{2,12}})(?![\w@])",
     re.IGNORECASE,
 )
 _SPELLED_SEPARATOR = re.compile(rf"{_DOT}|{_AT}", re.IGNORECASE)
@@ -111,14 +113,30 @@ def _compose(outer: Normalised, inner_text: str, inner: _Builder) -> Normalised:
     )
 
 
+def _own_script_words(text: str) -> bytearray:
+    """1 for each character of a word that has no Latin letter, digit or "@": a Greek or
+    Cyrillic word ("Μαρία", "Иван") is the person's own script, and folding its lookalikes
+    into Latin would garble a name for NER; a mixed word ("Јоhn", "аnnа@wp.pl") is disguise."""
+    flags = bytearray(len(text))
+    for word in _WORD_RUN.finditer(text):
+        if not _LATIN_OR_DIGIT.search(word.group(0)):
+            flags[word.start() : word.end()] = b"\x01" * (word.end() - word.start())
+    return flags
+
+
+_WORD_RUN = re.compile(r"\S+")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9@]")
+
+
 def _fold_characters(text: str) -> Normalised:
     out = _Builder()
+    own_script = _own_script_words(text)
     for i, ch in enumerate(text):
         if ch.isascii():
             out.add(ch, i, i + 1)
         elif _is_invisible(ch):
             continue
-        elif ch in _LOOKALIKE_CHARS:
+        elif ch in _LOOKALIKE_CHARS and not own_script[i]:
             out.add(ch.translate(_LOOKALIKES), i, i + 1)
         elif ch in _FULL_STOPS:
             out.add(".", i, i + 1)

@@ -4,6 +4,7 @@ the pipes detection reads."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -39,3 +40,19 @@ def keep_only(nlp, components: Sequence[str]) -> None:
     for name in list(nlp.pipe_names):
         if name not in keep:
             nlp.remove_pipe(name)
+
+
+_LONG_RUN = re.compile(r"\S{64,}")
+_KEEP = 32
+_REPEATED_MARKS = re.compile(r"([^\w\s]{1,4}?)\1{3,}")  # "!!!!!!", ":):):):)"
+
+
+def tokenizable(text: str) -> str:
+    """``text`` for NER, of the same length: a mark repeated more than three times blanked
+    after its first ("!!!!!!" -> "!     "), and a run of 64 or more characters without
+    whitespace blanked after its first 32. spaCy's tokenizer peels a run's prefixes and
+    suffixes one at a time, quadratic in the run's length (16 KB of "!" took 30 s), and each
+    peeled piece is a token NER reads; no name is that long (the pattern recognizers still
+    read the whole text: e-mails, URLs, codes)."""
+    text = _REPEATED_MARKS.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text)
+    return _LONG_RUN.sub(lambda m: m.group(0)[:_KEEP] + " " * (len(m.group(0)) - _KEEP), text)

@@ -179,7 +179,7 @@ class UrlQueryRecognizer(ChatguardRecognizer):
     # Every reported URL has "?" or "#" followed by a "=" (a parameter) or by "@"/"%40" (a bare
     # e-mail); or a profile segment followed by another; or an e-mail ("@", "%40") in its path.
     PREFILTER = re.compile(
-        r"[?#][^\s=@%]*[=@%]|%40|/[^\s/@]*@"
+        r"[?#][^\s=@%?#]*[=@%]|%40|/[^\s/@]*@"
         r"|/(?:" + "|".join(ci(w) for w in sorted(PROFILE_SEGMENTS, key=len, reverse=True)) + r")/[^\s/?#]"
     )
 

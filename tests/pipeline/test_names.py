@@ -11,13 +11,13 @@ from pipeline.settings import DEFAULT_MODEL
 
 
 @pytest.mark.parametrize(
-    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wiesława", "Małgorzata", "anna", "Asya's"]
+    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wiesława", "Małgorzata", "anna", "Asya's", "Jean-Baptiste", "Lars-Erik"]
 )
 def test_first_names_of_many_countries(word):
     assert is_first_name(word)
 
 
-@pytest.mark.parametrize("word", ["The", "Princess", "ok", "hi", "you", "jak", "Becker", "Warsaw", "12", "J", ""])
+@pytest.mark.parametrize("word", ["The", "Princess", "ok", "hi", "you", "jak", "Becker", "Warsaw", "12", "J", "", "Anna-Becker", "-"])
 def test_not_first_names(word):
     assert not is_first_name(word)
 

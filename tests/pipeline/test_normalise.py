@@ -30,6 +30,8 @@ def view(text: str) -> str:
         ("a\u200bnna@wp.pl", "anna@wp.pl"),
         ("so\u00adft hyphen", "soft hyphen"),
         ("\u0430nna@wp.pl", "anna@wp.pl"),  # Cyrillic a
+        ("Please call Μαρία Γεωργίου", "Please call Μαρία Γεωργίου"),  # a Greek name stays Greek
+        ("Иван Петров, \u0430nn\u0430", "Иван Петров, anna"),  # only the mixed word is disguise
         ("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "john@example.com"),
         ("PL61 1090 1014 0000 0712 1981 2874", "PL61109010140000071219812874"),
     ],

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from pipeline.detection import Span
 from pipeline.policies import Operator, Policy
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding
 
 

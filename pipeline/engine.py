@@ -13,7 +13,7 @@ from pipeline.anonymise import Anonymiser, merge_overlaps
 from pipeline.detection import ChatDetector, Detector, Span
 from pipeline.errors import StepError
 from pipeline.policies import PolicySet, load_policies
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import Settings
 from schemas.raw import RawMessage
 from schemas.redacted import RedactedMessage
@@ -89,14 +89,15 @@ class RedactionEngine:
         try:
             merged = merge_overlaps(spans)
             sender = self._pseudonymiser.sender(event.channel, event.sender_id)
+            conversation = self._pseudonymiser.conversation(event.channel, event.conversation_id)
             out = {}
             for name, anonymiser in self._anonymisers.items():
-                text, findings = anonymiser.apply(event.text, merged, event.conversation_id)
+                text, findings = anonymiser.apply(event.text, merged, conversation)
                 out[name] = RedactedMessage(
                     event_id=event.event_id,
                     channel=event.channel,
                     channel_kind=event.channel_kind,
-                    conversation_id=event.conversation_id,
+                    conversation_id=conversation,
                     sender=sender,
                     sent_at=event.sent_at,
                     text=text,

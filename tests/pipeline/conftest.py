@@ -12,7 +12,7 @@ import pytest
 from pipeline.detection import Span
 from pipeline.engine import RedactionEngine
 from pipeline.policies import PolicySet, load_policies
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import Settings
 from schemas.raw import RawMessage
 

@@ -10,7 +10,7 @@ import pytest
 from pipeline.anonymise import Anonymiser, merge_overlaps
 from pipeline.detection import Span
 from pipeline.policies import Policy
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import RedactedMessage
 
 KEY = b"k" * 32
@@ -195,7 +195,7 @@ def test_overrides_change_one_entity_type_only():
 def test_numbered_placeholders_are_stable_within_a_conversation(engine_key):
     from pipeline.anonymise import Anonymiser
     from pipeline.policies import Policy
-    from pipeline.pseudonyms import Pseudonymiser
+    from schemas.pseudonyms import Pseudonymiser
 
     key = engine_key if isinstance(engine_key, bytes) else engine_key.encode()
     anonymiser = Anonymiser(Policy("nlp", "2", "numbered"), Pseudonymiser(key))

@@ -14,7 +14,7 @@ from pipeline.detection import ChatDetector, load_spacy
 from pipeline.engine import Redaction
 from pipeline.errors import ConfigError
 from pipeline.policies import load_policies
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import DEFAULT_MODEL
 
 

@@ -9,7 +9,7 @@ from pipeline.detection import Span
 from pipeline.engine import Redaction, RedactionEngine, utc_now
 from pipeline.errors import StepError
 from pipeline.policies import parse_policies
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 from schemas.codec import decode_redacted, encode
 from schemas.raw import RawMessage
 from schemas.topics import DESTINATIONS
@@ -85,7 +85,7 @@ def test_sender_is_pseudonymised_everywhere(make_engine, raw_message, engine_key
         assert b"jane" not in encode(message)
 
 
-def test_event_fields_are_carried_over(make_engine, raw_message, fixed_now):
+def test_event_fields_are_carried_over(make_engine, raw_message, fixed_now, engine_key):
     event = raw_message(
         event_id="slack:T1/C2/17.1", channel="slack", channel_kind="public", conversation_id="C2",
         sent_at="2026-11-29T10:00:00.5+01:00", metadata={"dropped": "yes"},
@@ -93,7 +93,9 @@ def test_event_fields_are_carried_over(make_engine, raw_message, fixed_now):
     (result,) = _redactions(make_engine().redact_batch([event]))
     for message in result.by_destination.values():
         assert (message.event_id, message.channel, message.channel_kind) == ("slack:T1/C2/17.1", "slack", "public")
-        assert (message.conversation_id, message.sent_at) == ("C2", "2026-11-29T10:00:00.5+01:00")
+        # The platform's conversation id (often a person's own id) is pseudonymised, per channel.
+        conversation = Pseudonymiser(engine_key.encode()).conversation("slack", "C2")
+        assert (message.conversation_id, message.sent_at) == (conversation, "2026-11-29T10:00:00.5+01:00")
         assert message.processed_at == fixed_now
         assert b"dropped" not in encode(message)  # metadata does not travel to clean topics
 

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from pipeline.pseudonyms import Pseudonymiser
+from schemas.pseudonyms import Pseudonymiser
 
 
 @pytest.fixture
@@ -101,3 +101,16 @@ def test_short_key_refused(key):
 
 def test_sixteen_byte_key_accepted():
     assert Pseudonymiser(b"x" * 16).value("PERSON", "Anna")
+
+
+def test_conversation_ids_are_pseudonymised_per_channel(pseudonymiser):
+    token = pseudonymiser.conversation("telegram", "123456789")
+    assert re.fullmatch(r"c_[0-9a-f]{16}", token) and "123456789" not in token
+    assert token == pseudonymiser.conversation("telegram", "123456789")
+    assert token != pseudonymiser.conversation("messenger", "123456789")
+    assert pseudonymiser.sender("telegram", "123456789")[2:] != token[2:]
+
+
+def test_the_key_is_not_in_repr():
+    key = secrets.token_hex(32).encode()
+    assert key.decode() not in repr(Pseudonymiser(key))

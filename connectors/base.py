@@ -56,7 +56,8 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class ReceivedRequest:
-    """A request after the body was read (capped) and decompressed, before parsing."""
+    """A request after the body was read (capped), before parsing. ``verify`` gets the body
+    exactly as received (still compressed if it was); ``parse`` gets it decompressed."""
 
     headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
@@ -96,7 +97,7 @@ class Channel(ABC):
     @abstractmethod
     def verify(self, request: ReceivedRequest) -> None:
         """Raise Unauthorized/Forbidden unless the request provably comes from the platform.
-        Runs on the raw bytes, before anything is parsed."""
+        Runs on the raw bytes as received, before they are decompressed or parsed."""
 
     @abstractmethod
     def parse(self, request: ReceivedRequest, payload: Any) -> Parsed:
@@ -134,9 +135,11 @@ class Ingest:
         status = 500
         try:
             body = await read_capped(headers.get("content-length"), chunks, self.body_limit)
+            # The signature covers the bytes as received (compressed, if they were): checked
+            # before anything else looks at them, decompression included.
+            channel.verify(ReceivedRequest(headers, query, body))
             body = decompress(body, headers.get("content-encoding"), self.body_limit)
             received = ReceivedRequest(headers, query, body)
-            channel.verify(received)
             parsed = channel.parse(received, parse_json(body))
             if parsed.reply is not None:
                 status = parsed.reply.status_code

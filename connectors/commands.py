@@ -59,26 +59,34 @@ def _run_canary(args: argparse.Namespace) -> int:
 
 def _run_ingest(args: argparse.Namespace) -> int:
     import logging
-    import os
 
     import uvicorn
 
-    from connectors.service import build_app
+    from connectors.service import build_app, serve_metrics
     from connectors.settings import IngestSettings
+    from schemas.logs import configure_logging, library_level
 
-    logging.basicConfig(level=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        level = configure_logging()
         settings = IngestSettings.from_env()
     except ValueError as exc:
         print(f"chatguard ingest: {exc}", file=sys.stderr)
         return 2
+    app = build_app(settings)
+    try:
+        serve_metrics(settings, app.registry)
+    except OSError as exc:
+        print(f"chatguard ingest: cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} "
+              f"({exc.strerror}); set CHATGUARD_INGEST_METRICS_PORT", file=sys.stderr)
+        return 2
     # No access log: request lines carry query strings (verify tokens, conversation ids).
+    # uvicorn sets its own loggers' level: never below INFO (at DEBUG/TRACE they print frames).
     uvicorn.run(
-        build_app(settings),
+        app,
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
         access_log=False,
-        log_level=os.environ.get("CHATGUARD_LOG_LEVEL", "info").lower(),
+        log_level=logging.getLevelName(library_level(level)).lower(),
         server_header=False,
         proxy_headers=False,  # nothing here uses client addresses
         timeout_graceful_shutdown=5,  # open SSE streams must not hold a restart for long

@@ -1,4 +1,7 @@
-"""The ingest service: one ASGI app serving every enabled channel, /metrics and /healthz."""
+"""The ingest service: one ASGI app serving every enabled channel and /healthz.
+
+/metrics is not on that (public) port: ``serve_metrics`` serves the app's registry on its own
+address and port (``CHATGUARD_INGEST_METRICS_HOST``/``_PORT``, 127.0.0.1:9309 by default)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -41,7 +44,7 @@ def channels_from_settings(settings: IngestSettings) -> tuple[list[Channel], lis
             disabled.append(f"{name} disabled: set {needs}")
 
     s = settings
-    add("widget", bool(s.widget_site_keys), "CHATGUARD_WIDGET_SITE_KEYS", lambda: WidgetChannel(s.widget_site_keys, s.kafka))
+    add("widget", bool(s.widget_site_keys), "CHATGUARD_WIDGET_SITE_KEYS", lambda: WidgetChannel(s.widget_site_keys, s.kafka, s.widget))
     add(
         "messenger",
         bool(s.messenger_app_secret and s.messenger_verify_token),
@@ -76,9 +79,6 @@ def build_app(
         seen=SeenIds(settings.dedup_size, settings.dedup_ttl_s),
     )
 
-    async def metrics(_: Request) -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -103,21 +103,32 @@ def build_app(
 
     posts = {channel.path: ingest.endpoint(channel) for channel in channels}
     # The POST routes are in the router too, so other methods get 405 and not 404.
-    routes = [Route("/metrics", metrics), Route("/healthz", healthz)]
+    routes = [Route("/healthz", healthz)]
     routes.extend(Route(path, endpoint, methods=["POST"]) for path, endpoint in posts.items())
     for channel in channels:
         routes.extend(channel.routes(ingest))
-    return IngestApp(posts, Starlette(routes=routes, lifespan=lifespan))
+    return IngestApp(posts, Starlette(routes=routes, lifespan=lifespan), registry)
+
+
+def serve_metrics(settings: IngestSettings, registry: CollectorRegistry):
+    """Serve ``registry`` at ``http://metrics_host:metrics_port/metrics`` (a daemon thread), or
+    nothing when the port is 0. Raises OSError if the port is taken."""
+    if not settings.metrics_port:
+        return None
+    server, _ = start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
+    log.info("metrics on %s:%d/metrics", settings.metrics_host, server.server_port)
+    return server
 
 
 class IngestApp:
     """The ASGI app: a channel's webhook POST goes straight to its endpoint (the hot path, one
     dict lookup); everything else (widget page, WebSocket, SSE, Messenger's handshake,
-    /metrics, lifespan) through Starlette's router."""
+    /healthz, lifespan) through Starlette's router."""
 
-    def __init__(self, posts: dict[str, ASGIApp], router: Starlette) -> None:
+    def __init__(self, posts: dict[str, ASGIApp], router: Starlette, registry: CollectorRegistry) -> None:
         self._posts = posts
         self.router = router
+        self.registry = registry  # served by serve_metrics, not on this app's port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":

@@ -11,6 +11,7 @@ export CHATGUARD_KAFKA_PORT=${CHATGUARD_KAFKA_PORT:-9092}
 export CHATGUARD_KAFKA_BOOTSTRAP=${CHATGUARD_KAFKA_BOOTSTRAP:-127.0.0.1:$CHATGUARD_KAFKA_PORT}
 export CHATGUARD_METRICS_PORT=${CHATGUARD_METRICS_PORT:-9308}
 export CHATGUARD_INGEST_PORT=${CHATGUARD_INGEST_PORT:-8080}
+export CHATGUARD_INGEST_METRICS_PORT=${CHATGUARD_INGEST_METRICS_PORT:-9309}
 RATE=${CHATGUARD_SAMPLE_RATE:-100}
 
 # Secrets of this checkout's own (pseudonym key, one secret per channel), made once and kept
@@ -65,7 +66,7 @@ chatguard is running
   Kafka         $CHATGUARD_KAFKA_BOOTSTRAP  (topics: chat.raw -> chat.analytics, chat.storage, chat.nlp; chat.quarantine)
   ingest        http://127.0.0.1:$CHATGUARD_INGEST_PORT  (Slack, Messenger, Telegram, HTTP and widget endpoints)
   try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/?site_key=$CHATGUARD_WIDGET_SITE_KEYS
-  metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_PORT/metrics
+  metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics
   dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
   logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log
   sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
@@ -73,7 +74,7 @@ Ctrl-C stops everything.
 
 TXT
 "$BIN/chatguard" watch --metrics-url "http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics" \
-  --ingest-metrics-url "http://127.0.0.1:$CHATGUARD_INGEST_PORT/metrics" &
+  --ingest-metrics-url "http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics" &
 pids+=($!)
 # Stop when any child dies (e.g. the worker failed to start), not only on Ctrl-C.
 wait -n "${pids[@]}" || true

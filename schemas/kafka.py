@@ -7,6 +7,8 @@ import ssl
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from schemas.secrets import masked_repr
+
 SECURITY_PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
 SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
 
@@ -21,6 +23,9 @@ class KafkaSettings:
     ssl_cafile: str | None = None
     # For topics chatguard creates. 1 suits the local one-node broker; use 3 on a cluster.
     replication_factor: int = 1
+
+    def __repr__(self) -> str:
+        return masked_repr(self, frozenset({"sasl_password"}))  # never the password
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> KafkaSettings:

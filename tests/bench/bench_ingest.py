@@ -80,11 +80,12 @@ def main() -> int:
             subprocess.run(["bash", str(KAFKA_SH), "up"], env=kenv, check=True, capture_output=True)
             bootstrap = f"127.0.0.1:{port}"
         _apply_topics(bootstrap)
-        port = free_port()
+        port, metrics_port = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
         env.update(
             CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
             CHATGUARD_INGEST_PORT=str(port),
+            CHATGUARD_INGEST_METRICS_PORT=str(metrics_port),
             CHATGUARD_SLACK_SIGNING_SECRET=slack_secret,
             CHATGUARD_INGEST_HMAC_SECRET=http_secret,
             CHATGUARD_LOG_LEVEL="WARNING",
@@ -101,13 +102,13 @@ def main() -> int:
             # Warm-up at full load: producer metadata, connections, and the freshly started
             # broker's JIT (a 2 s warm-up left the first measured seconds 30 % slower).
             subprocess.run([wrk, "-t1", f"-c{args.connections}", "-d6s", "-s", str(LUA), base, "--", str(warm), "1"], capture_output=True)
-            before, started = accepted(f"{base}/metrics"), time.monotonic()
+            before, started = accepted(f"http://127.0.0.1:{metrics_port}/metrics"), time.monotonic()
             result = subprocess.run(
                 [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", str(LUA), base, "--", str(data), str(args.threads)],
                 capture_output=True, text=True,
             )
             elapsed = time.monotonic() - started
-            after = accepted(f"{base}/metrics")
+            after = accepted(f"http://127.0.0.1:{metrics_port}/metrics")
         finally:
             ingest.terminate()
             ingest.wait(timeout=30)

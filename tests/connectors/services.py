@@ -127,10 +127,12 @@ def worker_process(env: Mapping[str, str], log_path: Path) -> Iterator[tuple[sub
 
 @contextlib.contextmanager
 def ingest_process(env: Mapping[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    """A real ``chatguard ingest`` on ``CHATGUARD_INGEST_PORT`` (a free one if unset).
+    """A real ``chatguard ingest`` on ``CHATGUARD_INGEST_PORT`` (a free one if unset), its
+    metrics on ``CHATGUARD_INGEST_METRICS_PORT`` (a free one if unset).
     Yields the process and its base URL once /healthz answers."""
     env = dict(env)
     env.setdefault("CHATGUARD_INGEST_PORT", str(free_port()))
+    env.setdefault("CHATGUARD_INGEST_METRICS_PORT", str(free_port()))
     base = f"http://127.0.0.1:{env['CHATGUARD_INGEST_PORT']}"
     with chatguard_process(["ingest"], env, f"{base}/healthz", log_path, timeout_s=60) as proc:
         yield proc, base

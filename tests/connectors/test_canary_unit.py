@@ -13,7 +13,7 @@ from connectors.base import ReceivedRequest, to_raw
 from connectors.canary import CHANNELS, CanaryMetrics, CanaryValues, Leak, ProbeResult, build_request, find_markers
 from connectors.http import HttpChannel
 from connectors.messenger import MessengerChannel
-from connectors.settings import IngestSettings
+from connectors.settings import IngestSettings, WidgetSettings
 from connectors.slack import SlackChannel
 from connectors.telegram import TelegramChannel
 from connectors.widget import WidgetChannel
@@ -72,7 +72,7 @@ def test_request_is_accepted_by_the_real_channel_and_yields_the_predicted_event_
         "slack": SlackChannel(secret.encode()),
         "messenger": MessengerChannel(secret.encode(), "verify"),
         "telegram": TelegramChannel(secret),
-        "web": WidgetChannel(frozenset({secret}), KafkaSettings()),
+        "web": WidgetChannel(frozenset({secret}), KafkaSettings(), WidgetSettings(pseudonym_key=secret.encode())),
     }
     values = CanaryValues.generate()
     request, event_id = build_request(channel, settings, values)

@@ -142,11 +142,34 @@ async def test_gzip_body_is_accepted_and_a_gzip_bomb_is_413(ingest_client):
     ok = orjson.dumps(message())
     bomb_json = b'{"message_id": "m", "conversation_id": "c", "sender_id": "s", "text": "' + b"a" * 20_000_000 + b'"}'
     async with ingest_client([HttpChannel(SECRET)], body_limit=256 * 1024) as client:
-        response = await client.post("/ingest", content=gzip.compress(ok), headers={**signed(ok), "content-encoding": "gzip"})
+        compressed = gzip.compress(ok)
+        response = await client.post("/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"})
         assert response.status_code == 202, response.text
         bomb = gzip.compress(bomb_json)
-        response = await client.post("/ingest", content=bomb, headers={**signed(bomb_json), "content-encoding": "gzip"})
+        response = await client.post("/ingest", content=bomb, headers={**signed(bomb), "content-encoding": "gzip"})
         assert response.status_code == 413
+
+
+async def test_the_signature_covers_the_bytes_as_received_not_the_decompressed_body(ingest_client):
+    """README: the signature is checked over the raw bytes, before anything else (decompression
+    included). Signed over the gzip bytes: accepted; signed over the plain JSON inside: 401."""
+    plain = orjson.dumps(message())
+    compressed = gzip.compress(plain)
+    async with ingest_client([HttpChannel(SECRET)]) as client:
+        response = await client.post("/ingest", content=compressed, headers={**signed(plain), "content-encoding": "gzip"})
+        assert response.status_code == 401, response.text
+        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="http", reason="bad_signature") == 1
+        response = await client.post("/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"})
+        assert response.status_code == 202, response.text
+
+
+async def test_an_unsigned_compressed_body_is_refused_before_it_is_decompressed(ingest_client):
+    """Nobody unauthenticated gets the server to inflate anything: a bomb without a valid
+    signature is a 401, not a 413."""
+    bomb = gzip.compress(b'{"text": "' + b"a" * 20_000_000 + b'"}')
+    async with ingest_client([HttpChannel(SECRET)], body_limit=256 * 1024) as client:
+        response = await client.post("/ingest", content=bomb, headers={**signed(b"{}"), "content-encoding": "gzip"})
+    assert response.status_code == 401
 
 
 async def test_kafka_down_means_503_and_nothing_acknowledged(ingest_client):
@@ -163,13 +186,30 @@ async def test_kafka_down_means_503_and_nothing_acknowledged(ingest_client):
 
 
 async def test_metrics_and_health_endpoints(ingest_client):
+    """/healthz on the public port; /metrics only on its own (loopback by default) port."""
+    import urllib.request
+
+    from connectors.service import serve_metrics
+    from connectors.settings import IngestSettings
+    from schemas.kafka import KafkaSettings
+    from tests.conftest import free_port
+
     async with ingest_client([HttpChannel(SECRET)]) as client:
         assert (await client.get("/healthz")).text == "ok"
+        assert (await client.get("/metrics")).status_code == 404  # not on the public port
         body = orjson.dumps(message())
         await client.post("/ingest", content=body, headers=signed(body))
-        text = (await client.get("/metrics")).text
+        server = serve_metrics(IngestSettings(KafkaSettings(), metrics_port=free_port()), client.app.registry)
+        try:
+            assert server.server_address[0] == "127.0.0.1"
+            url = f"http://127.0.0.1:{server.server_port}/metrics"
+            text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
+        finally:
+            server.shutdown()
+            server.server_close()
     assert 'chatguard_ingest_requests_total{channel="http",status="202"} 1.0' in text
     assert "anna" not in text
+    assert serve_metrics(IngestSettings(KafkaSettings(), metrics_port=0), client.app.registry) is None
 
 
 async def test_unicode_digit_timestamp_is_401_not_500(ingest_client):

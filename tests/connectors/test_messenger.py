@@ -381,3 +381,20 @@ async def test_a_non_page_object_is_a_400(ingest_client, secret, verify_token):
         response = await post(client, secret, {"object": "instagram", "entry": []})
     assert response.status_code == 400
     assert response.json() == {"error": "object must be page"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("signed_over", "status"), [("compressed", 200), ("plain", 401)])
+async def test_a_gzip_request_is_verified_over_the_bytes_as_received(ingest_client, secret, verify_token, signed_over, status):
+    """Meta signs the payload as sent: with Content-Encoding gzip that is the compressed bytes."""
+    import gzip
+
+    page, user = new_id(), new_id()
+    plain = orjson.dumps(webhook(entry(page, delivery_event(page, user))))  # acknowledged, nothing written
+    compressed = gzip.compress(plain)
+    headers = {**sign(secret, compressed if signed_over == "compressed" else plain), "Content-Encoding": "gzip"}
+    async with ingest_client([MessengerChannel(secret, verify_token)]) as client:
+        response = await client.post(PATH, content=compressed, headers=headers)
+        ignored = metric(client.registry, "chatguard_ingest_ignored_events_total", channel="messenger")
+    assert response.status_code == status, response.text
+    assert ignored == (1 if status == 200 else 0)

@@ -407,3 +407,19 @@ async def test_a_malformed_event_is_a_400_naming_the_field(ingest_client, secret
         assert metric(client.registry, MESSAGES, channel="slack") == 0
     assert response.status_code == 400
     assert response.json() == {"error": "event.ts not Unix seconds"}
+
+
+@integration
+@pytest.mark.parametrize(("signed_over", "status"), [("compressed", 200), ("plain", 401)])
+async def test_a_gzip_request_is_verified_over_the_bytes_as_received(ingest_client, secret, signed_over, status):
+    """Slack signs the raw request body: with Content-Encoding gzip that is the compressed bytes."""
+    import gzip
+
+    challenge = secrets.token_hex(8)
+    plain = orjson.dumps({"type": "url_verification", "token": "t", "challenge": challenge})
+    compressed = gzip.compress(plain)
+    headers = {**sign(secret, compressed if signed_over == "compressed" else plain), "Content-Encoding": "gzip"}
+    async with ingest_client([SlackChannel(secret)]) as client:
+        response = await client.post(SlackChannel.path, content=compressed, headers=headers)
+    assert response.status_code == status, response.text
+    assert (challenge in response.text) == (status == 200)

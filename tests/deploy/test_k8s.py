@@ -213,6 +213,18 @@ def test_ingest_drains_before_stopping():
     assert container["resources"]["requests"]["cpu"], "the HPA scales on CPU utilisation of the request"
 
 
+def test_ingest_metrics_are_on_their_own_port_which_the_service_does_not_expose():
+    deployment = _by_kind("Deployment")["chatguard-ingest"]
+    template = deployment["spec"]["template"]
+    (container,) = template["spec"]["containers"]
+    config = _by_kind("ConfigMap")["chatguard-config"]["data"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == int(config["CHATGUARD_INGEST_METRICS_PORT"]) != ports["http"]
+    assert int(template["metadata"]["annotations"]["prometheus.io/port"]) == ports["metrics"]
+    service = _by_kind("Service")["chatguard-ingest"]
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+
+
 def test_pods_run_as_the_images_non_root_user():
     uid = re.search(r"^USER (\d+)", (REPO / "deploy" / "Dockerfile").read_text(), re.M)
     assert uid, "the Dockerfile must set a numeric USER for runAsNonRoot"
@@ -294,7 +306,7 @@ def test_k8s_scrape_config_gives_the_alerts_job_names(tmp_path: Path):
     scrape["file_sd_configs"] = [{"files": [str(tmp_path / "pods.json")], "refresh_interval": "1s"}]
     pods = [
         _fake_pod("chatguard-worker-7d9f-abcde", "worker", 9308),
-        _fake_pod("chatguard-ingest-5c8b-fghij", "ingest", 8080),
+        _fake_pod("chatguard-ingest-5c8b-fghij", "ingest", 9309),
         _fake_pod("chatguard-canary-6f4d-klmno", "canary", 9308),
         _fake_pod("chatguard-topics-apply-xyz12", "topics", 9308, annotated=False),
         _fake_pod("chatguard-worker-old-pqrst", "worker", 9308, phase="Succeeded"),
@@ -331,5 +343,5 @@ def test_k8s_scrape_config_gives_the_alerts_job_names(tmp_path: Path):
     assert set(active) == {"chatguard-worker", "chatguard-ingest", "chatguard-canary"}
     assert active["chatguard-worker"]["labels"]["instance"] == "chatguard-worker-7d9f-abcde"
     assert active["chatguard-worker"]["scrapeUrl"] == "http://127.0.0.9:9308/metrics"
-    assert active["chatguard-ingest"]["scrapeUrl"] == "http://127.0.0.9:8080/metrics"
+    assert active["chatguard-ingest"]["scrapeUrl"] == "http://127.0.0.9:9309/metrics"
     assert len(data["droppedTargets"]) == 2  # not annotated; finished

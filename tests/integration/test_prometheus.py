@@ -107,12 +107,16 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
     ingest_port = free_port()
     while ingest_port == metrics_port:  # else the worker's metrics server would answer for the ingest
         ingest_port = free_port()
+    ingest_metrics_port = free_port()  # the ingest service's /metrics is on a port of its own
+    while ingest_metrics_port in (metrics_port, ingest_port):
+        ingest_metrics_port = free_port()
     env = worker_env(
         kafka_bootstrap,
         pseudonym_key,
         "chatguard-prom",
         CHATGUARD_METRICS_PORT=str(metrics_port),
         CHATGUARD_INGEST_PORT=str(ingest_port),
+        CHATGUARD_INGEST_METRICS_PORT=str(ingest_metrics_port),
         APP_DATADIR=str(workdir / "faust"),  # Faust's data dir, else <group>-data/ in the current directory
         **channel_secrets(),
     )
@@ -122,7 +126,7 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
         "rule_files": ["alerts.yml"],
         "scrape_configs": [
             {"job_name": "chatguard-worker", "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_METRICS_PORT']}"]}]},
-            {"job_name": "chatguard-ingest", "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_INGEST_PORT']}"]}]},
+            {"job_name": "chatguard-ingest", "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_INGEST_METRICS_PORT']}"]}]},
         ],
     }
     with contextlib.ExitStack() as stack:

@@ -1,0 +1,49 @@
+"""Logging set-up shared by every chatguard process (the ingest service, the worker).
+
+``CHATGUARD_LOG_LEVEL`` sets chatguard's own level, but never lowers the libraries that see
+message text below INFO: at DEBUG aiokafka's producer logs every record it sends (key and
+value), Faust/mode log the events they handle, and uvicorn/websockets log WebSocket frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Mapping
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+# Loggers that print record values, frames or request bodies at DEBUG (or TRACE).
+QUIET_LOGGERS = ("aiokafka", "kafka", "faust", "mode", "uvicorn", "websockets", "wsproto", "httpcore", "httpx")
+LIBRARY_FLOOR = logging.INFO
+
+
+def log_level(environ: Mapping[str, str] | None = None) -> int:
+    """The level ``CHATGUARD_LOG_LEVEL`` names (default INFO); ValueError naming the variable otherwise."""
+    env = os.environ if environ is None else environ
+    name = (env.get("CHATGUARD_LOG_LEVEL") or "INFO").strip().upper()
+    level = logging.getLevelName(name)
+    if not isinstance(level, int):
+        raise ValueError("CHATGUARD_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return level
+
+
+def library_level(level: int) -> int:
+    """``level``, but never below the floor: for the loggers in QUIET_LOGGERS."""
+    return max(level, LIBRARY_FLOOR)
+
+
+def quiet_libraries(level: int) -> None:
+    """Hold every logger in QUIET_LOGGERS at ``library_level(level)``. Idempotent; survives
+    Faust's ``dictConfig`` (it keeps existing loggers' levels)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(library_level(level))
+
+
+def configure_logging(environ: Mapping[str, str] | None = None) -> int:
+    """Root handler and level from ``CHATGUARD_LOG_LEVEL``, libraries floored; returns the level."""
+    level = log_level(environ)
+    logging.basicConfig(level=level, format=FORMAT)
+    logging.getLogger().setLevel(level)
+    quiet_libraries(level)
+    return level

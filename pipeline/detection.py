@@ -132,6 +132,30 @@ class ChatDetector:
         self.detect([_WARM_UP])
         self.ner_share = NerShare()
 
+    @property
+    def steps(self) -> list[tuple[str, Callable[[str], object]]]:
+        """Each step run on a message's text, by name (for the linear-growth test)."""
+        out: list[tuple[str, Callable[[str], object]]] = [
+            ("normalise", normalise),
+            ("join_digit_runs", lambda text: join_digit_runs(normalise(text))),
+            ("detect_language", detect_language),
+        ]
+        for entry in self._recognizers:
+            name = type(entry.recognizer).__name__
+
+            def run(text: str, entry: _Entry = entry) -> object:
+                if entry.prefilter is not None and not entry.prefilter.search(text):
+                    return []
+                if entry.only_uncovered is not None:
+                    return _analyze_uncovered(entry, text, entry.only_uncovered, [], Budget(None))
+                return entry.recognizer.analyze(text, entry.wanted, None)
+
+            out.append((name, run))
+        if self._nlp is not None:
+            nlp = self._nlp
+            out.append(("ner", lambda text: self._ner_rules.findings(text, nlp(tokenizable(text)).ents, [], True)))
+        return out
+
     def _patterns(self, view: Normalised, budget: Budget, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
         """Run the recognizers over one view of a text; spans come back in original offsets."""
         text = view.text

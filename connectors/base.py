@@ -62,6 +62,7 @@ class ReceivedRequest:
     headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
     body: bytes
+    client: str | None = None  # the peer's address (a proxy's, behind one)
 
 
 class RawSink(Protocol):
@@ -127,7 +128,12 @@ class Ingest:
     seen: SeenIds = field(default_factory=SeenIds)
 
     async def handle(
-        self, channel: Channel, headers: Mapping[str, str], query: Mapping[str, str], chunks: AsyncIterator[bytes]
+        self,
+        channel: Channel,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        chunks: AsyncIterator[bytes],
+        client: str | None = None,
     ) -> Response:
         """One POST to ``channel.path``: always an answer, never an exception (a bug is a 500
         whose log line names the exception type only: messages may quote the request)."""
@@ -137,9 +143,9 @@ class Ingest:
             body = await read_capped(headers.get("content-length"), chunks, self.body_limit)
             # The signature covers the bytes as received (compressed, if they were): checked
             # before anything else looks at them, decompression included.
-            channel.verify(ReceivedRequest(headers, query, body))
+            channel.verify(ReceivedRequest(headers, query, body, client))
             body = decompress(body, headers.get("content-encoding"), self.body_limit)
-            received = ReceivedRequest(headers, query, body)
+            received = ReceivedRequest(headers, query, body, client)
             parsed = channel.parse(received, parse_json(body))
             if parsed.reply is not None:
                 status = parsed.reply.status_code
@@ -212,7 +218,8 @@ class ChannelEndpoint:
             headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         raw_query = scope.get("query_string", b"")
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
-        response = await self.ingest.handle(self.channel, headers, query, body_chunks(receive))
+        peer = scope.get("client")
+        response = await self.ingest.handle(self.channel, headers, query, body_chunks(receive), peer[0] if peer else None)
         await response(scope, receive, send)
 
 

@@ -88,7 +88,11 @@ def _run_ingest(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=logging.getLevelName(library_level(level)).lower(),
         server_header=False,
-        proxy_headers=False,  # nothing here uses client addresses
+        # Client addresses (the widget's rate limits) are the peer's: behind a proxy, every
+        # visitor shares the proxy's address (see the README's widget section).
+        proxy_headers=False,
+        # A WebSocket frame is read whole before the app sees it: no larger than a request body.
+        ws_max_size=settings.body_limit,
         timeout_graceful_shutdown=5,  # open SSE streams must not hold a restart for long
     )
     return 0

@@ -258,9 +258,12 @@ class WidgetChannel(Channel):
         if post is None:  # verify did not run in this task: never accept unverified
             raise Unauthorized("request not verified", "bad_token")
         try:
-            # The channel does not see the client's address here: a session's bucket stands in
-            # for it (sessions are made under the address's own limit).
-            self.take(post.site_key, None if post.claims is None else "s" + post.claims.conversation_id)
+            # Tokenless posts (server-side senders: `chatguard traffic`, the canary) share the
+            # site key's bucket only; a visitor's count against its address and its session.
+            self.take(post.site_key, request.client if post.claims is not None else None)
+            if post.claims is not None:
+                if wait := self.client_limits.take("s" + post.claims.conversation_id):
+                    raise TooManyRequests("too many requests in this conversation", wait, "rate_limited_client")
         except TooManyRequests as exc:
             if self._ingest is not None:
                 self._ingest.metrics.rejections.labels(self.name, exc.metric_reason).inc()

@@ -23,13 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "action",
         choices=["apply", "list", "acls"],
-        help="apply: create or align every topic; list: show the specs; acls: add the ACLs of the roles given with --principal",
+        help="apply: create or align every topic; list: show the specs; acls: add the ACLs of the roles given with --principal, remove their principals' stale ones",
     )
     p.add_argument("--principal", action="append", default=[], metavar="ROLE=PRINCIPAL",
                    help="acls: e.g. worker=User:chatguard-worker (roles: see schemas/acls.py); repeatable")
     p.add_argument("--group", action="append", default=[], metavar="ROLE=GROUP",
                    help="acls: a role's consumer group (worker: CHATGUARD_CONSUMER_GROUP; a consumer role: its name)")
-    p.add_argument("--dry-run", action="store_true", help="acls: print the ACL bindings, change nothing")
+    p.add_argument("--dry-run", action="store_true", help="acls: print the wanted ACL bindings, change nothing (nothing added or removed)")
     p.set_defaults(run=_run_topics)
 
     p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -103,6 +104,8 @@ class RedactionWorker:
             web_enabled=False,
             store="memory://",
             broker_commit_interval=1.0,
+            # Faust makes this directory (not its parents) even with the memory store: not in the cwd.
+            datadir=os.path.join(tempfile.gettempdir(), f"chatguard-faust-{settings.consumer_group}-data"),
         )
         # Only the source is a Faust topic: writes go through the worker's own producer
         # (pipeline/publisher.py), and every topic is created by apply_topics before the worker starts.

@@ -3,11 +3,13 @@
 Every topic comes from ``schemas.topics``. A role is what a process does (``ingest`` writes
 ``chat.raw``, ``worker`` turns it into the clean topics, ...); a principal is who it runs as on a
 given cluster (``User:chatguard-ingest``). ``bindings`` turns roles and principals into ACL
-bindings, ``apply_acls`` creates the missing ones through the admin API (``chatguard topics acls``),
-and the README's table is ``markdown_table()`` (tests/schemas/test_acls.py keeps the two equal).
+bindings, ``apply_acls`` creates the missing ones through the admin API (``chatguard topics acls``)
+and removes the stale ALLOW ACLs of the principals it manages, and the README's table is ``markdown_table()`` (tests/schemas/test_acls.py keeps the two equal).
 
 Only the unredacted ``chat.raw`` is written by ``ingest`` and read by ``worker``; no other role has
-any access to it. ``chat.quarantine`` (ids and error classes, never text) is written by the worker
+any access to it. ``ingest`` writes chat.raw and nothing else: the widget's redacted echo (the
+ingest service reading ``chat.nlp``) is the separate ``widget`` role, granted only where the widget
+is enabled (usually to the ingest service's principal). ``chat.quarantine`` (ids and error classes, never text) is written by the worker
 and read by the canary only.
 """
 
@@ -140,8 +142,13 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                 # The idempotent producer needs no IdempotentWrite on the cluster: since Kafka 2.8
                 # (KIP-679) Write on a topic is enough to get a producer id.
                 Grant(ResourceType.TOPIC, RAW.name, _WRITE),
-                Grant(ResourceType.TOPIC, NLP.name, _READ, "the widget's redacted echo, without a group"),
             ),
+        ),
+        "widget": Role(
+            name="widget",
+            runs="the widget's redacted echo in `chatguard ingest` (only where the widget is enabled)",
+            example_principal="User:chatguard-ingest",
+            grants=(Grant(ResourceType.TOPIC, NLP.name, _READ, "without a group"),),
         ),
         "worker": Role(
             name="worker",
@@ -254,15 +261,27 @@ async def describe_acls(kafka: KafkaSettings) -> list[AclBinding]:
         await admin.close()
 
 
-async def apply_acls(kafka: KafkaSettings, wanted: Iterable[AclBinding]) -> dict[AclBinding, str]:
-    """Create the bindings the cluster does not have yet; never removes any.
+def stale(present: Iterable[AclBinding], wanted: Iterable[AclBinding], managed: Iterable[str]) -> list[AclBinding]:
+    """The ALLOW bindings of the ``managed`` principals that ``wanted`` no longer holds (a grant
+    dropped from the table, an old consumer group). DENY bindings are an admin's own: kept."""
+    wanted, managed = set(wanted), set(managed)
+    return sorted(
+        b for b in present if b.principal in managed and b.permission is Permission.ALLOW and b not in wanted
+    )
 
-    Returns binding -> "created" | "present". Needs Alter (and Describe) on the cluster: run it as
-    an admin (a ``super.users`` principal). A refusal raises the matching aiokafka error, e.g.
-    ``ClusterAuthorizationFailedError``.
+
+async def apply_acls(
+    kafka: KafkaSettings, wanted: Iterable[AclBinding], prune: Iterable[str] = ()
+) -> dict[AclBinding, str]:
+    """Create the bindings the cluster does not have yet, and delete the stale ALLOW bindings of
+    the principals in ``prune`` (everything ``wanted`` does not grant them; see ``stale``).
+
+    Returns binding -> "created" | "present" | "removed". Needs Alter (and Describe) on the
+    cluster: run it as an admin (a ``super.users`` principal). A refusal raises the matching
+    aiokafka error, e.g. ``ClusterAuthorizationFailedError``.
     """
     from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.protocol.admin import CreateAclsRequest
+    from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest
 
     wanted = sorted(set(wanted))
     admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
@@ -270,6 +289,22 @@ async def apply_acls(kafka: KafkaSettings, wanted: Iterable[AclBinding]) -> dict
     try:
         present = set(await _describe(admin))
         outcome: dict[AclBinding, str] = {}
+        for binding in stale(present, wanted, prune):
+            # One exact filter per binding: nothing else can match it.
+            response = await admin._send_request(
+                DeleteAclsRequest(
+                    int(binding.resource_type),
+                    binding.resource_name,
+                    int(binding.pattern_type),
+                    binding.principal,
+                    binding.host,
+                    int(binding.operation),
+                    int(binding.permission),
+                )
+            )
+            for result in response.filter_responses:
+                _raise_for_code(result[0], result[1], f"cannot delete ACL {binding}")
+            outcome[binding] = "removed"
         for binding in wanted:
             if binding in present:
                 outcome[binding] = "present"
@@ -353,7 +388,9 @@ def run_acls_command(
     out,
     default_groups: Mapping[str, str] | None = None,
 ) -> int:
-    """``chatguard topics acls``: add the ACLs of the given roles, as the principal in ``kafka``."""
+    """``chatguard topics acls``: add the ACLs of the given roles and remove the stale ones of
+    their principals (whatever the roles named for a principal in this run do not grant it), as
+    the principal in ``kafka``. Name every role of a principal in the same run."""
     import asyncio
     import sys
 
@@ -373,12 +410,13 @@ def run_acls_command(
     except ValueError as exc:
         print(f"chatguard: topics acls: {exc}", file=sys.stderr)
         return 2
+    managed = sorted({principal(who) for who in principals.values()})
     if dry_run:
         for binding in wanted:
             print(binding, file=out)
         return 0
     try:
-        outcome = asyncio.run(apply_acls(kafka, wanted))
+        outcome = asyncio.run(apply_acls(kafka, wanted, prune=managed))
     except KafkaError as exc:
         reason = type(exc).__name__
         print(f"chatguard: topics acls: Kafka at {kafka.bootstrap} refused or is unreachable ({reason});"

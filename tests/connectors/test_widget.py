@@ -604,9 +604,11 @@ async def test_open_streams_are_capped_per_client(kafka_bootstrap):
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             session = await open_session(client)
             async with contextlib.AsyncExitStack() as stack:
+                open_streams = []  # keep each reader alive: a dropped one closes its stream
                 for _ in range(2):
                     stream = await stack.enter_async_context(client.stream("POST", "/widget/events", headers=auth(session)))
-                    assert await first_event(stream, "ready", timeout_s=5) == {}
+                    open_streams.append(sse_events(stream))
+                    assert (await asyncio.wait_for(anext(open_streams[-1]), 5))[0] == "ready"
                 third = await client.post("/widget/events", headers=auth(session))
                 assert third.status_code == 429 and third.headers["retry-after"] and "streams" in third.json()["error"]
             await asyncio.sleep(0.5)  # the two closed: room again

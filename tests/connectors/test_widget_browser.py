@@ -8,8 +8,10 @@ the tests fail without it when CI is set, and skip otherwise.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 import secrets
 from pathlib import Path
 from typing import Iterator
@@ -72,13 +74,14 @@ def services(kafka_bootstrap, pseudonym_key, tmp_path_factory) -> Iterator[dict]
     )
     ingest_env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
+        CHATGUARD_PSEUDONYM_KEY=pseudonym_key,  # the worker's: the widget finds its conversations by pseudonym
         CHATGUARD_WIDGET_SITE_KEYS=site_key,
         CHATGUARD_INGEST_PORT=str(free_port()),
         CHATGUARD_LOG_LEVEL="WARNING",
     )
     with worker_process(worker_env, logs["worker"]) as (worker, _):
         with ingest_process(ingest_env, logs["ingest"]) as (ingest, base):
-            yield {"base": base, "site_key": site_key, "url": f"{base}/widget/?site_key={site_key}", "logs": logs}
+            yield {"base": base, "site_key": site_key, "url": f"{base}/widget/#site_key={site_key}", "logs": logs}
             assert ingest.poll() is None, tail(logs["ingest"])
             assert worker.poll() is None, tail(logs["worker"])
     assert "Traceback" not in logs["ingest"].read_text(errors="replace"), tail(logs["ingest"])
@@ -92,12 +95,15 @@ class Watched:
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.frames: list[tuple[str, str]] = []  # (sent|received, payload) on the widget's WebSocket
+        self.urls: list[str] = []  # every URL the page requested, WebSockets included
+        self.page.on("request", lambda r: self.urls.append(r.url))
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
         self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
         self.page.on("websocket", self._on_websocket)
 
     def _on_websocket(self, ws) -> None:
+        self.urls.append(ws.url)
         ws.on("framesent", lambda payload: self.frames.append(("sent", str(payload))))
         ws.on("framereceived", lambda payload: self.frames.append(("received", str(payload))))
 
@@ -182,7 +188,7 @@ def test_without_a_websocket_the_page_posts_and_still_shows_the_redacted_copy(se
 
 @pytest.mark.parametrize(
     "query, says",
-    [("", "No site key"), ("?site_key=site-not-a-real-key", "Cannot reach the chat service")],
+    [("", "No site key"), ("#site_key=site-not-a-real-key", "Cannot reach the chat service"), ("?site_key=site-not-a-real-key", "Cannot reach")],
 )
 def test_without_a_valid_site_key_the_page_says_so_and_cannot_send(services, watched, query, says):
     from playwright.sync_api import expect
@@ -191,3 +197,87 @@ def test_without_a_valid_site_key_the_page_says_so_and_cannot_send(services, wat
     expect(watched.page.get_by_test_id("status")).to_contain_text(says, timeout=15_000)
     expect(watched.page.get_by_test_id("send")).to_be_disabled()
     expect(watched.page.get_by_test_id("message")).to_be_disabled()
+
+
+def session_of(w: Watched) -> dict:
+    return json.loads(w.page.evaluate("() => sessionStorage.getItem('chatguard.widget.session')"))
+
+
+def test_the_token_and_the_conversation_id_never_ride_in_a_url(services, watched):
+    watched.page.goto(services["url"])
+    send_and_wait_for_redacted(watched, "Hi, I am Anna Nowak", services["logs"])
+    session = session_of(watched)
+    assert session["conversation_id"].startswith("wc_")
+    for url in watched.urls:
+        assert session["token"] not in url and session["conversation_id"] not in url, url
+        assert "/widget/" not in url or services["site_key"] not in url.split("#")[0], url
+    # the token went in the WebSocket's first frame
+    assert watched.frames[0][0] == "sent" and '"type":"hello"' in watched.frames[0][1]
+
+
+def test_a_second_browser_with_only_the_site_key_and_another_visitors_conversation_id_sees_and_posts_nothing_there(
+    services, browser
+):
+    from playwright.sync_api import expect
+
+    visitor, intruder = Watched(browser), Watched(browser)
+    try:
+        visitor.page.goto(services["url"])
+        send_and_wait_for_redacted(visitor, "Hi, my name is John Smith", services["logs"])
+        conversation = session_of(visitor)["conversation_id"]
+
+        # The second browser knows the site key and the visitor's conversation id, nothing else,
+        # and plants the id where the page keeps its session (with a made-up token).
+        planted = {"conversation_id": conversation, "token": f"v1.{conversation}.9999999999.made-up", "expires_at": 9999999999}
+        intruder.context.add_init_script(
+            f"if (!sessionStorage.getItem('planted')) {{ sessionStorage.setItem('planted', '1'); "
+            f"sessionStorage.setItem('chatguard.widget.session', {json.dumps(json.dumps(planted))}); }}"
+        )
+        intruder.page.goto(services["url"])
+        expect(intruder.page.get_by_test_id("send")).to_be_enabled(timeout=30_000)
+        own = session_of(intruder)
+        assert own["conversation_id"] != conversation  # the server gave it a conversation of its own
+
+        # From its page, it tries every way in: posts without a token, with its own token, over
+        # the WebSocket, and a stream naming the visitor's id in the URL.
+        attempts = intruder.page.evaluate(
+            """async ([siteKey, conversation]) => {
+                const own = JSON.parse(sessionStorage.getItem('chatguard.widget.session'));
+                const id = () => crypto.randomUUID();
+                const post = (headers, body) => fetch('/widget/messages', {method: 'POST',
+                    headers: Object.assign({'Content-Type': 'application/json', 'X-Chatguard-Site-Key': siteKey}, headers),
+                    body: JSON.stringify(body)}).then((r) => r.status);
+                const tokenless = await post({}, {message_id: id(), conversation_id: conversation, sender_id: 'intruder-1', text: 'intruder was here'});
+                const ownToken = await post({Authorization: 'Bearer ' + own.token}, {message_id: id(), conversation_id: conversation, text: 'intruder was here'});
+                const streamByUrl = await fetch('/widget/events?conversation_id=' + conversation,
+                    {method: 'POST', headers: {'X-Chatguard-Site-Key': siteKey}}).then((r) => r.status);
+                const ws = await new Promise((resolve) => {
+                    const socket = new WebSocket(location.origin.replace(/^http/, 'ws') + '/widget/ws');
+                    socket.onopen = () => socket.send(JSON.stringify({type: 'hello', site_key: siteKey, token: own.token}));
+                    socket.onmessage = (e) => {
+                        const m = JSON.parse(e.data);
+                        if (m.type === 'ready') socket.send(JSON.stringify({message_id: id(), conversation_id: conversation, text: 'intruder was here'}));
+                        else { resolve(m.type); socket.close(); }
+                    };
+                    setTimeout(() => resolve('timeout'), 10000);
+                });
+                return {tokenless, ownToken, streamByUrl, ws};
+            }""",
+            [services["site_key"], conversation],
+        )
+        assert attempts == {"tokenless": 401, "ownToken": 403, "streamByUrl": 401, "ws": "error"}, attempts
+
+        # Its own message lands in its own conversation, on its own page only.
+        shown = send_and_wait_for_redacted(intruder, "This is Mary Jones writing", services["logs"])
+        assert "Mary" not in shown
+        time.sleep(3)  # time for anything misrouted to arrive
+        assert visitor.page.get_by_test_id("redacted").count() == 1
+        assert intruder.page.get_by_test_id("redacted").count() == 1
+        visitor_text = visitor.page.get_by_test_id("redacted-list").inner_text()
+        intruder_text = intruder.page.get_by_test_id("redacted-list").inner_text()
+        assert "intruder" not in visitor_text and "writing" not in visitor_text
+        assert "my name is" not in intruder_text
+        assert not visitor.problems, visitor.problems
+    finally:
+        visitor.close()
+        intruder.close()

@@ -27,7 +27,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from schemas.acls import WORKER_GROUP, apply_acls, bindings, describe_acls
+from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, apply_acls, bindings, describe_acls
 from schemas.admin import TopicAdminError, apply_topics
 from schemas.kafka import KafkaSettings
 from schemas.topics import ANALYTICS, CLEAN_TOPICS, NLP, QUARANTINE, RAW, STORAGE, all_topics
@@ -277,3 +277,32 @@ def test_topics_apply_without_the_right_says_so_in_one_line(secured_broker: Secu
     assert "cannot configure topic chat.raw: TopicAuthorizationFailedError" in done.stderr
     assert "Traceback" not in done.stderr
     assert secured_broker.passwords[USERS["worker"]] not in done.stderr + done.stdout
+
+
+async def test_topics_acls_removes_the_stale_acls_of_its_principals(secured_broker: SecuredBroker):
+    """A grant the table no longer holds (the ingest role's old read of chat.nlp) and an old
+    consumer group are removed by the next `chatguard topics acls`; another principal's ACLs stay."""
+    broker = secured_broker
+    admin = broker.kafka(ADMIN)
+    ingest, worker = f"User:{USERS['ingest']}", f"User:{USERS['worker']}"
+    old_nlp = [AclBinding(ingest, ResourceType.TOPIC, NLP.name, op) for op in (Operation.READ, Operation.DESCRIBE)]
+    old_group = AclBinding(worker, ResourceType.GROUP, "chatguard-worker-old", Operation.READ)
+    other = AclBinding("User:someone-else", ResourceType.TOPIC, ANALYTICS.name, Operation.READ)
+    created = await apply_acls(admin, [*old_nlp, old_group, other])
+    assert set(created.values()) == {"created"}
+    done = _chatguard(broker.cli_env(ADMIN), "topics", "acls", *(f"--principal={role}={user}" for role, user in USERS.items()))
+    assert done.returncode == 0, done.stderr
+    removed = {line.rsplit("\t", 1)[0] for line in done.stdout.splitlines() if line.endswith("\tremoved")}
+    assert removed == {str(b) for b in (*old_nlp, old_group)}
+    left = await describe_acls(admin)
+    assert other in left
+    assert not {*old_nlp, old_group} & set(left)
+    # The ingest principal does not even see chat.nlp any more: chat.raw is all it has.
+    deadline = time.monotonic() + STEP_S
+    while (topics := await _admin_call(broker.role("ingest"), lambda a: a.list_topics())) != [RAW.name]:
+        assert time.monotonic() < deadline, topics
+        await asyncio.sleep(0.5)
+
+    # Tidy up for the other tests: someone-else is not chatguard's, so only by naming it.
+    await apply_acls(admin, [], prune=["User:someone-else"])
+    assert await describe_acls(admin) == bindings(USERS)

@@ -175,3 +175,29 @@ def test_acls_command_refuses_bad_arguments(capsys, principals, groups, message)
     code = run_acls_command(KafkaSettings(bootstrap="127.0.0.1:1"), principals, groups, False, io.StringIO())
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_ingest_writes_chat_raw_only_and_the_widget_echo_is_a_role_of_its_own():
+    assert {(g.resource_type, g.name): set(g.operations) for g in ROLES["ingest"].grants} == {
+        (ResourceType.TOPIC, RAW.name): {W, D}
+    }
+    assert {(g.resource_type, g.name): set(g.operations) for g in ROLES["widget"].grants} == {
+        (ResourceType.TOPIC, "chat.nlp"): {R, D}
+    }
+    assert ROLES["widget"].default_group is None  # reads without a group
+
+
+def test_stale_allow_acls_of_managed_principals_are_found_and_nothing_else():
+    from schemas.acls import Permission, stale
+
+    wanted = bindings({"ingest": "chatguard-ingest"})
+    dropped = AclBinding("User:chatguard-ingest", ResourceType.TOPIC, "chat.nlp", R)  # the old table's grant
+    old_group = AclBinding("User:chatguard-ingest", ResourceType.GROUP, "old-group", R)
+    deny = AclBinding("User:chatguard-ingest", ResourceType.TOPIC, "chat.storage", R, permission=Permission.DENY)
+    someone_else = AclBinding("User:analytics", ResourceType.TOPIC, "chat.analytics", R)
+    present = [*wanted, dropped, old_group, deny, someone_else]
+    assert stale(present, wanted, ["User:chatguard-ingest"]) == sorted([dropped, old_group])
+    assert stale(present, wanted, []) == []
+    # Both of a principal's roles in one run: nothing of either is stale.
+    both = bindings({"ingest": "chatguard-ingest", "widget": "chatguard-ingest"})
+    assert stale([*both], both, ["User:chatguard-ingest"]) == []

@@ -64,7 +64,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
 
     from connectors.service import build_app, serve_metrics
     from connectors.settings import IngestSettings
-    from schemas.logs import configure_logging, library_level
+    from schemas.logs import configure_logging, server_level
 
     try:
         level = configure_logging()
@@ -86,7 +86,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
         access_log=False,
-        log_level=logging.getLevelName(library_level(level)).lower(),
+        log_level=logging.getLevelName(server_level(level)).lower(),
         server_header=False,
         # Client addresses (the widget's rate limits) are the peer's: behind a proxy, every
         # visitor shares the proxy's address (see the README's widget section).

@@ -200,14 +200,16 @@ class WidgetChannel(Channel):
         return given
 
     def take(self, site_key: str, client: str | None) -> None:
-        """One request's worth from the site key's bucket and the client's, or 429."""
-        wait = self.key_limits.take("k" + hashlib.sha256(site_key.encode()).hexdigest())
-        if wait:
-            raise TooManyRequests("too many requests for this site key", wait, "rate_limited_site_key")
+        """One request's worth from the client's bucket, then the site key's, or 429. In that
+        order: requests refused for their client's pace must not drain the site key's bucket,
+        or one address could lock every visitor of a site out."""
         if client is not None:
             wait = self.client_limits.take("c" + client)
             if wait:
                 raise TooManyRequests("too many requests from this client", wait, "rate_limited_client")
+        wait = self.key_limits.take("k" + hashlib.sha256(site_key.encode()).hexdigest())
+        if wait:
+            raise TooManyRequests("too many requests for this site key", wait, "rate_limited_site_key")
 
     def authorize(self, headers: Mapping[str, str], client: str | None, *, token_needed: bool) -> tuple[str, Claims | None]:
         """Site key, the page's origin, the rate limits, then the token: in that order, so a

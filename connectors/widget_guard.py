@@ -93,7 +93,12 @@ class ConversationTokens:
         if not token:
             raise Unauthorized("conversation token missing (Authorization: Bearer <token> from POST /widget/session)", "missing_token")
         parts = token.split(".")
-        if len(parts) != 4 or parts[0] != TOKEN_VERSION or not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 12:
+        if (
+            len(parts) != 4
+            or parts[0] != TOKEN_VERSION
+            or not (parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 12)
+            or parts[2] != str(int(parts[2]))  # one spelling per token: no leading zeros
+        ):
             raise Unauthorized("conversation token malformed", "bad_token")
         _, conversation_id, expiry, mac = parts
         if not conversation_id.startswith(CONVERSATION_PREFIX):

@@ -49,7 +49,10 @@ if ! deploy/kafka/kafka.sh status >/dev/null 2>&1; then
 fi
 "$BIN/chatguard" topics apply >/dev/null
 
-"$BIN/chatguard" worker >"$STATE/worker.log" 2>&1 &
+# A stable name (static group membership): after an unclean stop, the next `make run`'s worker
+# gets its partitions back at once instead of after the old member's session timeout.
+CHATGUARD_WORKER_INSTANCE_ID="${CHATGUARD_WORKER_INSTANCE_ID:-make-run-worker-1}" \
+  "$BIN/chatguard" worker >"$STATE/worker.log" 2>&1 &
 pids+=($!)
 "$BIN/chatguard" ingest >"$STATE/ingest.log" 2>&1 &
 pids+=($!)

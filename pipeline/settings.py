@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -30,6 +31,11 @@ class Settings:
     metrics_port: int = 9308
     raw_retention_ms: int = HOUR_MS
     consumer_group: str = "chatguard-worker"
+    # Static group membership (Kafka's group.instance.id): a stable name per worker replica (a
+    # pod name, "worker-1"). A replica that restarts under the same name gets its partitions
+    # back at once, with no rebalance; None: dynamic membership (a killed member's partitions
+    # wait for its session to time out).
+    worker_instance_id: str | None = None
     # Seconds of detection one message may use before it is held back (quarantined, counted);
     # 64 KB of dense PII takes about 4 s on one core.
     detect_deadline_s: float = 15.0
@@ -59,8 +65,20 @@ class Settings:
             metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
             raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
             consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),
+            worker_instance_id=_instance_id(env.get("CHATGUARD_WORKER_INSTANCE_ID")),
             detect_deadline_s=_number(env, "CHATGUARD_DETECT_DEADLINE_S", 15.0, float, 0.001, 50.0),
         )
+
+
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+
+def _instance_id(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not _INSTANCE_ID.fullmatch(raw):
+        raise ConfigError("CHATGUARD_WORKER_INSTANCE_ID: 1-200 characters of A-Z, a-z, 0-9, '.', '_', '-'")
+    return raw
 
 
 def _number(env: Mapping[str, str], name: str, default, kind, low, high):

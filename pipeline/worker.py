@@ -104,6 +104,7 @@ class RedactionWorker:
             web_enabled=False,
             store="memory://",
             broker_commit_interval=1.0,
+            consumer_group_instance_id=settings.worker_instance_id,
             # Faust makes this directory (not its parents) even with the memory store: not in the cwd.
             datadir=os.path.join(tempfile.gettempdir(), f"chatguard-faust-{settings.consumer_group}-data"),
         )

@@ -16,6 +16,11 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Loggers that print record values, frames or request bodies at DEBUG (or TRACE).
 QUIET_LOGGERS = ("aiokafka", "kafka", "faust", "mode", "uvicorn", "websockets", "wsproto", "httpcore", "httpx")
 LIBRARY_FLOOR = logging.INFO
+# uvicorn logs each WebSocket's client address at INFO ("1.2.3.4:5 - WebSocket /widget/ws
+# [accepted]"): a visitor's address is personal data. Its loggers (which it sets itself, by
+# name) stay at WARNING or above.
+ADDRESS_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+ADDRESS_FLOOR = logging.WARNING
 
 
 def log_level(environ: Mapping[str, str] | None = None) -> int:
@@ -38,6 +43,13 @@ def quiet_libraries(level: int) -> None:
     Faust's ``dictConfig`` (it keeps existing loggers' levels)."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(library_level(level))
+    for name in ADDRESS_LOGGERS:
+        logging.getLogger(name).setLevel(server_level(level))
+
+
+def server_level(level: int) -> int:
+    """The level for uvicorn's loggers: never below ADDRESS_FLOOR."""
+    return max(level, ADDRESS_FLOOR)
 
 
 def configure_logging(environ: Mapping[str, str] | None = None) -> int:

@@ -323,6 +323,13 @@ async def test_rate_limits_per_client_and_per_site_key_answer_429(ingest_client,
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
         assert "too many requests from this client" in limited.json()["error"]
         assert metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_client") == 2
+    # Requests refused for their client's pace do not drain the site key's bucket.
+    async with ingest_client([channel(kafka_bootstrap, client_rate_per_s=0.01, client_burst=1, key_rate_per_s=0.01, key_burst=3)]) as client:
+        assert (await client.post("/widget/session", headers=key())).status_code == 201
+        for _ in range(10):
+            refused = await client.post("/widget/session", headers=key())
+            assert "from this client" in refused.json()["error"]
+        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_site_key") == 0
     async with ingest_client([channel(kafka_bootstrap, key_rate_per_s=1, key_burst=2)]) as client:
         session = await open_session(client)
         ok = await client.post("/widget/messages", content=orjson.dumps(visitor_message()), headers=auth(session))
@@ -681,7 +688,10 @@ def test_tokens_sign_verify_expire_and_resist_tampering():
     for bad in tampered:
         with pytest.raises(Unauthorized, match="not valid"):
             tokens.verify(SITE_KEY, bad, now=1_000_030)
-    for malformed in ("", "v2." + token[3:], token + ".x", f"v1.other-{conv}.{expiry}.{mac}", f"v1.{conv}.soon.{mac}"):
+    for malformed in (
+        "", "v2." + token[3:], token + ".x", f"v1.other-{conv}.{expiry}.{mac}", f"v1.{conv}.soon.{mac}",
+        f"v1.{conv}.0{expiry}.{mac}",  # the same claims spelled another way
+    ):
         with pytest.raises(Unauthorized) as refused:
             tokens.verify(SITE_KEY, malformed, now=1_000_030)
         assert token not in refused.value.reason

@@ -480,9 +480,8 @@ def poison_texts(token: str) -> dict[str, tuple[str, str, str]]:
     canary = f"poison.{token}@example.org"
     return {
         # U+FDFA is one character that NFKC turns into 18. Detection normalises first, so 56,000
-        # of them become a 1,008,000-character text: more than spaCy's nlp.max_length (1,000,000),
-        # and spaCy's NER raises ValueError [E088].
-        "nfkc-expansion": (f"Hello John Smith, mail {canary} " + "\ufdfa" * 56_000, "detect", "ValueError"),
+        # of them would become a 1,008,000-character text: past MAX_VIEW_LENGTH, held back.
+        "nfkc-expansion": (f"Hello John Smith, mail {canary} " + "\ufdfa" * 56_000, "detect", "DeadlineExceeded"),
         # 9,000 short e-mails in 63,000 characters: each becomes <EMAIL_ADDRESS_...> plus a finding,
         # and the analytics copy grows past the producer's 1 MB request limit.
         "oversized-copy": (f"mail {canary} " + "a@b.pl " * 9_000, "anonymise", "MessageSizeTooLargeError"),
@@ -669,3 +668,45 @@ def test_messages_past_the_detection_budget_are_held_back_and_the_stream_keeps_i
         assert f"slow.{token}".encode() not in r.value and b"Kowalski" not in r.value
     assert f"slow.{token}" not in log_text and not any(c in log_text for c in canaries)
     assert mixed_s / plain_s < 3, (plain_s, mixed_s)
+
+
+# -- e. static membership: a killed worker's successor takes over at once ----------------------
+
+
+def test_a_worker_restarted_under_its_instance_id_after_sigkill_takes_over_without_waiting(
+    kafka_bootstrap: str, chatguard_env: dict[str, str], tmp_path: Path
+):
+    """With CHATGUARD_WORKER_INSTANCE_ID, a worker killed with SIGKILL and started again under
+    the same name gets its partitions back at once: its events flow well before the dead
+    member's session (Faust's default, 60 s) could have timed out. Without it, the successor
+    waited for that timeout (57 s measured before static membership)."""
+    token = secrets.token_hex(4)
+    env = {**chatguard_env, "CHATGUARD_WORKER_INSTANCE_ID": f"it-static-{token}"}
+    session_timeout_s = 60.0  # Faust's broker_session_timeout default: not shortened here
+    before, _ = pii_events(token, 60, "before")
+    after, _ = pii_events(token, 60, "after")
+
+    def on_every_clean_topic(events: list[RawMessage]):
+        wanted = {e.event_id for e in events}
+
+        def done(records: list) -> bool:
+            seen = collections.defaultdict(set)
+            for r in records:
+                seen[r.topic].add(orjson.loads(r.value)["event_id"])
+            return all(seen[t] >= wanted for t in CLEAN)
+
+        return done
+
+    with worker_process(env, tmp_path / "first.log") as (first, _):
+        asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in before]))
+        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic(before), timeout_s=120))
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in after]))
+    with worker_process(env, tmp_path / "second.log") as (second, _):
+        ready = time.monotonic()
+        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic(after), timeout_s=120))
+        takeover_s = time.monotonic() - ready
+        assert second.poll() is None, tail(tmp_path / "second.log")
+    print(f"\n[faults/static] after SIGKILL, the restarted worker had every event out {takeover_s:.1f} s after it was ready")
+    assert takeover_s < session_timeout_s / 2, f"the successor waited for the dead member's session: {takeover_s:.1f} s"

@@ -212,3 +212,23 @@ def test_detector_returns_one_list_per_text_in_order():
             assert text[span.start : span.end].endswith("@example.com")
             assert 0 < span.score <= 1
     assert detector.detect([]) == []
+
+
+def test_a_message_past_its_budget_is_held_back_and_its_neighbours_go_on(real_engine, raw_message):
+    """The budget holds for every way a message can cost time: the recognizers, NER over a
+    group of short messages (charged by length), and a text normalising grows."""
+    from pipeline.detection import ChatDetector
+    from pipeline.errors import StepError
+
+    base = real_engine.detector
+    detector = ChatDetector(base.model, base.entities, base.score_threshold, deadline_s=0.5)
+    slow_patterns = ("1 - " * 20_000)[:65_000]  # libphonenumber: seconds per 64 KB
+    slow_in_a_group = "Anna\n" + "1\n" * 8_150  # NER in a group with a short message
+    expanding = "Hello " + "\ufdfa" * 8_000  # NFKC: 18 characters each, 144,000 in all
+    texts = ["Hi Anna, call 601 234 567", slow_patterns, slow_in_a_group, "Hi Anna", expanding, "mail anna@wp.pl"]
+    results = detector.detect(texts)
+    held = [i for i, r in enumerate(results) if isinstance(r, StepError)]
+    assert all(results[i].error_class == "DeadlineExceeded" for i in held)
+    assert set(held) == {1, 2, 4}, held
+    assert {s.entity_type for s in results[0]} >= {"PHONE_NUMBER", "PERSON"}
+    assert {s.entity_type for s in results[5]} == {"EMAIL_ADDRESS"}

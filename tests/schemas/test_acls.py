@@ -137,7 +137,7 @@ def test_markdown_table_names_every_role_and_topic():
 def test_worker_group_default_matches_the_worker_settings():
     from pipeline.settings import Settings
 
-    assert Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": "k" * 32}).consumer_group == WORKER_GROUP
+    assert Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": "0123456789abcdef" * 2}).consumer_group == WORKER_GROUP
 
 
 def test_schemas_acls_imports_neither_pipeline_nor_connectors():

@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
-from schemas.logs import QUIET_LOGGERS, configure_logging, library_level, log_level, quiet_libraries
+from schemas.logs import ADDRESS_LOGGERS, QUIET_LOGGERS, configure_logging, library_level, log_level, quiet_libraries
 
 
 @pytest.fixture
 def restore_levels():
-    names = ("", *QUIET_LOGGERS, "aiokafka.producer.sender")
+    names = ("", *QUIET_LOGGERS, *ADDRESS_LOGGERS, "aiokafka.producer.sender")
     saved = {name: logging.getLogger(name).level for name in names}
     yield
     for name, level in saved.items():
@@ -22,9 +22,12 @@ def test_debug_leaves_aiokafka_kafka_faust_and_mode_at_info(restore_levels):
     assert configure_logging({"CHATGUARD_LOG_LEVEL": "DEBUG"}) == logging.DEBUG
     assert logging.getLogger().isEnabledFor(logging.DEBUG)
     assert logging.getLogger("chatguard.ingest").isEnabledFor(logging.DEBUG)
-    for name in ("aiokafka", "aiokafka.producer.sender", "kafka", "faust.app.base", "mode.services", "uvicorn.error", "websockets.server"):
+    for name in ("aiokafka", "aiokafka.producer.sender", "kafka", "faust.app.base", "mode.services", "websockets.server"):
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
         assert logging.getLogger(name).isEnabledFor(logging.INFO), name
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # they log client addresses at INFO
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
 
 
 def test_a_higher_level_applies_to_the_libraries_too(restore_levels):

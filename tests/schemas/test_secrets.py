@@ -18,18 +18,24 @@ CHANNEL_SECRETS = (
     "CHATGUARD_TELEGRAM_SECRET_TOKEN",
     "CHATGUARD_INGEST_HMAC_SECRET",
 )
-WEAK = ["x", "a" * (MIN_SECRET_LENGTH - 1), " " * 32, "\t \n" * 8]
+WEAK = [
+    "x", "a" * (MIN_SECRET_LENGTH - 1), " " * 32, "\t \n" * 8,
+    "a" * 40,  # long, but one character
+    "\u200b" * 20,  # zero-width spaces: invisible
+    "0123456789abcdef\u200b",  # a format character inside
+]
 
 
 @pytest.mark.parametrize("value", WEAK)
 def test_weak_secrets_are_refused_naming_the_variable(value):
-    with pytest.raises(ValueError, match=r"^CHATGUARD_X: must be at least 16 characters") as info:
+    with pytest.raises(ValueError, match=r"^CHATGUARD_X: must be at least 16 visible characters") as info:
         check_secret("CHATGUARD_X", value)
     assert len(value.strip()) < 2 or value not in str(info.value)  # never quotes the value
 
 
-def test_a_long_enough_secret_is_taken_as_is():
-    assert check_secret("CHATGUARD_X", "a" * MIN_SECRET_LENGTH) == "a" * MIN_SECRET_LENGTH
+@pytest.mark.parametrize("value", ["0123456789abcdef", "correct horse battery staple", "  f56b1657dc0a4e6b  "])
+def test_a_secret_that_follows_the_rule_is_taken_as_is(value):
+    assert check_secret("CHATGUARD_X", value) == value
 
 
 @pytest.mark.parametrize("name", CHANNEL_SECRETS)
@@ -41,7 +47,7 @@ def test_the_ingest_service_refuses_a_weak_channel_secret(name, value):
 
 @pytest.mark.parametrize("value", WEAK)
 def test_the_worker_refuses_a_weak_pseudonym_key_by_the_same_rule(value):
-    with pytest.raises(ConfigError, match="^CHATGUARD_PSEUDONYM_KEY: must be at least 16 characters"):
+    with pytest.raises(ConfigError, match="^CHATGUARD_PSEUDONYM_KEY: must be at least 16 visible characters"):
         Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": value})
 
 

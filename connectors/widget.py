@@ -62,6 +62,7 @@ a secret; the conversation token is the visitor's capability, kept in the tab's 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import hashlib
@@ -177,6 +178,7 @@ class WidgetChannel(Channel):
         self._retry_s = retry_s
         self._hello_timeout_s = hello_timeout_s
         self.hub = Hub(queue_size, max_subscribers, max_per_conversation, settings.streams_per_client)
+        self._sockets: collections.Counter[str] = collections.Counter()  # open WebSockets per client address
         self.ready = asyncio.Event()  # set once the consumer is positioned: later events will stream
         self._task: asyncio.Task | None = None
         self._ingest: Ingest | None = None
@@ -347,11 +349,25 @@ class WidgetChannel(Channel):
                 raise Forbidden("this page's origin is not allowed (CHATGUARD_WIDGET_ORIGINS)", "origin_not_allowed")
             if client is not None and (wait := self.client_limits.take("c" + client)):
                 raise TooManyRequests("too many requests from this client", wait, "rate_limited_client")
+            # Open sockets count like event streams: per client address, and in all.
+            if client is not None and self._sockets[client] >= self.hub.max_per_client:
+                raise TooManyRequests("too many open connections from this client", self._stream_max_s, "too_many_client_streams")
+            if sum(self._sockets.values()) >= self.hub.max_subscribers:
+                raise Unavailable("too many live connections; retry later", "too_many_streams")
         except IngestError as exc:
             self._count(exc.status, exc)
             await _deny(websocket, self._error(exc, None))
             return
         await websocket.accept()
+        self._sockets[client or ""] += 1
+        try:
+            await self._converse(ingest, websocket, origin, host, client)
+        finally:
+            self._sockets[client or ""] -= 1
+            if self._sockets[client or ""] <= 0:
+                del self._sockets[client or ""]
+
+    async def _converse(self, ingest: Ingest, websocket: WebSocket, origin: str | None, host: str | None, client: str | None) -> None:
         with contextlib.suppress(WebSocketDisconnect):
             try:
                 async with asyncio.timeout(self._hello_timeout_s):
@@ -371,7 +387,11 @@ class WidgetChannel(Channel):
                 return
             await websocket.send_text(orjson.dumps({"type": "ready", "expires_at": claims.expires_at}).decode())
             while True:
-                frame = await websocket.receive()
+                try:  # an idle socket does not outlive its token
+                    async with asyncio.timeout(max(0.0, claims.expires_at - time.time())):
+                        frame = await websocket.receive()
+                except TimeoutError:
+                    frame = {"type": "websocket.receive"}
                 if frame["type"] == "websocket.disconnect":
                     return
                 if claims.expires_at <= time.time():

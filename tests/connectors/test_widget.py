@@ -810,3 +810,15 @@ def test_a_time_cursor_replays_what_arrived_after_it():
     hub.publish("d" * 16, "e2", b"another conversation")
     assert hub.replay("c" * 16, f"t{before}") == [b"one"]
     assert hub.replay("c" * 16, f"t{before + 60_000}") == []
+
+
+async def test_open_websockets_are_capped_per_client(kafka_bootstrap):
+    with live_widget(kafka_bootstrap, channel(kafka_bootstrap, streams_per_client=2)) as (base, _, registry):
+        async with ws_connect(ws_url(base)), ws_connect(ws_url(base)):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with ws_connect(ws_url(base)):
+                    pass
+            assert refused.value.response.status_code == 429
+        async with ws_connect(ws_url(base)):  # closed ones make room again
+            pass
+    assert metric(registry, "chatguard_ingest_requests_total", channel="web", status="429") == 1

@@ -14,7 +14,7 @@ import asyncio
 import itertools
 from typing import Awaitable, Iterable, Mapping, Sequence
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
@@ -37,10 +37,11 @@ class BatchPublisher:
     """``publish`` hands records over in order per topic-partition and returns what waits for
     Kafka's acknowledgement of every one of them. Nothing counts as written before that."""
 
-    def __init__(self, kafka: KafkaSettings, *, request_timeout_ms: int = 30_000) -> None:
+    def __init__(self, kafka: KafkaSettings, *, request_timeout_ms: int = 30_000, transactional_id: str | None = None) -> None:
         self._kwargs = dict(
             acks="all",
             enable_idempotence=True,
+            transactional_id=transactional_id,
             max_batch_size=MAX_BATCH_BYTES,
             max_request_size=MAX_REQUEST_BYTES,
             request_timeout_ms=request_timeout_ms,
@@ -107,6 +108,19 @@ class BatchPublisher:
                 future.add_done_callback(_retrieve)
             raise
         return asyncio.gather(*futures)
+
+    async def send_in_transaction(self, built: Sequence[Built], offsets: Mapping[tuple[str, int], int], group_id: str) -> None:
+        """Exactly once: ``built`` and the consumed ``offsets`` (topic, partition -> next
+        offset) of ``group_id`` commit together in one Kafka transaction, so a read_committed
+        consumer sees all of a batch's records or none, and a batch whose offsets committed is
+        never read again. Raises (the transaction aborted) if Kafka refused any write."""
+        producer = self._started_producer()
+        async with producer.transaction():
+            acks = await self.send(built)
+            await producer.send_offsets_to_transaction(
+                {TopicPartition(topic, partition): offset for (topic, partition), offset in offsets.items()}, group_id
+            )
+            await acks
 
     async def publish(self, records: Sequence[Record]) -> Awaitable[list]:
         """``build`` and ``send`` in one go, on the event loop."""

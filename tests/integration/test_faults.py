@@ -710,3 +710,53 @@ def test_a_worker_restarted_under_its_instance_id_after_sigkill_takes_over_witho
         assert second.poll() is None, tail(tmp_path / "second.log")
     print(f"\n[faults/static] after SIGKILL, the restarted worker had every event out {takeover_s:.1f} s after it was ready")
     assert takeover_s < session_timeout_s / 2, f"the successor waited for the dead member's session: {takeover_s:.1f} s"
+
+
+# -- f. exactly once: a SIGKILL mid-stream repeats nothing a read_committed consumer sees -----
+
+
+def test_exactly_once_a_sigkill_mid_stream_repeats_and_loses_nothing(
+    kafka_bootstrap: str, chatguard_env: dict[str, str], tmp_path: Path
+):
+    """CHATGUARD_PROCESSING_GUARANTEE=exactly_once: each batch's clean writes and raw offsets
+    commit in one transaction. A worker killed with SIGKILL mid-stream and restarted under its
+    name (which fences the dead one's open transaction) leaves every event exactly once on
+    every clean topic, as a read_committed consumer reads them."""
+    token = secrets.token_hex(4)
+    env = {
+        **chatguard_env,
+        "CHATGUARD_WORKER_INSTANCE_ID": f"it-eos-{token}",
+        "CHATGUARD_PROCESSING_GUARANTEE": "exactly_once",
+    }
+    events, _ = pii_events(token, 1_500, "eos")
+    wanted = {e.event_id for e in events}
+    values = [(e.conversation_id.encode(), encode(e)) for e in events]
+
+    def all_out(records: list) -> bool:
+        seen = collections.defaultdict(set)
+        for r in records:
+            seen[r.topic].add(orjson.loads(r.value)["event_id"])
+        return all(seen[t] >= wanted for t in CLEAN)
+
+    def some_out(records: list) -> bool:
+        return len({orjson.loads(r.value)["event_id"] for r in records if r.topic == "chat.storage"} & wanted) >= 300
+
+    with worker_process(env, tmp_path / "first.log") as (first, _):
+        producing = threading.Thread(target=lambda: asyncio.run(produce(kafka_bootstrap, RAW.name, values)))
+        producing.start()
+        asyncio.run(consume_until(kafka_bootstrap, ["chat.storage"], some_out, timeout_s=120, isolation_level="read_committed"))
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        producing.join(timeout=60)
+    with worker_process(env, tmp_path / "second.log") as (second, _):
+        records = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_out, timeout_s=180, isolation_level="read_committed"))
+        assert second.poll() is None, tail(tmp_path / "second.log")
+    counts = {t: collections.Counter() for t in CLEAN}
+    for r in records:
+        event_id = orjson.loads(r.value)["event_id"]
+        if event_id in wanted:
+            counts[r.topic][event_id] += 1
+    repeats = {t: sum(n - 1 for n in c.values()) for t, c in counts.items()}
+    print(f"\n[faults/exactly-once] {len(events)} events, SIGKILL after 300 out: repeats per clean topic {repeats} (read_committed)")
+    assert all(set(c) == wanted for c in counts.values())
+    assert repeats == {t: 0 for t in CLEAN}

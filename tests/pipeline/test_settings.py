@@ -128,3 +128,25 @@ def test_pseudonym_key_required(key):
 def test_pseudonym_key_optional_when_not_required():
     s = Settings.from_env({}, require_key=False)
     assert s.pseudonym_key == b""
+
+
+def test_processing_guarantee_and_instance_id():
+    assert Settings.from_env(_env()).processing_guarantee == "at_least_once"
+    assert Settings.from_env(_env()).transactional_id is None
+    settings = Settings.from_env(
+        _env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once", CHATGUARD_WORKER_INSTANCE_ID="worker-1", CHATGUARD_CONSUMER_GROUP="g")
+    )
+    assert settings.exactly_once and settings.worker_instance_id == "worker-1" and settings.transactional_id == "g-worker-1"
+    with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID"):
+        Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once"))
+    with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE: one of"):
+        Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="twice"))
+    with pytest.raises(ConfigError, match="^CHATGUARD_WORKER_INSTANCE_ID: "):
+        Settings.from_env(_env(CHATGUARD_WORKER_INSTANCE_ID="a b"))
+
+
+def test_detect_deadline():
+    assert Settings.from_env(_env()).detect_deadline_s == 15.0
+    assert Settings.from_env(_env(CHATGUARD_DETECT_DEADLINE_S="2.5")).detect_deadline_s == 2.5
+    with pytest.raises(ConfigError, match="^CHATGUARD_DETECT_DEADLINE_S: "):
+        Settings.from_env(_env(CHATGUARD_DETECT_DEADLINE_S="0"))

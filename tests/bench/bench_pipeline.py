@@ -112,10 +112,10 @@ class Timeline:
         return (self.count - self.first_batch) / max(self.last - self.first, 1e-9)
 
 
-async def _through_kafka(bootstrap: str, events: list[RawMessage]) -> Timeline:
+async def _through_kafka(bootstrap: str, events: list[RawMessage], isolation_level: str = "read_uncommitted") -> Timeline:
     """Write ``events`` to chat.raw while reading chat.storage from its current end; time both."""
     tag = events[0].event_id.rsplit("-", 1)[0].encode()
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level=isolation_level)
     await reader.start()
     try:
         partitions = [TopicPartition(STORAGE.name, p) for p in range(STORAGE.partitions)]
@@ -148,14 +148,22 @@ async def _through_kafka(bootstrap: str, events: list[RawMessage]) -> Timeline:
 
 
 def bench_end_to_end(
-    bootstrap: str, runs: list[list[RawMessage]], warmup: list[RawMessage], key: str, workers: int = 1, between=lambda: None
+    bootstrap: str,
+    runs: list[list[RawMessage]],
+    warmup: list[RawMessage],
+    key: str,
+    workers: int = 1,
+    between=lambda: None,
+    exactly_once: bool = False,
 ) -> Timeline:
     """Workers in one consumer group (one per core is the deployment rule) on fresh offsets;
-    one measured run per list in ``runs``, ``between()`` after each; the best run returned."""
+    one measured run per list in ``runs``, ``between()`` after each; the best run returned.
+    ``exactly_once``: the workers commit each batch in a Kafka transaction, and the reader
+    reads committed records only."""
     group = f"chatguard-bench-{secrets.token_hex(4)}"
     procs = []
     with tempfile.TemporaryDirectory() as datadir:
-        for _ in range(workers):
+        for n in range(workers):
             env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
             env.update(
                 CHATGUARD_KAFKA_BOOTSTRAP=bootstrap,
@@ -164,13 +172,16 @@ def bench_end_to_end(
                 CHATGUARD_CONSUMER_GROUP=group,
                 CHATGUARD_LOG_LEVEL="WARNING",
             )
+            if exactly_once:
+                env.update(CHATGUARD_PROCESSING_GUARANTEE="exactly_once", CHATGUARD_WORKER_INSTANCE_ID=f"bench-{n}")
             subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
             procs.append(subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, cwd=datadir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         try:
-            asyncio.run(_through_kafka(bootstrap, warmup))  # models loaded, group joined, partitions assigned
+            isolation = "read_committed" if exactly_once else "read_uncommitted"
+            asyncio.run(_through_kafka(bootstrap, warmup, isolation))  # models loaded, group joined, partitions assigned
             timelines = []
             for messages in runs:
-                timelines.append(asyncio.run(_through_kafka(bootstrap, messages)))
+                timelines.append(asyncio.run(_through_kafka(bootstrap, messages, isolation)))
                 between()
             return max(timelines, key=lambda t: t.steady_rate)
         finally:
@@ -239,6 +250,10 @@ def main() -> int:
                 flush=True,
             )
             report("end to end through Kafka (1 worker)", e2e, engine.best, plain)
+            runs = [sample_messages(args.messages, seed=11, tag=f"{run}x{n}") for n in "ab"]
+            e2e_x = bench_end_to_end(bootstrap, runs, sample_messages(300, seed=7, tag=f"warm{run}x"), key, exactly_once=True)
+            report("... exactly_once (1 worker)", e2e_x, engine.best, plain)
+            print(f"    exactly_once costs {100 * (1 - e2e_x.steady_rate / e2e.steady_rate):.0f} % of at-least-once's steady rate", flush=True)
             cores = os.cpu_count() or 1
             if cores > 1:
                 runs = [sample_messages(args.messages, seed=11, tag=f"{run}w{cores}{n}") for n in "ab"]

@@ -88,22 +88,36 @@ _READ = (Operation.READ, Operation.DESCRIBE)
 _WRITE = (Operation.WRITE, Operation.DESCRIBE)
 # Placeholder for the role's consumer group in a Grant, resolved by ``bindings``.
 GROUP = "<group>"
+# Placeholder for the prefix of the role's transactional ids: its group and "-".
+TRANSACTIONS = "<group>-"
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """Operations a role is allowed on one resource (always a literal name, never a prefix)."""
+    """Operations a role is allowed on one resource: a literal name, or (``pattern``
+    PREFIXED) every name starting with it."""
 
     resource_type: ResourceType
     name: str
     operations: tuple[Operation, ...]
     note: str = ""
+    pattern: PatternType = PatternType.LITERAL
 
     def describe_resource(self, group: str | None = None) -> str:
         if self.resource_type is ResourceType.CLUSTER:
             return "the cluster"
-        name = group if (self.name == GROUP and group) else self.name
+        name = _resolve(self.name, group)
+        if self.pattern is PatternType.PREFIXED:
+            return f"{self.resource_type.name.lower().replace('_', ' ')}s prefixed `{name}`"
         return f"{self.resource_type.name.lower()} `{name}`"
+
+
+def _resolve(name: str, group: str | None) -> str:
+    if name == GROUP and group:
+        return group
+    if name == TRANSACTIONS and group:
+        return f"{group}-"
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +174,10 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                 Grant(ResourceType.TOPIC, RAW.name, (*_READ, Operation.DESCRIBE_CONFIGS)),
                 *(Grant(ResourceType.TOPIC, name, (*_WRITE, Operation.DESCRIBE_CONFIGS)) for name in _CLEAN_AND_QUARANTINE),
                 Grant(ResourceType.GROUP, GROUP, _READ, "`CHATGUARD_CONSUMER_GROUP`"),
+                Grant(
+                    ResourceType.TRANSACTIONAL_ID, TRANSACTIONS, _WRITE,
+                    "`<group>-<CHATGUARD_WORKER_INSTANCE_ID>`: exactly_once", PatternType.PREFIXED,
+                ),
             ),
             default_group=WORKER_GROUP,
         ),
@@ -222,11 +240,9 @@ def bindings(principals: Mapping[str, str], groups: Mapping[str, str] | None = N
         if group is not None and not group.strip():
             raise ValueError(f"role {role_name}: empty consumer group")
         for grant in role.grants:
-            name = CLUSTER_RESOURCE if grant.resource_type is ResourceType.CLUSTER else grant.name
-            if name == GROUP:
-                name = group
+            name = CLUSTER_RESOURCE if grant.resource_type is ResourceType.CLUSTER else _resolve(grant.name, group)
             for operation in grant.operations:
-                result.add(AclBinding(principal(who), grant.resource_type, name, operation))
+                result.add(AclBinding(principal(who), grant.resource_type, name, operation, grant.pattern))
     return sorted(result)
 
 

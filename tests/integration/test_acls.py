@@ -25,6 +25,7 @@ from aiokafka.errors import (
     KafkaConnectionError,
     KafkaError,
     TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
 )
 
 from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, apply_acls, bindings, describe_acls
@@ -265,6 +266,26 @@ async def test_worker_reads_chat_raw_and_writes_the_clean_topics(secured_broker:
     # ...and it cannot change chat.raw's retention (only an admin can).
     with pytest.raises(TopicAdminError, match="chat.raw: TopicAuthorizationFailedError.*Kafka error 29"):
         await apply_topics(worker, all_topics(raw_retention_ms=7 * 24 * 3600 * 1000))
+
+
+async def test_worker_commits_transactions_under_its_own_prefix_only(secured_broker: SecuredBroker):
+    """exactly_once: the worker's transactional producer (`<group>-<instance id>`) writes and
+    commits its group's offsets in a transaction; a transactional id outside its prefix is refused."""
+    worker = secured_broker.role("worker")
+
+    async def commit(transactional_id: str) -> None:
+        producer = AIOKafkaProducer(transactional_id=transactional_id, enable_idempotence=True, **worker.aiokafka_kwargs())
+        try:
+            await producer.start()
+            async with producer.transaction():
+                await producer.send_and_wait(STORAGE.name, _marker("txn"))
+                await producer.send_offsets_to_transaction({TopicPartition(RAW.name, 0): 0}, WORKER_GROUP)
+        finally:
+            await producer.stop()
+
+    await commit(f"{WORKER_GROUP}-it-{secrets.token_hex(3)}")
+    with pytest.raises(TransactionalIdAuthorizationFailed):
+        await commit(f"someone-else-{secrets.token_hex(3)}")
 
 
 def test_topics_apply_without_the_right_says_so_in_one_line(secured_broker: SecuredBroker):

@@ -76,7 +76,9 @@ def test_no_role_gets_broad_rights():
     for role in ROLES.values():
         for grant in role.grants:
             assert not broad & set(grant.operations), (role.name, grant)
-            assert grant.resource_type in (ResourceType.TOPIC, ResourceType.GROUP), (role.name, grant)
+            assert grant.resource_type in (ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID), (role.name, grant)
+            # The one prefix: the worker's own transactional ids, under its group's name.
+            assert grant.pattern is acls.PatternType.LITERAL or (role.name, grant.name) == ("worker", acls.TRANSACTIONS)
 
 
 def test_bindings_expand_roles_principals_and_groups():
@@ -88,9 +90,10 @@ def test_bindings_expand_roles_principals_and_groups():
     assert AclBinding("User:w", ResourceType.TOPIC, "chat.raw", R) in result
     assert not any(b.principal == "User:bi" and b.resource_name == "chat.raw" for b in result)
     assert all(b.host == "*" and b.permission is acls.Permission.ALLOW for b in result)
-    assert all(b.pattern_type is acls.PatternType.LITERAL for b in result)
-    # 5 topics x 3 operations + the group's 2
-    assert len([b for b in result if b.principal == "User:w"]) == 17
+    assert all(b.pattern_type is acls.PatternType.LITERAL for b in result if b.resource_type is not ResourceType.TRANSACTIONAL_ID)
+    assert AclBinding("User:w", ResourceType.TRANSACTIONAL_ID, f"{WORKER_GROUP}-", acls.Operation.WRITE, acls.PatternType.PREFIXED) in result
+    # 5 topics x 3 operations + the group's 2 + the transactional ids' 2
+    assert len([b for b in result if b.principal == "User:w"]) == 19
 
 
 @pytest.mark.parametrize(

@@ -760,3 +760,71 @@ def test_exactly_once_a_sigkill_mid_stream_repeats_and_loses_nothing(
     print(f"\n[faults/exactly-once] {len(events)} events, SIGKILL after 300 out: repeats per clean topic {repeats} (read_committed)")
     assert all(set(c) == wanted for c in counts.values())
     assert repeats == {t: 0 for t in CLEAN}
+
+
+# -- g. graceful joins and leaves: repeats under each processing guarantee -----------------------
+
+REBALANCE_EVENTS = 2_400
+REBALANCE_RATE = 120.0  # events per second: a 20 s stream
+
+
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
+def test_joins_and_leaves_under_load_lose_nothing_and_exactly_once_repeats_nothing(
+    guarantee: str, kafka_bootstrap: str, chatguard_env: dict[str, str], tmp_path: Path
+):
+    """A second worker joins the group and leaves it (SIGTERM) twice while a stream flows.
+    Nothing is lost under either guarantee; under exactly_once a read_committed consumer sees
+    no event twice. Prints the repeats of each (the closing note of issue #11 quotes them)."""
+    token = secrets.token_hex(4)
+    exactly_once = guarantee == "exactly_once"
+    base = {**chatguard_env, **FAST_FAILOVER, "CHATGUARD_PROCESSING_GUARANTEE": guarantee}
+    first_env = {**base, "BROKER_CLIENT_ID": "cg-first"}
+    if exactly_once:
+        first_env["CHATGUARD_WORKER_INSTANCE_ID"] = f"first-{token}"
+    events, _ = pii_events(token, REBALANCE_EVENTS, f"rb{guarantee[:2]}")
+    wanted = {e.event_id for e in events}
+    isolation = "read_committed" if exactly_once else "read_uncommitted"
+
+    async def stream() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+        await producer.start()
+        try:
+            start, pending = time.monotonic(), []
+            for i, event in enumerate(events):
+                delay = start + i / REBALANCE_RATE - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                pending.append(await producer.send(RAW.name, encode(event), key=event.conversation_id.encode()))
+            await asyncio.gather(*pending)
+        finally:
+            await producer.stop()
+
+    def all_out(records: list) -> bool:
+        seen = collections.defaultdict(set)
+        for r in records:
+            seen[r.topic].add(orjson.loads(r.value)["event_id"])
+        return all(seen[t] >= wanted for t in CLEAN)
+
+    with worker_process(first_env, tmp_path / "first.log") as (first, _):
+        producing = threading.Thread(target=lambda: asyncio.run(stream()))
+        producing.start()
+        for cycle in range(2):
+            env = {**base, "BROKER_CLIENT_ID": f"cg-second-{cycle}", "CHATGUARD_METRICS_PORT": str(free_port())}
+            if exactly_once:
+                env["CHATGUARD_WORKER_INSTANCE_ID"] = f"second-{token}"
+            with worker_process(env, tmp_path / f"second-{cycle}.log") as (second, _):
+                time.sleep(3)  # a few batches with two members
+            assert second.returncode == 0, tail(tmp_path / f"second-{cycle}.log")
+        producing.join(timeout=120)
+        records = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_out, timeout_s=180, isolation_level=isolation))
+        assert first.poll() is None, tail(tmp_path / "first.log")
+    counts = {t: collections.Counter() for t in CLEAN}
+    for r in records:
+        event_id = orjson.loads(r.value)["event_id"]
+        if event_id in wanted:
+            counts[r.topic][event_id] += 1
+    repeats = {t: sum(n - 1 for n in c.values()) for t, c in counts.items()}
+    print(f"\n[faults/rebalance] {guarantee}: {REBALANCE_EVENTS} events, 2 joins and 2 leaves: repeats {repeats} ({isolation})")
+    assert all(set(c) == wanted for c in counts.values())
+    if exactly_once:
+        assert repeats == {t: 0 for t in CLEAN}

@@ -75,8 +75,6 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Mapping
 
 import orjson
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -97,12 +95,10 @@ from connectors.widget_guard import (
     new_conversation_id,
     token_secret_from,
 )
+from connectors.widget_echo import RedactedEcho
 from connectors.widget_hub import CLOSE, REPLAY_SLACK_MS, Hub, Subscriber  # noqa: F401 - re-exported
-from schemas.codec import decode_redacted
-from schemas.errors import SchemaError
 from schemas.kafka import KafkaSettings
 from schemas.pseudonyms import Pseudonymiser
-from schemas.topics import NLP
 
 log = logging.getLogger("chatguard.ingest.widget")
 
@@ -165,7 +161,6 @@ class WidgetChannel(Channel):
             raise ValueError("WidgetChannel: CHATGUARD_PSEUDONYM_KEY (the worker's) is needed to find the widget's redacted events")
         # Compare digests: equal length, so the constant-time compare leaks nothing about length.
         self._key_digests = tuple(hashlib.sha256(k.encode()).digest() for k in site_keys)
-        self._kafka = kafka
         self._pseudonyms = Pseudonymiser(settings.pseudonym_key)
         self.tokens = ConversationTokens(token_secret_from(settings.pseudonym_key, settings.token_secret), settings.token_ttl_s)
         self.origins = OriginPolicy(settings.origins)
@@ -174,13 +169,10 @@ class WidgetChannel(Channel):
         self._tokenless_posts = settings.tokenless_posts
         self._heartbeat_s = heartbeat_s
         self._stream_max_s = stream_max_s
-        self._start_wait_s = start_wait_s
-        self._retry_s = retry_s
         self._hello_timeout_s = hello_timeout_s
         self.hub = Hub(queue_size, max_subscribers, max_per_conversation, settings.streams_per_client)
         self._sockets: collections.Counter[str] = collections.Counter()  # open WebSockets per client address
-        self.ready = asyncio.Event()  # set once the consumer is positioned: later events will stream
-        self._task: asyncio.Task | None = None
+        self._echo = RedactedEcho(self.name, self.hub, kafka, start_wait_s=start_wait_s, retry_s=retry_s)
         self._ingest: Ingest | None = None
         self._static = {name: _read_static(name) for name in _STATIC}
 
@@ -503,85 +495,19 @@ class WidgetChannel(Channel):
         finally:
             self.hub.unsubscribe(subscriber)
 
-    # -- the chat.nlp consumer ---------------------------------------------------------------
+    # -- the chat.nlp echo (connectors/widget_echo.py) -------------------------------------
 
     async def start(self) -> None:
-        """Start consuming in the background; wait briefly for it, never for long: while Kafka
-        is unreachable the service still serves (streams open, and fill once Kafka is back)."""
-        self._task = asyncio.create_task(self._consume(), name="widget-chat.nlp-consumer")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.ready.wait(), self._start_wait_s)
+        await self._echo.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._echo.stop()
         self.hub.close_all()
 
-    async def _consume(self) -> None:
-        while True:
-            # No consumer group: every partition of chat.nlp is assigned to this process (and
-            # re-assigned when partitions are added); no committed offsets, so "latest" puts
-            # each partition at its end: only events written from now on are streamed.
-            consumer = AIOKafkaConsumer(
-                NLP.name,
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="latest",
-                **self._kafka.aiokafka_kwargs(),
-            )
-            try:
-                await consumer.start()
-                await self._position_at_end(consumer)
-                self.ready.set()
-                log.info("widget: streaming redacted events from %s", NLP.name)
-                while True:
-                    batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-                    for records in batch.values():
-                        for record in records:
-                            self._dispatch(record.value)
-            except asyncio.CancelledError:
-                raise
-            except (KafkaError, OSError) as exc:
-                log.warning("widget: %s not readable (%s); retrying in %.0f s", NLP.name, type(exc).__name__, self._retry_s)
-            finally:
-                self.ready.clear()
-                await consumer.stop()
-            await asyncio.sleep(self._retry_s)
-
-    @staticmethod
-    async def _position_at_end(consumer: AIOKafkaConsumer) -> None:
-        """Wait for the partitions, then resolve their end offsets now rather than at the first
-        fetch, so that ``ready`` means: every later event will be seen."""
-        waited = 0.0
-        while not consumer.assignment():
-            if waited == 10.0:
-                log.warning("widget: still waiting for topic %s (run `chatguard topics apply`)", NLP.name)
-            await asyncio.sleep(0.2)
-            waited = round(waited + 0.2, 1)
-        for tp in consumer.assignment():
-            await consumer.position(tp)
-
-    def _dispatch(self, value: bytes | None) -> None:
-        if not value:
-            return
-        try:
-            message = decode_redacted(value)
-        except SchemaError as exc:
-            log.warning("widget: skipped an invalid %s event (%s)", NLP.name, exc.field)
-            return
-        if message.channel != self.name:
-            return  # conversation ids of other channels are not the widget's to show
-        payload = {
-            "event_id": message.event_id,
-            "text": message.text,
-            "findings": [
-                {"entity_type": f.entity_type, "start": f.start, "end": f.end, "score": f.score} for f in message.findings
-            ],
-        }
-        chunk = b"id: " + message.event_id.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
-        self.hub.publish(message.conversation_id, message.event_id, chunk)
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once the echo is positioned on chat.nlp: later events will stream."""
+        return self._echo.ready
 
     # -- static files ------------------------------------------------------------------------
 

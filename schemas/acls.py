@@ -212,6 +212,19 @@ class AclBinding:
 _PRINCIPAL = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[^\s]+$")
 
 
+def _request_fields(binding: AclBinding) -> tuple:
+    """A binding as CreateAcls and DeleteAcls requests carry it (one exact entry)."""
+    return (
+        int(binding.resource_type),
+        binding.resource_name,
+        int(binding.pattern_type),
+        binding.principal,
+        binding.host,
+        int(binding.operation),
+        int(binding.permission),
+    )
+
+
 def principal(name: str) -> str:
     """``User:name`` from ``name`` or ``Type:name``."""
     text = name.strip()
@@ -308,15 +321,7 @@ async def apply_acls(
         for binding in stale(present, wanted, prune):
             # One exact filter per binding: nothing else can match it.
             response = await admin._send_request(
-                DeleteAclsRequest(
-                    int(binding.resource_type),
-                    binding.resource_name,
-                    int(binding.pattern_type),
-                    binding.principal,
-                    binding.host,
-                    int(binding.operation),
-                    int(binding.permission),
-                )
+                DeleteAclsRequest(*_request_fields(binding))
             )
             for result in response.filter_responses:
                 _raise_for_code(result[0], result[1], f"cannot delete ACL {binding}")
@@ -328,15 +333,7 @@ async def apply_acls(
             # aiokafka has no create_acls: its CreateAcls request carries one binding. Brokers
             # forward it to the controller.
             response = await admin._send_request(
-                CreateAclsRequest(
-                    int(binding.resource_type),
-                    binding.resource_name,
-                    int(binding.pattern_type),
-                    binding.principal,
-                    binding.host,
-                    int(binding.operation),
-                    int(binding.permission),
-                )
+                CreateAclsRequest(*_request_fields(binding))
             )
             for code, message in response.creation_responses:
                 _raise_for_code(code, message, f"cannot create ACL {binding}")

@@ -60,6 +60,18 @@ def metric_value(url: str, name: str, **labels: str) -> float:
     )
 
 
+def on_every_clean_topic(event_ids: set[str]):
+    """A ``consume_until`` predicate: every one of ``event_ids`` is on every clean topic."""
+
+    def done(records: list) -> bool:
+        seen = collections.defaultdict(set)
+        for r in records:
+            seen[r.topic].add(orjson.loads(r.value)["event_id"])
+        return all(seen[t] >= event_ids for t in CLEAN)
+
+    return done
+
+
 def pii_events(token: str, count: int, prefix: str) -> tuple[list[RawMessage], set[str]]:
     """Events whose PII values are unique to this run, so finding one downstream is a leak."""
     rng = random.Random(token)
@@ -518,12 +530,7 @@ def test_poison_events_are_quarantined_without_text_and_the_worker_goes_on(
         started = time.monotonic()
         q_records = asyncio.run(consume_until(kafka_bootstrap, [QUARANTINE.name], quarantined, timeout_s=120))
 
-        def all_clean(records: list) -> bool:
-            seen = collections.defaultdict(set)
-            for r in records:
-                seen[r.topic].add(orjson.loads(r.value)["event_id"])
-            return all(seen[t] >= normal_ids for t in CLEAN)
-
+        all_clean = on_every_clean_topic(normal_ids)
         c_records = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_clean, timeout_s=120))
         elapsed = time.monotonic() - started
         assert worker.poll() is None, f"the worker stopped ({worker.returncode}):\n{tail(tmp_path / 'worker.log')}"
@@ -630,12 +637,7 @@ def test_messages_past_the_detection_budget_are_held_back_and_the_stream_keeps_i
         started = time.monotonic()
         asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in one_conversation(events)]))
 
-        def all_clean(records: list) -> bool:
-            seen = collections.defaultdict(set)
-            for r in records:
-                seen[r.topic].add(orjson.loads(r.value)["event_id"])
-            return all(seen[t] >= expect_clean for t in CLEAN)
-
+        all_clean = on_every_clean_topic(expect_clean)
         clean = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_clean, timeout_s=180))
         held = asyncio.run(
             consume_until(
@@ -686,26 +688,15 @@ def test_a_worker_restarted_under_its_instance_id_after_sigkill_takes_over_witho
     before, _ = pii_events(token, 60, "before")
     after, _ = pii_events(token, 60, "after")
 
-    def on_every_clean_topic(events: list[RawMessage]):
-        wanted = {e.event_id for e in events}
-
-        def done(records: list) -> bool:
-            seen = collections.defaultdict(set)
-            for r in records:
-                seen[r.topic].add(orjson.loads(r.value)["event_id"])
-            return all(seen[t] >= wanted for t in CLEAN)
-
-        return done
-
     with worker_process(env, tmp_path / "first.log") as (first, _):
         asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in before]))
-        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic(before), timeout_s=120))
+        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in before}), timeout_s=120))
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in after]))
     with worker_process(env, tmp_path / "second.log") as (second, _):
         ready = time.monotonic()
-        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic(after), timeout_s=120))
+        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in after}), timeout_s=120))
         takeover_s = time.monotonic() - ready
         assert second.poll() is None, tail(tmp_path / "second.log")
     print(f"\n[faults/static] after SIGKILL, the restarted worker had every event out {takeover_s:.1f} s after it was ready")
@@ -732,11 +723,7 @@ def test_exactly_once_a_sigkill_mid_stream_repeats_and_loses_nothing(
     wanted = {e.event_id for e in events}
     values = [(e.conversation_id.encode(), encode(e)) for e in events]
 
-    def all_out(records: list) -> bool:
-        seen = collections.defaultdict(set)
-        for r in records:
-            seen[r.topic].add(orjson.loads(r.value)["event_id"])
-        return all(seen[t] >= wanted for t in CLEAN)
+    all_out = on_every_clean_topic(wanted)
 
     def some_out(records: list) -> bool:
         return len({orjson.loads(r.value)["event_id"] for r in records if r.topic == "chat.storage"} & wanted) >= 300
@@ -799,11 +786,7 @@ def test_joins_and_leaves_under_load_lose_nothing_and_exactly_once_repeats_nothi
         finally:
             await producer.stop()
 
-    def all_out(records: list) -> bool:
-        seen = collections.defaultdict(set)
-        for r in records:
-            seen[r.topic].add(orjson.loads(r.value)["event_id"])
-        return all(seen[t] >= wanted for t in CLEAN)
+    all_out = on_every_clean_topic(wanted)
 
     with worker_process(first_env, tmp_path / "first.log") as (first, _):
         producing = threading.Thread(target=lambda: asyncio.run(stream()))

@@ -68,7 +68,7 @@ cat <<TXT
 chatguard is running
   Kafka         $CHATGUARD_KAFKA_BOOTSTRAP  (topics: chat.raw -> chat.analytics, chat.storage, chat.nlp; chat.quarantine)
   ingest        http://127.0.0.1:$CHATGUARD_INGEST_PORT  (Slack, Messenger, Telegram, HTTP and widget endpoints)
-  try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/?site_key=$CHATGUARD_WIDGET_SITE_KEYS
+  try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/#site_key=$CHATGUARD_WIDGET_SITE_KEYS
   metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics
   dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
   logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log

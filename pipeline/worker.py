@@ -105,7 +105,8 @@ class RedactionWorker:
             topic_allow_declare=False,  # apply_topics made every topic; the worker's ACLs allow no more
             web_enabled=False,
             store="memory://",
-            broker_commit_interval=1.0,
+            # Only a backstop: each batch commits its offsets once acknowledged (_commit_acknowledged).
+            broker_commit_interval=10.0,
             consumer_group_instance_id=settings.worker_instance_id,
             # Faust makes this directory (not its parents) even with the memory store: not in the cwd.
             datadir=os.path.join(tempfile.gettempdir(), f"chatguard-faust-{settings.consumer_group}-data"),
@@ -186,7 +187,21 @@ class RedactionWorker:
             return False
         for event in events:
             await stream.ack(event)
+        await self._commit_acknowledged({event.message.tp for event in events})
         return True
+
+    async def _commit_acknowledged(self, partitions: set[Any]) -> None:
+        # Faust drops the acknowledged but not yet committed offsets of revoked partitions before
+        # its last commit on a rebalance, so a periodic commit would let every graceful join or
+        # leave repeat up to one interval of traffic. Committing each batch as it is acknowledged
+        # leaves nothing to drop. Under exactly_once the transaction has committed these offsets
+        # already; committing them again here, before the next transaction starts, empties Faust's
+        # list, so no later commit of Faust's can land behind a newer transaction and move the
+        # group's offsets back (that repeated committed batches after a rebalance). A commit
+        # already under way makes the first call wait for it and return without ours: hence two.
+        for _ in range(2):
+            if await self.app.consumer.commit(partitions):
+                return
 
     async def _stop_on(self, stage: str, exc: BaseException, *, wait: bool = True) -> None:
         """Stop the worker without acknowledging the batch at hand, so a restart re-reads it.

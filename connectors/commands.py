@@ -64,14 +64,10 @@ def _run_ingest(args: argparse.Namespace) -> int:
 
     from connectors.service import build_app, serve_metrics
     from connectors.settings import IngestSettings
-    from schemas.logs import configure_logging, server_level
+    from runtime.logs import configure_logging, server_level
 
-    try:
-        level = configure_logging()
-        settings = IngestSettings.from_env()
-    except ValueError as exc:
-        print(f"chatguard ingest: {exc}", file=sys.stderr)
-        return 2
+    level = configure_logging()
+    settings = IngestSettings.from_env()
     app = build_app(settings)
     try:
         serve_metrics(settings, app.registry)
@@ -143,7 +139,7 @@ async def _produce(args: argparse.Namespace) -> int:
     from connectors.sample import SampleTraffic
     from schemas.codec import decode_raw
     from schemas.errors import SchemaError
-    from schemas.kafka import KafkaSettings
+    from runtime.kafka import KafkaSettings
 
     def from_file():
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")

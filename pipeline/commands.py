@@ -7,6 +7,7 @@ import asyncio
 import sys
 from typing import TextIO
 
+from schemas.errors import ConfigError, Unreachable
 from schemas.topics import DESTINATIONS
 
 
@@ -56,46 +57,32 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _fail(message: str) -> int:
-    print(f"chatguard: {message}", file=sys.stderr)
-    return 2
-
-
 def _run_redact(args: argparse.Namespace) -> int:
-    from pipeline.errors import ConfigError
+    from pipeline.engine import RedactionEngine
     from pipeline.jsonl import redact_stream
+    from pipeline.settings import Settings
 
-    try:
-        from pipeline.engine import RedactionEngine
-        from pipeline.settings import Settings
-
-        engine = RedactionEngine.from_settings(Settings.from_env())
-    except ConfigError as exc:
-        return _fail(str(exc))
+    engine = RedactionEngine.from_settings(Settings.from_env())
     return redact_stream(engine, args.to, sys.stdin, sys.stdout, sys.stderr, args.batch_size)
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    from pipeline.errors import ConfigError
     from pipeline.run_worker import run_worker
 
-    try:
-        return run_worker()
-    except ConfigError as exc:
-        return _fail(str(exc))
+    return run_worker()
 
 
 def _run_topics(args: argparse.Namespace) -> int:
-    from schemas.admin import TopicAdminError, apply_topics
+    from runtime.topics_admin import apply_topics
     from schemas.topics import all_topics
 
     from pipeline.settings import Settings
 
     if args.action != "acls" and (args.principal or args.group or args.dry_run):
-        return _fail(f"topics {args.action}: --principal, --group and --dry-run go with 'topics acls'")
+        raise ConfigError(f"topics {args.action}: --principal, --group and --dry-run go with 'topics acls'")
     settings = Settings.from_env(require_key=False)
     if args.action == "acls":
-        from schemas.acls import run_acls_command
+        from runtime.acls_admin import run_acls_command
 
         return run_acls_command(
             settings.kafka, args.principal, args.group, args.dry_run, sys.stdout, {"worker": settings.consumer_group}
@@ -110,9 +97,7 @@ def _run_topics(args: argparse.Namespace) -> int:
     try:
         outcome = asyncio.run(apply_topics(settings.kafka, specs))
     except KafkaError as exc:
-        return _fail(f"topics apply: Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})")
-    except TopicAdminError as exc:
-        return _fail(f"topics apply: {exc}")
+        raise Unreachable(f"Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})") from None
     for name, state in outcome.items():
         print(f"{name}: {state}")
     return 0
@@ -128,33 +113,25 @@ def _run_eval(args: argparse.Namespace) -> int:
     import os
     import secrets
 
-    from pipeline.errors import ConfigError
-    from pipeline.evaluation import TARGETS, LabelledDataError, compare_on_set, load_labelled
+    from pipeline.engine import RedactionEngine
+    from pipeline.evaluation import TARGETS, compare_on_set, load_labelled
+    from pipeline.settings import Settings
 
     sets = []
     for path in args.labelled:
-        try:
-            messages = load_labelled(path)
-        except LabelledDataError as exc:
-            return _fail(str(exc))
+        messages = load_labelled(path)
         if args.limit:
             messages = messages[: args.limit]
         if not messages:
-            return _fail(f"{path}: no labelled messages")
+            raise ConfigError(f"{path}: no labelled messages")
         sets.append((path, messages))
     env = dict(os.environ)
     if not env.get("CHATGUARD_PSEUDONYM_KEY"):
         # Pseudonyms computed here never leave the process, so any key will do.
         env["CHATGUARD_PSEUDONYM_KEY"] = secrets.token_hex(32)
         print("chatguard: CHATGUARD_PSEUDONYM_KEY not set; using a random key for this evaluation", file=sys.stderr)
-    try:
-        from pipeline.engine import RedactionEngine
-        from pipeline.settings import Settings
-
-        settings = Settings.from_env(env)
-        engine = RedactionEngine.from_settings(settings)
-    except ConfigError as exc:
-        return _fail(str(exc))
+    settings = Settings.from_env(env)
+    engine = RedactionEngine.from_settings(settings)
     baseline = None
     if args.baseline == "presidio":
         from pipeline.evaluation import presidio_redactor

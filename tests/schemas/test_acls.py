@@ -19,11 +19,10 @@ from schemas.acls import (
     ResourceType,
     bindings,
     markdown_table,
-    parse_assignments,
     principal,
-    run_acls_command,
 )
-from schemas.kafka import KafkaSettings
+from runtime.acls_admin import parse_assignments, run_acls_command
+from runtime.kafka import KafkaSettings
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, all_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,3 +203,37 @@ def test_stale_allow_acls_of_managed_principals_are_found_and_nothing_else():
     # Both of a principal's roles in one run: nothing of either is stale.
     both = bindings({"ingest": "chatguard-ingest", "widget": "chatguard-ingest"})
     assert stale([*both], both, ["User:chatguard-ingest"]) == []
+
+
+def test_every_binding_of_the_table_maps_to_confluent_kafka_and_back():
+    from runtime.acls_admin import _confluent, _ours
+
+    every = bindings({role: f"User:{role}" for role in ROLES})
+    cluster = AclBinding("User:x", ResourceType.CLUSTER, acls.CLUSTER_RESOURCE, Operation.IDEMPOTENT_WRITE)
+    for binding in (*every, cluster):
+        assert _ours(_confluent(binding)) == binding
+    assert _confluent(cluster).restype.name == "BROKER"  # confluent-kafka's name for Kafka's CLUSTER
+
+
+def test_librdkafka_config_is_the_same_connection_as_aiokafka_kwargs():
+    kafka = KafkaSettings(bootstrap="k:9093", security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
+                          sasl_username="u", sasl_password="p", ssl_cafile="/ca.pem")
+    assert kafka.librdkafka_config() == {
+        "bootstrap.servers": "k:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "u", "sasl.password": "p", "ssl.ca.location": "/ca.pem",
+    }
+    assert KafkaSettings().librdkafka_config() == {"bootstrap.servers": "127.0.0.1:9092", "security.protocol": "PLAINTEXT"}
+
+
+def test_acls_command_against_no_broker_fails_at_once_in_one_line(capsys):
+    import time
+
+    kafka = KafkaSettings(bootstrap="127.0.0.1:1", security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                          sasl_username="admin", sasl_password="s3cret-never-printed")
+    started = time.monotonic()
+    code = run_acls_command(kafka, ["worker=w"], [], False, io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 1
+    assert time.monotonic() - started < 10  # librdkafka's "all brokers down", not the request timeout
+    assert err.count("\n") == 1 and "unreachable (_ALL_BROKERS_DOWN)" in err, err
+    assert "s3cret" not in err

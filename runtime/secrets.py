@@ -1,4 +1,4 @@
-"""The one rule every chatguard secret follows, checked at start-up (connectors and pipeline)."""
+"""The one rule every chatguard secret follows, checked at start-up by every tier."""
 
 from __future__ import annotations
 
@@ -28,13 +28,3 @@ def masked(value: object) -> str:
     """What a repr shows for a secret: whether it is set, never the value."""
     return "None" if value is None else "'***'"
 
-
-def masked_repr(obj: object, secret_fields: frozenset[str]) -> str:
-    """A dataclass's repr with every field in ``secret_fields`` shown as ``'***'`` when set."""
-    from dataclasses import fields
-
-    shown = []
-    for f in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        shown.append(f"{f.name}={masked(value) if f.name in secret_fields and value else repr(value)}")
-    return f"{type(obj).__name__}({', '.join(shown)})"

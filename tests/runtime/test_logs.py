@@ -1,4 +1,4 @@
-"""schemas/logs.py: CHATGUARD_LOG_LEVEL never lowers the libraries that log message text."""
+"""runtime/logs.py: CHATGUARD_LOG_LEVEL never lowers the libraries that log message text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from schemas.logs import ADDRESS_LOGGERS, QUIET_LOGGERS, configure_logging, library_level, log_level, quiet_libraries
+from schemas.errors import ConfigError
+from runtime.logs import ADDRESS_LOGGERS, QUIET_LOGGERS, configure_logging, library_level, log_level, quiet_libraries
 
 
 @pytest.fixture
@@ -39,5 +40,5 @@ def test_a_higher_level_applies_to_the_libraries_too(restore_levels):
 def test_log_level_names_the_variable_when_wrong():
     assert log_level({}) == logging.INFO
     assert log_level({"CHATGUARD_LOG_LEVEL": "warning"}) == logging.WARNING
-    with pytest.raises(ValueError, match="^CHATGUARD_LOG_LEVEL: "):
+    with pytest.raises(ConfigError, match="^CHATGUARD_LOG_LEVEL: "):
         log_level({"CHATGUARD_LOG_LEVEL": "LOUD"})

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
+from schemas.errors import ChatguardError
 from schemas.topics import TopicSpec
 
 
-class TopicAdminError(Exception):
+class TopicAdminError(ChatguardError):
     """Kafka refused to create, grow, describe or configure a topic (often: the principal's
     ACLs do not allow it). The message names the topic and Kafka's error."""
+
+    metric_reason = "topic_admin"
 
 
 async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict[str, str]:

@@ -12,6 +12,8 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
+from schemas.errors import ChatguardError
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chatguard", description="Keeps personal data out of chat event streams.")
@@ -21,5 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except ChatguardError as exc:  # its message names what failed, never a value
+        print(f"chatguard {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130

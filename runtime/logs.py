@@ -8,8 +8,10 @@ value), Faust/mode log the events they handle, and uvicorn/websockets log WebSoc
 from __future__ import annotations
 
 import logging
-import os
+from dataclasses import dataclass
 from typing import Mapping
+
+from runtime.settings import load, setting
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -23,13 +25,19 @@ ADDRESS_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 ADDRESS_FLOOR = logging.WARNING
 
 
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str = setting(
+        "CHATGUARD_LOG_LEVEL", "INFO",
+        "chatguard's own level. aiokafka, kafka, Faust, mode, uvicorn and websockets stay at `INFO` or above "
+        "whatever it says (at DEBUG they log record values and frames; `runtime/logs.py`)",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), parse=lambda raw: raw.strip().upper(),
+    )
+
+
 def log_level(environ: Mapping[str, str] | None = None) -> int:
-    """The level ``CHATGUARD_LOG_LEVEL`` names (default INFO); ValueError naming the variable otherwise."""
-    env = os.environ if environ is None else environ
-    name = (env.get("CHATGUARD_LOG_LEVEL") or "INFO").strip().upper()
-    level = logging.getLevelName(name)
-    if not isinstance(level, int):
-        raise ValueError("CHATGUARD_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    """The level ``CHATGUARD_LOG_LEVEL`` names (default INFO); ConfigError naming the variable otherwise."""
+    level: int = logging.getLevelName(load(LogSettings, environ).level)
     return level
 
 

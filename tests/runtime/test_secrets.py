@@ -1,4 +1,4 @@
-"""One rule for every secret (schemas/secrets.py), and settings whose repr never shows one."""
+"""One rule for every secret (runtime/secrets.py), and settings whose repr never shows one."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from connectors.settings import IngestSettings
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
-from schemas.kafka import KafkaSettings
-from schemas.secrets import MIN_SECRET_LENGTH, check_secret
+from runtime.kafka import KafkaSettings
+from runtime.secrets import MIN_SECRET_LENGTH, check_secret
 
 GOOD = "Zq9-" * 8
 CHANNEL_SECRETS = (
@@ -74,7 +74,7 @@ def test_no_settings_repr_shows_a_secret():
     assert "sasl_password='***'" in repr(kafka) and "sasl_username='chatguard-ingest'" in repr(kafka)
     assert "slack_signing_secret='***'" in repr(ingest) and "port=8080" in repr(ingest)
     assert "sasl_password=None" in repr(KafkaSettings())
-    assert "pseudonym_key" not in repr(worker) and "batch_size=256" in repr(worker)
+    assert "pseudonym_key='***'" in repr(worker) and "batch_size=256" in repr(worker)
     # The values themselves are intact.
     assert ingest.slack_signing_secret == secrets["CHATGUARD_SLACK_SIGNING_SECRET"].encode()
     assert worker.pseudonym_key == env["CHATGUARD_PSEUDONYM_KEY"].encode()

@@ -22,7 +22,7 @@ from typing import Hashable, Mapping, TypeVar
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 from schemas.topics import RAW
 
 log = logging.getLogger("chatguard.lag")

@@ -19,7 +19,7 @@ from aiokafka.partitioner import murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 
 Record = tuple[str, bytes | None, bytes]  # topic, key, value
 Built = tuple[str, int, BatchBuilder]  # topic, partition, a Kafka record batch for it

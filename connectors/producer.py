@@ -16,7 +16,7 @@ from aiokafka.errors import (
 )
 
 from schemas.codec import encode
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 from schemas.raw import RawMessage
 from schemas.topics import RAW
 
@@ -105,6 +105,3 @@ class RawProducer:
             await self.start_eventually()
         finally:
             self._replacing = None
-
-    async def send(self, message: RawMessage) -> None:
-        await (await self.enqueue(message))

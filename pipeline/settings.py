@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from runtime.kafka import KafkaSettings
-from runtime.settings import load, masked_repr, nested, pseudonym_key_setting, setting
+from runtime.settings import load, masked_repr, metrics_addr_setting, nested, pseudonym_key_setting, setting
 from schemas.errors import ConfigError
 from schemas.topics import HOUR_MS
 
@@ -49,7 +49,7 @@ class Settings:
     metrics_port: int = setting(
         "CHATGUARD_METRICS_PORT", 9308, "worker metrics port (`0` disables the endpoint)", low=0, high=65_535
     )
-    metrics_addr: str = setting("CHATGUARD_METRICS_ADDR", "127.0.0.1", "address of the worker's metrics endpoint")
+    metrics_addr: str = metrics_addr_setting()
     raw_retention_ms: int = setting(
         "CHATGUARD_RAW_RETENTION_MS", HOUR_MS, "retention of `chat.raw`", low=60_000, high=7 * 24 * HOUR_MS
     )

@@ -209,3 +209,11 @@ def pseudonym_key_setting() -> Any:
         secret=True,
         shown_default="**required**",
     )
+
+
+def metrics_addr_setting() -> Any:
+    """CHATGUARD_METRICS_ADDR, shared by the worker and the canary (one ConfigMap sets both)."""
+    return setting(
+        "CHATGUARD_METRICS_ADDR", "127.0.0.1",
+        "address of the worker's and the canary's metrics endpoints; `0.0.0.0` in a pod or container",
+    )

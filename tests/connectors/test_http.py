@@ -13,9 +13,9 @@ import pytest
 from connectors.base import event_id_for
 from connectors.http import HttpChannel
 from connectors.signatures import hmac_sha256_hex
-from schemas.topics import RAW
-from tests.connectors.conftest import metric
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import raw_events_with
+from tests.support.metrics import metric
+from tests.support.ports import free_port
 
 SECRET = secrets.token_hex(16).encode()
 
@@ -38,20 +38,6 @@ def message(**overrides) -> dict:
         "text": "my email is anna@example.com",
         **overrides,
     }
-
-
-async def raw_events_with(bootstrap: str, event_id: str, settle_s: float = 2.0) -> list[dict]:
-    """Every chat.raw event with this id: read until one shows up, then a little longer."""
-    found_at: list[float] = []
-
-    def done(records: list) -> bool:
-        if any(event_id.encode() in r.value for r in records):
-            found_at.append(found_at[0] if found_at else time.monotonic())
-            return time.monotonic() - found_at[0] > settle_s
-        return False
-
-    records = await consume_until(bootstrap, [RAW.name], done, timeout_s=30)
-    return [orjson.loads(r.value) for r in records if event_id.encode() in r.value]
 
 
 async def test_signed_message_lands_on_chat_raw(ingest_client, kafka_bootstrap):
@@ -173,11 +159,9 @@ async def test_an_unsigned_compressed_body_is_refused_before_it_is_decompressed(
 
 
 async def test_kafka_down_means_503_and_nothing_acknowledged(ingest_client):
-    from tests.conftest import free_port
-
     body = orjson.dumps(message())
     dead = f"127.0.0.1:{free_port()}"
-    async with ingest_client([HttpChannel(SECRET)], bootstrap=dead, ack_timeout_s=0.5) as client:
+    async with ingest_client([HttpChannel(SECRET)], bootstrap=dead, ack_timeout_ms=500) as client:
         response = await client.post("/ingest", content=body, headers=signed(body))
         assert response.status_code == 503
         assert "retry" in response.json()["error"]
@@ -191,8 +175,7 @@ async def test_metrics_and_health_endpoints(ingest_client):
 
     from connectors.service import serve_metrics
     from connectors.settings import IngestSettings
-    from schemas.kafka import KafkaSettings
-    from tests.conftest import free_port
+    from runtime.kafka import KafkaSettings
 
     async with ingest_client([HttpChannel(SECRET)]) as client:
         assert (await client.get("/healthz")).text == "ok"

@@ -18,8 +18,8 @@ from connectors.base import InboundMessage, Parsed, ReceivedRequest, event_id_fo
 from connectors.errors import BadRequest, Forbidden, Unauthorized
 from connectors.messenger import MessengerChannel
 from schemas.topics import RAW
-from tests.connectors.conftest import metric
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import consume_until
+from tests.support.metrics import metric
 
 PATH = MessengerChannel.path
 CANARY = "canary-Profile-7731"
@@ -290,7 +290,7 @@ def change(event: dict, path: str, value) -> dict:
 def test_malformed_payloads_are_refused_naming_the_field(payload, status, reason):
     with pytest.raises(BadRequest) as exc:
         parse(payload)
-    assert exc.value.status == status
+    assert exc.value.http_status == status
     assert exc.value.reason.startswith(reason)
     assert CANARY not in exc.value.reason
 

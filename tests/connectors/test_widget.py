@@ -22,11 +22,12 @@ from websockets.asyncio.client import connect as ws_connect
 from connectors.base import event_id_for
 from connectors.service import build_app
 from connectors.settings import IngestSettings, WidgetSettings, parse_widget_origins
-from connectors.widget import Hub, WidgetChannel
-from connectors.widget_guard import ConversationTokens, OriginPolicy, RateLimiter, TooManyRequests, token_secret_from
+from connectors.widget import WidgetChannel
+from connectors.widget.guard import ConversationTokens, OriginPolicy, RateLimiter, TooManyRequests, token_secret_from
+from connectors.widget.hub import CLOSE, Hub
 from connectors.errors import Unauthorized
 from schemas.codec import encode
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding, RedactedMessage
 from schemas.topics import NLP, RAW
@@ -473,7 +474,7 @@ async def test_resent_message_id_yields_one_raw_event(widget, kafka_bootstrap):
 async def test_kafka_down_gives_error_frames_and_start_does_not_hang():
     dead = f"127.0.0.1:{free_port()}"
     started = time.monotonic()
-    with live_widget(dead, ack_timeout_s=0.5) as (base, widget_channel, registry):
+    with live_widget(dead, ack_timeout_ms=500) as (base, widget_channel, registry):
         # The service is up although neither the producer nor the chat.nlp consumer connected.
         assert time.monotonic() - started < 20
         assert not widget_channel.ready.is_set()
@@ -733,7 +734,8 @@ def test_rate_limiter_buckets_refill_and_are_bounded():
     assert limiter.take("a", now=0.5) == 0.0  # refilled by one
     assert limiter.take("a", now=0.5) > 0
     limiter.take("c", now=0.5)
-    assert len(limiter) == 2  # the least recently used went
+    limiter.take("d", now=0.5)
+    assert limiter.take("a", now=0.5) == 0.0  # two buckets at most: "a", least recently used, went (forgotten is full)
     assert TooManyRequests("slow down", 0.2).retry_after_s == 1
 
 
@@ -767,17 +769,20 @@ def test_widget_settings_from_the_environment():
 
 def test_a_lagging_subscriber_is_dropped_and_told_so():
     async def scenario() -> None:
-        hub = Hub(queue_size=2)
+        hub = Hub(queue_size=2, max_subscribers=2)
         slow, fast = hub.subscribe("c" * 16), hub.subscribe("c" * 16)
+        assert not hub.has_room("d" * 16)
         for i in range(3):
             hub.publish("c" * 16, f"e{i}", f"chunk {i}".encode())
             if not fast.queue.empty():
                 fast.queue.get_nowait()
-        assert hub.subscriber_count() == 1  # the slow one is gone
-        assert slow.queue.qsize() == 1 and slow.queue.get_nowait() is not None
+        assert hub.has_room("d" * 16)  # the slow one is gone
+        assert slow.queue.qsize() == 1 and slow.queue.get_nowait() is CLOSE
         assert [c for c in hub.replay("c" * 16, "e0")] == [b"chunk 1", b"chunk 2"]
         hub.close_all()
-        assert hub.subscriber_count() == 0
+        assert fast.queue.get_nowait() is CLOSE
+        hub.subscribe("d" * 16)
+        assert hub.has_room("e" * 16)  # close_all left no subscriber: room for a second one
 
     asyncio.run(scenario())
 
@@ -788,9 +793,12 @@ def test_streams_are_counted_per_client():
         a = [hub.subscribe("c" * 16, "10.0.0.1"), hub.subscribe("d" * 16, "10.0.0.1")]
         assert not hub.client_has_room("10.0.0.1") and hub.client_has_room("10.0.0.2")
         hub.unsubscribe(a[0])
-        assert hub.client_has_room("10.0.0.1") and hub.client_count("10.0.0.1") == 1
+        assert hub.client_has_room("10.0.0.1")
+        hub.subscribe("e" * 16, "10.0.0.1")
+        assert not hub.client_has_room("10.0.0.1")  # one left, and the new one
         hub.close_all()
-        assert hub.client_count("10.0.0.1") == 0
+        hub.subscribe("c" * 16, "10.0.0.1")
+        assert hub.client_has_room("10.0.0.1")  # close_all released every stream of the client
 
     asyncio.run(scenario())
 

@@ -1,4 +1,4 @@
-"""Fuzz every channel's parser (issue #10 item 6): random JSON shapes, random Unicode,
+"""Fuzz every channel's parser: random JSON shapes, random Unicode,
 surrogate escapes, huge numbers, missing/extra fields, wrong types, random bytes, compressed
 bodies — each one correctly signed with a secret generated here, so the parser is reached.
 
@@ -38,10 +38,10 @@ from connectors.settings import IngestSettings, WidgetSettings
 from connectors.slack import SlackChannel, slack_signature
 from connectors.telegram import TelegramChannel
 from connectors.widget import WidgetChannel
-from connectors.widget_guard import new_conversation_id
+from connectors.widget.guard import new_conversation_id
 from connectors.signatures import hmac_sha256_hex
 from schemas.codec import decode_raw, encode
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 from schemas.raw import RawMessage
 
 BODY_LIMIT = 64 * 1024
@@ -289,7 +289,7 @@ def test_parser_raises_only_ingest_errors(name: str, variant: str) -> None:
         try:
             through_channel(channel, headers_for(name, variant, body, encoding), body)
         except IngestError as exc:
-            assert 400 <= exc.status < 500, exc.status
+            assert 400 <= exc.http_status < 500, exc.http_status
             assert exc.reason and len(exc.reason) < 300
 
     run()
@@ -322,7 +322,7 @@ def test_verify_raises_only_ingest_errors_on_random_headers(name: str) -> None:
         try:
             through_channel(channel, headers, body)
         except IngestError as exc:
-            assert 400 <= exc.status < 500, exc.status
+            assert 400 <= exc.http_status < 500, exc.http_status
 
     run()
 
@@ -339,7 +339,7 @@ def test_messenger_handshake_raises_only_ingest_errors(query: dict[str, str]) ->
     try:
         CHANNELS["messenger"].subscribe(query)  # type: ignore[attr-defined]
     except IngestError as exc:
-        assert exc.status in (400, 403)
+        assert exc.http_status in (400, 403)
 
 
 # -- level 2: the real app in-process, answers only ----------------------------------------------

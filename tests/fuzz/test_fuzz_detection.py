@@ -1,4 +1,4 @@
-"""Fuzz detection (issue #10 item 6): the real engine (Presidio + spaCy, shipped policies) on
+"""Fuzz detection: the real engine (Presidio + spaCy, shipped policies) on
 random Unicode — every category but surrogates (chat text arrives as JSON), combining marks,
 right-to-left scripts and controls, emoji, digits of other scripts, invisible format
 characters — mixed with PII-looking fragments (e-mails, phone numbers, card numbers, IBANs)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from connectors.canary.command import CanarySettings
 from connectors.settings import IngestSettings
 from pipeline.settings import Settings
 from runtime.logs import LogSettings
 from runtime.settings import markdown_rows, specs
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-CLASSES = (Settings, LogSettings, IngestSettings)  # Settings and IngestSettings hold the Kafka group
+# Settings and IngestSettings hold the Kafka group; CanarySettings repeats a worker's setting.
+CLASSES = (Settings, LogSettings, IngestSettings, CanarySettings)
 TABLE = re.compile(r"<!-- settings table: generated .*? -->\n(.*?)<!-- end of settings table -->", re.S)
 
 

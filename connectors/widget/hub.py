@@ -71,12 +71,6 @@ class Hub:
         if not subscribers:
             del self._by_conversation[subscriber.conversation_id]
 
-    def subscriber_count(self) -> int:
-        return self._count
-
-    def client_count(self, client: str) -> int:
-        return self._by_client.get(client, 0)
-
     def publish(self, conversation_id: str, event_id: str, chunk: bytes) -> None:
         self._remember(conversation_id, event_id, chunk)
         for subscriber in list(self._by_conversation.get(conversation_id, ())):

@@ -31,15 +31,18 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from starlette.requests import HTTPConnection
+
 from connectors.errors import Forbidden, IngestError, Unauthorized
 
 TOKEN_VERSION = "v1"
 CONVERSATION_PREFIX = "wc_"  # every session's conversation id; tokenless posts may not use it
 _TOKEN_LABEL = b"chatguard widget conversation token v1"
+SITE_KEY_HEADER = "x-chatguard-site-key"
 
 
 class TooManyRequests(IngestError):
-    status = 429
+    http_status = 429
     metric_reason = "rate_limited"
 
     def __init__(self, reason: str, retry_after_s: float, metric_reason: str | None = None) -> None:
@@ -120,6 +123,11 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip()
 
 
+def client_address(connection: HTTPConnection) -> str | None:
+    """The peer's address, the key of its rate-limit bucket (None when the server does not know it)."""
+    return connection.client.host if connection.client else None
+
+
 class OriginPolicy:
     """Which page origins may use which site key."""
 
@@ -187,6 +195,3 @@ class RateLimiter:
         while len(self._buckets) > self.max_buckets:
             self._buckets.popitem(last=False)
         return wait
-
-    def __len__(self) -> int:
-        return len(self._buckets)

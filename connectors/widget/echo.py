@@ -16,10 +16,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from connectors.widget_hub import Hub
+from connectors.widget.hub import Hub
 from schemas.codec import decode_redacted
 from schemas.errors import SchemaError
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 from schemas.topics import NLP
 
 log = logging.getLogger("chatguard.ingest.widget")

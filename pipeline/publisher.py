@@ -122,10 +122,6 @@ class BatchPublisher:
             )
             await acks
 
-    async def publish(self, records: Sequence[Record]) -> Awaitable[list]:
-        """``build`` and ``send`` in one go, on the event loop."""
-        return await self.send(self.build(records, await self.partitions({topic for topic, _, _ in records})))
-
     def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             raise RuntimeError("BatchPublisher used before start()")

@@ -10,8 +10,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.partitioner import DefaultPartitioner
 
 from pipeline.publisher import MAX_BATCH_BYTES, MAX_REQUEST_BYTES, BatchPublisher, record_fits
-from schemas.kafka import KafkaSettings
-from tests.integration.kafka_helpers import consume_until
+from runtime.kafka import KafkaSettings
+from tests.support.kafka import consume_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,9 @@ async def published(kafka_bootstrap: str, records) -> None:
     publisher = BatchPublisher(KafkaSettings(bootstrap=kafka_bootstrap))
     await publisher.start()
     try:
-        metadata = await (await publisher.publish(records))
+        # As the worker does it: record batches for the partitions Kafka reports, then send.
+        partitions = await publisher.partitions({topic for topic, _, _ in records})
+        metadata = await (await publisher.send(publisher.build(records, partitions)))
         assert metadata, "publish must wait for (and return) Kafka's acknowledgements"
     finally:
         await publisher.stop()

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.kafka import create_topics
+from tests.support.paths import KAFKA_SH
+from tests.support.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +23,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
     """
     given = os.environ.get("CHATGUARD_TEST_KAFKA_BOOTSTRAP")
     if given:
-        _apply_topics(given)
+        create_topics(given)
         yield given
         return
     port = free_port()
@@ -46,21 +37,10 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
     if started.returncode != 0:
         pytest.fail(f"could not start the test broker:\n{started.stderr[-3000:]}", pytrace=False)
     try:
-        _apply_topics(f"127.0.0.1:{port}")
+        create_topics(f"127.0.0.1:{port}")
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run(["bash", str(KAFKA_SH), "down"], env=env, capture_output=True, timeout=120)
-
-
-def _apply_topics(bootstrap: str) -> None:
-    """The broker does not auto-create topics: create them as `chatguard topics apply` does."""
-    import asyncio
-
-    from schemas.admin import apply_topics
-    from schemas.kafka import KafkaSettings
-    from schemas.topics import all_topics
-
-    asyncio.run(apply_topics(KafkaSettings(bootstrap=bootstrap), all_topics()))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from connectors.sample import SampleTraffic  # noqa: E402
 from connectors.traffic import http_request, slack_request  # noqa: E402
-from tests.conftest import BIN, KAFKA_SH, _apply_topics, free_port  # noqa: E402
+from tests.support.kafka import create_topics  # noqa: E402
+from tests.support.paths import BIN, KAFKA_SH  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 LUA = Path(__file__).with_name("ingest_load.lua")
 
@@ -79,7 +81,7 @@ def main() -> int:
             kenv = {**os.environ, "CHATGUARD_KAFKA_PORT": str(port), "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()), "CHATGUARD_KAFKA_STATE_DIR": f"{tmp}/kafka"}
             subprocess.run(["bash", str(KAFKA_SH), "up"], env=kenv, check=True, capture_output=True)
             bootstrap = f"127.0.0.1:{port}"
-        _apply_topics(bootstrap)
+        create_topics(bootstrap)
         port, metrics_port = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
         env.update(

@@ -26,8 +26,9 @@ from connectors.sample import SampleTraffic  # noqa: E402
 from schemas.codec import encode  # noqa: E402
 from schemas.raw import RawMessage  # noqa: E402
 from schemas.topics import RAW, STORAGE  # noqa: E402
-from tests.conftest import BIN, KAFKA_SH, free_port  # noqa: E402
-from tests.integration.kafka_helpers import produce  # noqa: E402
+from tests.support.kafka import produce  # noqa: E402
+from tests.support.paths import BIN, KAFKA_SH  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 
 def sample_messages(count: int, seed: int, tag: str) -> list[RawMessage]:

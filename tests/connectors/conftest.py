@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from connectors.base import Channel
 from connectors.service import build_app
 from connectors.settings import IngestSettings
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 
 
 @pytest.fixture
@@ -35,7 +35,3 @@ def ingest_client(kafka_bootstrap: str) -> Callable[..., contextlib.AbstractAsyn
                 yield client
 
     return make
-
-
-def metric(registry: CollectorRegistry, name: str, **labels: str) -> float:
-    return registry.get_sample_value(name, labels) or 0.0

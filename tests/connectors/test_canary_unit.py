@@ -17,7 +17,7 @@ from connectors.settings import IngestSettings, WidgetSettings
 from connectors.slack import SlackChannel
 from connectors.telegram import TelegramChannel
 from connectors.widget import WidgetChannel
-from schemas.kafka import KafkaSettings
+from runtime.kafka import KafkaSettings
 
 
 def luhn_valid(number: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from connectors.base import Channel, Parsed, ReceivedRequest, body_chunks
 from connectors.errors import BadRequest
 from connectors.http import HttpChannel
-from tests.connectors.conftest import metric
+from tests.support.metrics import metric
 
 
 class BrokenChannel(Channel):
@@ -94,7 +94,7 @@ async def test_webhooks_work_below_a_mount_point(kafka_bootstrap):
 
     from connectors.service import build_app
     from connectors.settings import IngestSettings
-    from schemas.kafka import KafkaSettings
+    from runtime.kafka import KafkaSettings
     from tests.connectors.test_http import message, signed
 
     secret = secrets.token_hex(16).encode()

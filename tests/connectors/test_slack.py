@@ -19,8 +19,8 @@ from connectors.base import InboundMessage, Parsed, ReceivedRequest, event_id_fo
 from connectors.errors import BadRequest, Unauthorized
 from connectors.slack import SlackChannel, slack_signature
 from schemas.topics import RAW
-from tests.connectors.conftest import metric
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import consume_until
+from tests.support.metrics import metric
 
 # Slack's published example (api.slack.com/authentication/verifying-requests-from-slack).
 EXAMPLE_SECRET = b"8f742231b10e8888abcd99yyyzzz85a5"

@@ -16,8 +16,8 @@ from connectors.base import InboundMessage, Parsed, ReceivedRequest, event_id_fo
 from connectors.errors import BadRequest, Unauthorized
 from connectors.telegram import TelegramChannel
 from schemas.topics import RAW
-from tests.connectors.conftest import metric
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import consume_until
+from tests.support.metrics import metric
 
 PATH = TelegramChannel.path
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

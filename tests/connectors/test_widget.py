@@ -30,11 +30,11 @@ from schemas.codec import encode
 from runtime.kafka import KafkaSettings
 from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding, RedactedMessage
-from schemas.topics import NLP, RAW
-from tests.conftest import free_port
-from tests.connectors.conftest import metric
-from tests.connectors.services import serve_in_thread
-from tests.integration.kafka_helpers import consume_until, produce
+from schemas.topics import NLP
+from tests.support.kafka import produce, raw_events_with
+from tests.support.metrics import metric
+from tests.support.ports import free_port
+from tests.support.processes import serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -87,20 +87,6 @@ async def open_session(client: httpx.AsyncClient, k: str = SITE_KEY, **headers: 
     response = await client.post("/widget/session", headers={**key(k), **headers})
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def raw_events_with(bootstrap: str, event_id: str, settle_s: float = 2.0) -> list[dict]:
-    """Every chat.raw event with this id: read until one shows up, then a little longer."""
-    found_at: list[float] = []
-
-    def done(records: list) -> bool:
-        if any(event_id.encode() in r.value for r in records):
-            found_at.append(found_at[0] if found_at else time.monotonic())
-            return time.monotonic() - found_at[0] > settle_s
-        return False
-
-    records = await consume_until(bootstrap, [RAW.name], done, timeout_s=30)
-    return [orjson.loads(r.value) for r in records if event_id.encode() in r.value]
 
 
 @contextlib.contextmanager

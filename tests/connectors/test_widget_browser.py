@@ -18,8 +18,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import free_port
-from tests.connectors.services import clean_env, ingest_process, tail, worker_process
+from tests.support.ports import free_port
+from tests.support.processes import clean_env, ingest_process, tail, worker_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

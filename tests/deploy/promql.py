@@ -4,15 +4,14 @@ source, no import), the metric and label names a PromQL expression uses, and pro
 from __future__ import annotations
 
 import ast
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("pipeline", "connectors", "schemas")
@@ -27,17 +26,6 @@ ANNOUNCED = {
 # Labels Prometheus adds to every scraped series.
 TARGET_LABELS = {"job", "instance"}
 PROMQL_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless"}
-
-
-def require_tool(name: str, install_hint: str) -> str:
-    """Path of `name`. Missing: the test fails under CI (CI must install the tool) and is skipped elsewhere."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} not found ({install_hint})"
-    if os.environ.get("CI"):
-        pytest.fail(message + "; CI must install it")
-    pytest.skip(message)
 
 
 def code_metrics() -> dict[str, tuple[str, frozenset[str] | None]]:

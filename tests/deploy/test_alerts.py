@@ -8,7 +8,8 @@ import subprocess
 
 import yaml
 
-from tests.deploy.promql import REPO, known_series, label_problems, require_tool
+from tests.deploy.promql import REPO, known_series, label_problems
+from tests.support.tools import require_tool
 
 PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 ALERTS = PROMETHEUS_DIR / "alerts.yml"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
+
+from tests.support.tools import require_tool
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPOSE = os.path.join("deploy", "compose.yaml")
@@ -16,17 +17,6 @@ KAFKA_PASSWORDS = {
     "CHATGUARD_KAFKA_WORKER_PASSWORD": "worker-pw-8d1e7b",
     "CHATGUARD_KAFKA_INGEST_PASSWORD": "ingest-pw-3a6f0c",
 }
-
-
-def require_tool(name: str, install_hint: str) -> str:
-    """Path of `name`. Missing: the test fails under CI (CI must install the tool) and is skipped elsewhere."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} not found ({install_hint})"
-    if os.environ.get("CI"):
-        pytest.fail(message + "; CI must install it")
-    pytest.skip(message)
 
 
 def _compose(*args: str, key: str | None = "0123456789abcdef0123456789abcdef", without: str | None = None) -> subprocess.CompletedProcess:

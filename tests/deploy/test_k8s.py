@@ -18,7 +18,9 @@ import pytest
 import yaml
 
 from schemas.topics import DEFAULT_PARTITIONS
-from tests.deploy.promql import REPO, require_tool
+from tests.deploy.promql import REPO
+from tests.support.ports import free_port
+from tests.support.tools import require_tool
 
 K8S = REPO / "deploy" / "k8s"
 SECRET_TEMPLATE = "secret.example.yaml"
@@ -60,7 +62,7 @@ def _pod_specs() -> dict[str, dict]:
 
 def _settings_read_by_code() -> set[str]:
     names = set()
-    for package in ("pipeline", "connectors", "schemas"):
+    for package in ("pipeline", "connectors", "schemas", "runtime"):
         for path in (REPO / package).rglob("*.py"):
             names |= set(re.findall(r"CHATGUARD_[A-Z0-9_]+", path.read_text()))
     return names
@@ -293,8 +295,6 @@ def test_k8s_scrape_config_gives_the_alerts_job_names(tmp_path: Path):
     """deploy/prometheus/prometheus-k8s.yml with its Kubernetes discovery swapped for files
     holding the same __meta_kubernetes_* labels (the Debian server is built without Kubernetes
     discovery): a real Prometheus must name the jobs as alerts.yml expects."""
-    from tests.conftest import free_port
-
     prometheus = require_tool("prometheus", "apt-get install prometheus")
     promtool = require_tool("promtool", "apt-get install prometheus")
     config = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus-k8s.yml").read_text())

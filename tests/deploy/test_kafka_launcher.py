@@ -4,24 +4,14 @@ The real broker is exercised by the integration tests."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
+from tests.support.tools import require_tool
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(REPO, "deploy", "kafka", "kafka.sh")
-
-
-def require_tool(name: str, install_hint: str) -> str:
-    """Path of `name`. Missing: the test fails under CI (CI must install the tool) and is skipped elsewhere."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} not found ({install_hint})"
-    if os.environ.get("CI"):
-        pytest.fail(message + "; CI must install it")
-    pytest.skip(message)
 
 
 def _run(*args: str, state_dir, port: int = 19999) -> subprocess.CompletedProcess:

@@ -34,7 +34,8 @@ from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, bind
 from runtime.topics_admin import TopicAdminError, apply_topics
 from runtime.kafka import KafkaSettings
 from schemas.topics import ANALYTICS, CLEAN_TOPICS, NLP, QUARANTINE, RAW, STORAGE, all_topics
-from tests.conftest import BIN, KAFKA_SH, free_port
+from tests.support.paths import BIN, KAFKA_SH
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

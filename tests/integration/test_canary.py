@@ -16,9 +16,10 @@ import orjson
 import pytest
 
 from schemas.topics import STORAGE
-from tests.conftest import BIN, free_port
-from tests.connectors.services import ingest_process, tail, worker_env, worker_process
-from tests.integration.kafka_helpers import produce
+from tests.support.kafka import produce
+from tests.support.paths import BIN
+from tests.support.ports import free_port
+from tests.support.processes import ingest_process, tail, worker_env, worker_process
 
 pytestmark = pytest.mark.integration
 

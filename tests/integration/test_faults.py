@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
-import random
 import secrets
 import signal
 import subprocess
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,14 +23,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from connectors.base import event_id_for
-from connectors.sample import iban_pl, luhn_complete, pl_mobile
 from connectors.traffic import http_request
 from schemas.codec import encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
-from tests.conftest import KAFKA_SH, _apply_topics, free_port
-from tests.connectors.services import clean_env, ingest_process, tail, worker_env, worker_process
-from tests.integration.kafka_helpers import consume_until, produce
+from tests.support.events import pii_events
+from tests.support.kafka import consume_until, create_topics, produce
+from tests.support.metrics import metric_value
+from tests.support.paths import KAFKA_SH
+from tests.support.ports import free_port
+from tests.support.processes import clean_env, ingest_process, tail, worker_env, worker_process
 
 pytestmark = pytest.mark.integration
 
@@ -50,18 +50,6 @@ BATCH_SIZE = 256  # the worker's default CHATGUARD_BATCH_SIZE
 # -- helpers --------------------------------------------------------------------------------
 
 
-def metric_value(url: str, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    text = urllib.request.urlopen(url, timeout=2).read().decode()
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
-    )
-
-
 def on_every_clean_topic(event_ids: set[str]):
     """A ``consume_until`` predicate: every one of ``event_ids`` is on every clean topic."""
 
@@ -72,40 +60,6 @@ def on_every_clean_topic(event_ids: set[str]):
         return all(seen[t] >= event_ids for t in CLEAN)
 
     return done
-
-
-def pii_events(token: str, count: int, prefix: str) -> tuple[list[RawMessage], set[str]]:
-    """Events whose PII values are unique to this run, so finding one downstream is a leak."""
-    rng = random.Random(token)
-    templates = [
-        "Hi, write to me at {email} please",
-        "My card number is {card}, expiry 12/28",
-        "Call me on {phone} after five",
-        "Refund to my IBAN {iban}",
-        "It failed again. Email {email} or call {phone}",
-    ]
-    events, canaries = [], set()
-    for i in range(count):
-        values = {
-            "email": f"canary.{token}.{i}@example.org",
-            "card": luhn_complete("4" + "".join(str(rng.randrange(10)) for _ in range(14))),
-            "phone": pl_mobile(rng),
-            "iban": iban_pl(rng),
-        }
-        template = templates[i % len(templates)]
-        canaries.update(v for k, v in values.items() if "{" + k + "}" in template)
-        events.append(
-            RawMessage(
-                event_id=f"{prefix}-{token}-{i}",
-                channel="web",
-                channel_kind="private",
-                conversation_id=f"conv-{token}-{i % 60}",
-                sender_id=f"sender-{token}-{i % 11}",
-                sent_at="2026-11-29T10:00:00Z",
-                text=template.format(**values),
-            )
-        )
-    return events, canaries
 
 
 async def group_assignment(bootstrap: str, group: str) -> dict[str, set[int]]:
@@ -210,7 +164,7 @@ def own_broker(tmp_path: Path):
     broker = OwnBroker(tmp_path / "kafka")
     broker.up()
     try:
-        _apply_topics(broker.bootstrap)
+        create_topics(broker.bootstrap)
         yield broker
     finally:
         broker.down()

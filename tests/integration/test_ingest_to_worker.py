@@ -14,9 +14,9 @@ from connectors.settings import IngestSettings
 from connectors.traffic import platform_requests, send
 from schemas.codec import decode_redacted
 from schemas.topics import STORAGE
-from tests.conftest import free_port
-from tests.connectors.services import channel_secrets, ingest_process, worker_env, worker_process
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import consume_until
+from tests.support.ports import free_port
+from tests.support.processes import channel_secrets, ingest_process, worker_env, worker_process
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@ CHATGUARD_LOG_LEVEL=DEBUG carry a canary message from a signed request to the cl
 and the canary appears in no line either process logged.
 
 At DEBUG, aiokafka's producer logs every record it sends (key and value) and Faust/mode the
-events they handle; schemas/logs.py keeps those loggers at INFO whatever the level says."""
+events they handle; runtime/logs.py keeps those loggers at INFO whatever the level says."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 
 from connectors.signatures import hmac_sha256_hex
 from schemas.topics import CLEAN_TOPICS
-from tests.conftest import free_port
-from tests.connectors.services import ingest_process, tail, worker_env, worker_process
-from tests.integration.kafka_helpers import consume_until
+from tests.support.kafka import consume_until
+from tests.support.ports import free_port
+from tests.support.processes import ingest_process, tail, worker_env, worker_process
 
 pytestmark = pytest.mark.integration
 

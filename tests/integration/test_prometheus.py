@@ -22,9 +22,10 @@ import yaml
 
 from connectors.settings import IngestSettings
 from connectors.traffic import platform_requests, send
-from tests.conftest import ROOT, free_port
-from tests.connectors.services import channel_secrets, ingest_process, tail, worker_env, worker_process
-from tests.deploy.promql import require_tool
+from tests.support.paths import ROOT
+from tests.support.ports import free_port
+from tests.support.processes import channel_secrets, ingest_process, stop_process, tail, worker_env, worker_process
+from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -70,12 +71,7 @@ def prometheus_server(config: dict, workdir: Path):
                 time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def query(base: str, promql: str) -> list[dict]:

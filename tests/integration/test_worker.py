@@ -3,73 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import secrets
 import time
-import urllib.request
 from pathlib import Path
 
 import orjson
 import pytest
 
-from connectors.sample import iban_pl, luhn_complete, pl_mobile
 from schemas.codec import decode_redacted, encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
-from tests.conftest import free_port
-from tests.connectors.services import worker_env, worker_process
-from tests.integration.kafka_helpers import consume_until, produce
+from tests.support.events import TEMPLATES_WITH_IP, pii_events
+from tests.support.kafka import consume_until, produce
+from tests.support.metrics import metric_value
+from tests.support.ports import free_port
+from tests.support.processes import worker_env, worker_process
 
 pytestmark = pytest.mark.integration
 
 EVENTS = 1_000
-
-
-def canary_events(token: str) -> tuple[list[RawMessage], set[str]]:
-    """Events whose PII values are unique to this run, so finding one downstream is a leak."""
-    rng = random.Random(token)
-    events, canaries = [], set()
-    templates = [
-        "Hi, write to me at {email} please",
-        "My card number is {card}, expiry 12/28",
-        "Call me on {phone} after five",
-        "Refund to my IBAN {iban}",
-        "It failed from {ip} again. Email {email}",
-    ]
-    for i in range(EVENTS):
-        values = {
-            "email": f"canary.{token}.{i}@example.org",
-            "card": luhn_complete("4" + "".join(str(rng.randrange(10)) for _ in range(14))),
-            "phone": pl_mobile(rng),
-            "iban": iban_pl(rng),
-            "ip": f"203.0.113.{rng.randrange(1, 255)}",
-        }
-        template = templates[i % len(templates)]
-        canaries.update(v for k, v in values.items() if "{" + k + "}" in template)
-        events.append(
-            RawMessage(
-                event_id=f"it-{token}-{i}",
-                channel="web",
-                channel_kind="private",
-                conversation_id=f"conv-{i % 37}",
-                sender_id=f"sender-{token}-{i % 11}",
-                sent_at="2026-11-29T10:00:00Z",
-                text=template.format(**values),
-            )
-        )
-    return events, canaries
-
-
-def metric_value(url: str, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    text = urllib.request.urlopen(url, timeout=2).read().decode()
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +35,7 @@ def worker(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Te
 def test_every_raw_event_reaches_every_clean_topic_without_its_pii(kafka_bootstrap, worker):
     proc, metrics_url, log_path = worker
     token = secrets.token_hex(4)
-    events, canaries = canary_events(token)
+    events, canaries = pii_events(token, EVENTS, "it", templates=TEMPLATES_WITH_IP, conversations=37)
     asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events]))
     wanted = {e.event_id for e in events}
 

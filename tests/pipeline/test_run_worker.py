@@ -32,7 +32,7 @@ def test_bad_settings_in_the_detection_process_stop_the_worker_in_one_line():
     import secrets
     import subprocess
 
-    from tests.conftest import BIN
+    from tests.support.paths import BIN
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
     env.update(CHATGUARD_PSEUDONYM_KEY=secrets.token_hex(16), CHATGUARD_SPACY_MODEL="en_not_a_model", CHATGUARD_KAFKA_BOOTSTRAP="127.0.0.1:9")

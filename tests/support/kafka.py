@@ -1,4 +1,4 @@
-"""Small real-Kafka helpers for integration tests: produce raw bytes, consume until done."""
+"""Small real-Kafka helpers: create the topics, produce raw bytes, consume until done."""
 
 from __future__ import annotations
 
@@ -7,8 +7,20 @@ import secrets
 import time
 from typing import Callable, Iterable
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
+
+from schemas.topics import RAW
+
+
+def create_topics(bootstrap: str) -> None:
+    """The broker does not auto-create topics: create them as `chatguard topics apply` does."""
+    from runtime.kafka import KafkaSettings
+    from runtime.topics_admin import apply_topics
+    from schemas.topics import all_topics
+
+    asyncio.run(apply_topics(KafkaSettings(bootstrap=bootstrap), all_topics()))
 
 
 async def produce(bootstrap: str, topic: str, values: Iterable[tuple[bytes | None, bytes]]) -> list[RecordMetadata]:
@@ -48,3 +60,17 @@ async def consume_until(
         return records
     finally:
         await consumer.stop()
+
+
+async def raw_events_with(bootstrap: str, event_id: str, settle_s: float = 2.0) -> list[dict]:
+    """Every chat.raw event with this id: read until one shows up, then a little longer."""
+    found_at: list[float] = []
+
+    def done(records: list) -> bool:
+        if any(event_id.encode() in r.value for r in records):
+            found_at.append(found_at[0] if found_at else time.monotonic())
+            return time.monotonic() - found_at[0] > settle_s
+        return False
+
+    records = await consume_until(bootstrap, [RAW.name], done, timeout_s=30)
+    return [orjson.loads(r.value) for r in records if event_id.encode() in r.value]

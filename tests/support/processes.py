@@ -16,7 +16,8 @@ from typing import Iterator, Mapping
 
 import uvicorn
 
-from tests.conftest import BIN, free_port
+from tests.support.paths import BIN
+from tests.support.ports import free_port
 
 
 @contextlib.contextmanager
@@ -103,12 +104,17 @@ def chatguard_process(args: list[str], env: Mapping[str, str], ready_url: str, l
         wait_for_url(ready_url, proc, log_path, timeout_s)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if ``proc`` has not exited 30 s later."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def apply_topics(env: Mapping[str, str]) -> None:

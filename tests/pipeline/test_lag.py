@@ -15,8 +15,8 @@ from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from pipeline.lag import LAG_METRIC, LagMonitor, LagMonitorThread, partition_lag
-from schemas.admin import apply_topics
-from schemas.kafka import KafkaSettings
+from runtime.topics_admin import apply_topics
+from runtime.kafka import KafkaSettings
 from schemas.topics import HOUR_MS, TopicSpec
 
 

@@ -7,6 +7,7 @@ from typing import Sequence
 
 from pipeline.detection import Span
 from pipeline.policies import Operator, Policy
+from pipeline.spans import overlap_groups
 from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding
 
@@ -19,17 +20,8 @@ def merge_overlaps(spans: Sequence[Span]) -> list[Span]:
     otherwise by its highest-scoring member (ties: the longer one). Its score is the best
     of the group.
     """
-    groups: list[list[Span]] = []
-    group_end = -1
-    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if groups and span.start < group_end:
-            groups[-1].append(span)
-            group_end = max(group_end, span.end)
-        else:
-            groups.append([span])
-            group_end = span.end
     merged = []
-    for group in groups:
+    for group in overlap_groups(spans, lambda s: (s.start, s.end)):
         start, end = group[0].start, max(s.end for s in group)
         enclosing = [s for s in group if s.start == start and s.end == end]
         best = max(enclosing or group, key=lambda s: (s.score, s.end - s.start))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from schemas.errors import ChatguardError
 
 # Scored: values that identify a person on their own. The order is the report's row order.
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
@@ -27,8 +28,10 @@ KNOWN_TYPES = frozenset(DIRECT_IDENTIFIERS) | CONTEXT_TYPES
 LANGUAGES = frozenset({"en", "pl"})
 
 
-class LabelledDataError(ValueError):
+class LabelledDataError(ChatguardError, ValueError):
     """A labelled file is unreadable or a line is malformed; the message names the line."""
+
+    exit_code = 2  # bad input, as a bad argument
 
 
 @dataclass(frozen=True, slots=True)

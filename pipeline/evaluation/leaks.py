@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import unicodedata
 
+from pipeline.normalise import LOOKALIKES
+
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
-# Cyrillic and Greek letters that render like Latin ones, folded before case-folding so each
-# case maps to its own look-alike (Greek capital NU looks like N, small nu like v).
-_LOOKALIKES = str.maketrans({
-    # Cyrillic
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-    "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W",
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g",
-    # Greek
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    "α": "a", "ο": "o", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ε": "e",
-})
+# Every look-alike, folded before case-folding so each case maps to its own Latin letter. A
+# superset of what detection folds: a value disguised with any look-alike still leaks.
+_LOOKALIKES = str.maketrans(dict(LOOKALIKES))
 
 
 def is_invisible(ch: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from pipeline.evaluation.metrics import Redactor, RedactorResult, Span
+from pipeline.spans import overlap_groups
 
 
 def chatguard_redactor(engine: Any, destination: str = "storage", batch_size: int = 256) -> Redactor:
@@ -74,13 +75,7 @@ def presidio_redactor(model: str) -> Redactor:
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
     """Union overlapping spans; the merged span keeps the type of its first member."""
-    merged: list[Span] = []
-    for start, end, etype in sorted(spans, key=lambda s: (s[0], -s[1])):
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            merged[-1] = (last[0], max(last[1], end), last[2])
-        else:
-            merged.append((start, end, etype))
-    return merged
+    groups = overlap_groups(spans, lambda s: (s[0], s[1]))
+    return [(group[0][0], max(s[1] for s in group), group[0][2]) for group in groups]
 
 

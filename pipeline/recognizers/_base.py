@@ -25,9 +25,9 @@ passes text in.
 
 For subclass authors: set ``ENTITY``, ``PATTERNS``, ``CONTEXT``, ``PREFILTER`` (build fast
 ones with :func:`ci` and :func:`word_start_prefilter`), optionally ``PATTERN_GUARDS``
-(per-pattern prefilters, by pattern name) and ``FLAGS``; override ``spans`` (candidate
-spans of one match), ``validate_result`` and ``score_match``; use ``has_context`` for the
-context window. Passing ``patterns=`` to the constructor switches the prefilters off for
+(per-pattern prefilters, by pattern name) and ``FLAGS``; override ``matches`` (which regex
+matches to look at: overlapping ones, say), ``spans`` (candidate spans of one match),
+``validate_result`` and ``score_match``; use ``has_context`` for the context window. Passing ``patterns=`` to the constructor switches the prefilters off for
 that instance (they were written for the class's own patterns).
 """
 
@@ -177,7 +177,7 @@ class ChatguardRecognizer(PatternRecognizer):
         for pattern, compiled, guard in self._compiled:
             if guard is not None and guard.search(text) is None:
                 continue
-            for match in compiled.finditer(text):
+            for match in self.matches(compiled, text):
                 for start, end, score in self.spans(text, match, pattern):
                     if end <= start:
                         continue
@@ -196,6 +196,10 @@ class ChatguardRecognizer(PatternRecognizer):
         return results
 
     # -- hooks -----------------------------------------------------------------------------
+
+    def matches(self, compiled: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        """The matches of one compiled pattern in ``text``. Default: ``finditer``'s, which never overlap."""
+        return compiled.finditer(text)
 
     def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
         """Candidate (start, end, score) for one regex match: the ``value`` group, else the match."""

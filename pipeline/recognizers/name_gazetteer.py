@@ -15,7 +15,7 @@ with the Polish list: lower-cased, many of those names are ordinary words ("will
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Optional
 
 from presidio_analyzer import Pattern
 
@@ -64,36 +64,37 @@ class NameGazetteerRecognizer(ChatguardRecognizer):
     ENTITY = "PERSON"
     PATTERNS = [Pattern("first-name surname", rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?:[A-Z]\.?[ \t]+)?(?P<last>{_WORD})(?!\w)", SCORE_CAPITALISED)]
     FLAGS = 0  # case matters here: it is what tells a surname from an ordinary word
-    # Any word of two or more letters: the list lookup in spans() does the real filtering.
+    # Any word of two or more letters: the list lookup in score_match() does the real filtering.
     PREFILTER = re.compile(rf"{LETTER}{{2}}[ \t]+{LETTER}")
 
-    def spans(self, text: str, match: re.Match[str], pattern: Pattern) -> Iterator[tuple[int, int, float]]:
+    def matches(self, compiled: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        # Overlapping pairs ("Anna Maria Kowalska"): finditer would skip the second pair, so
+        # the next search starts at this pair's surname.
+        position = 0
+        while (match := compiled.search(text, position)) is not None:
+            yield match
+            position = match.start("last")
+
+    def validate_result(self, pattern_text: str) -> Optional[bool]:
+        """False when the word after the first name cannot be a surname: a stop word, one letter."""
+        last = pattern_text.split()[-1]
+        return False if last.lower() in STOP_WORDS or len(last) < 2 else None
+
+    def score_match(
+        self, text: str, start: int, end: int, score: float, valid: Optional[bool], match: re.Match[str]
+    ) -> Optional[float]:
+        """By the case of the two words and whether the first name is a listed Polish one; None
+        when the pair is no person's name."""
         first, last = match.group("first"), match.group("last")
-        if last.lower() in STOP_WORDS or len(last) < 2:
-            return
         polish = first.lower() in KNOWN_FIRST_NAMES
         if last[0].isupper() and not last.isupper():
             if _common_pair(first, last) or names_a_thing(text, match.group(0), match.start()):
-                return  # "Russell Investments", "Walker Greenbank plc"
+                return None  # "Russell Investments", "Walker Greenbank plc"
             if polish and (first[0].isupper() or first.islower()):
-                yield match.start(), match.end(), SCORE_CAPITALISED
-            elif first[0].isupper() and not first.isupper() and is_first_name(first):
-                yield match.start(), match.end(), SCORE_CAPITALISED
-        elif polish and first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
-            yield match.start(), match.end(), SCORE_LOWER
-
-    def analyze(self, text, entities=None, nlp_artifacts=None, regex_flags=None):
-        # Overlapping pairs ("Anna Maria Kowalska"): finditer would skip the second pair, so
-        # scan word by word.
-        if entities and self._entity not in entities:
-            return []
-        if self.PREFILTER.search(text) is None:
-            return []
-        pattern, compiled, _ = self._compiled[0]
-        results = []
-        position = 0
-        while (match := compiled.search(text, position)) is not None:
-            for start, end, score in self.spans(text, match, pattern):
-                results.append(self._result(start, end, score, pattern, None))
-            position = match.start("last")
-        return results
+                return SCORE_CAPITALISED
+            if first[0].isupper() and not first.isupper() and is_first_name(first):
+                return SCORE_CAPITALISED
+            return None
+        if polish and first.islower() and last.islower() and len(last) >= 3 and last not in KNOWN_FIRST_NAMES:
+            return SCORE_LOWER
+        return None

@@ -54,10 +54,11 @@ evidence; 0.85 with a unit or an address block; 0.4 for a unit alone;
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from presidio_analyzer import Pattern
 
+from pipeline.normalise import fold_lookalikes
 from pipeline.recognizers._base import ChatguardRecognizer, ci
 from pipeline.recognizers._street_words import (
     CAPITALISED_PREFIXES,
@@ -275,11 +276,9 @@ _WORD_SPLIT = re.compile(r"\S+")
 
 # Detection reads normalised text, where Greek letters that look Latin are Latin ("πλατεία" is
 # "πλαtεία" there): the keyword sets hold both spellings.
-_GREEK_LOOKALIKES = str.maketrans("οΑΒΕΖΗΙΚΜΝΟΡΤΥΧνρτ", "oABEZHIKMNOPTYXvpt")
-
-
-def _with_folded(words) -> frozenset[str]:
-    return frozenset(words) | {w.translate(_GREEK_LOOKALIKES) for w in words}
+def _with_folded(words: Iterable[str]) -> frozenset[str]:
+    words = frozenset(words)
+    return words | {fold_lookalikes(w) for w in words}
 
 
 _PARTICLE_SET = frozenset(PARTICLES)

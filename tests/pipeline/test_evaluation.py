@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main as chatguard
+from runtime.cli import main as chatguard
 from pipeline.evaluation import (
     ENTITY_TYPES,
     LEAK_TARGETS,

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.recognizers._first_names import FIRST_NAMES
 from pipeline.recognizers.chat_names import SCORE_SIGNED, SCORE_STRONG, SCORE_WEAK, STOP_WORDS, ChatNameRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import found, table_tests
 
 MATCHING = [
     # text, name, score
@@ -73,14 +73,7 @@ def recognizer() -> ChatNameRecognizer:
     return ChatNameRecognizer()
 
 
-@pytest.mark.parametrize("text, name, score", MATCHING)
-def test_finds_name(recognizer, text, name, score):
-    assert found(recognizer, text) == [("PERSON", name, score)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(ChatNameRecognizer, MATCHING, NOT_MATCHING)
 
 
 def test_first_name_list_is_lower_case_and_sizeable():
@@ -93,11 +86,6 @@ def test_first_name_list_is_lower_case_and_sizeable():
 def test_capitalised_first_name_beats_the_stop_list(recognizer):
     assert found(recognizer, "I'm Sam") == [("PERSON", "Sam", SCORE_WEAK)]
     assert found(recognizer, "jestem sam w domu") == []
-
-
-@pytest.mark.parametrize("text, name, score", MATCHING)
-def test_prefilter_accepts_every_match(text, name, score):
-    check_prefilter(ChatNameRecognizer, text)
 
 
 @pytest.mark.parametrize(

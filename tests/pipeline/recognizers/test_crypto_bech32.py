@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.crypto_bech32 import CryptoBech32Recognizer, is_valid_segwit_address
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 # Valid mainnet addresses from BIP-173 and BIP-350, 42-62 characters.
 P2WPKH = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"  # BIP-173, version 0, 20 bytes
@@ -39,24 +39,9 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> CryptoBech32Recognizer:
-    return CryptoBech32Recognizer()
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_valid_address(recognizer, text, value):
-    assert found(recognizer, text) == [("CRYPTO", value, 1.0)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(CryptoBech32Recognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    CryptoBech32Recognizer, MATCHING, NOT_MATCHING, score=1.0
+)
 
 
 @pytest.mark.parametrize(

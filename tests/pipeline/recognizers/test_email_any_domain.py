@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.email_any_domain import SCORE, AnyDomainEmailRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     # text, value
@@ -32,23 +30,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> AnyDomainEmailRecognizer:
-    return AnyDomainEmailRecognizer()
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_address(recognizer, text, value):
-    [(entity, got, score)] = found(recognizer, text)
-    assert (entity, got) == ("EMAIL_ADDRESS", value)
-    assert score >= SCORE
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(AnyDomainEmailRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    AnyDomainEmailRecognizer, MATCHING, NOT_MATCHING, min_score=SCORE
+)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.iban import IbanRecognizer
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, iban, in_fours, nrb
+from tests.pipeline.recognizers.synthetic import bump, grouped, iban, in_fours, nrb
+from tests.support.recognizers import found, table_tests
 
 DE = iban("DE", "123456780123456789")
 GB = iban("GB", "ABCD12345612345678")
@@ -63,21 +64,11 @@ def recognizer() -> IbanRecognizer:
     return IbanRecognizer()
 
 
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_valid_account(recognizer, text, value):
-    assert found(recognizer, text) == [("IBAN_CODE", value, 1.0)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    IbanRecognizer, MATCHING, NOT_MATCHING, score=1.0
+)
 
 
 def test_two_accounts(recognizer):
     text = f"{in_fours(DE)} or {PL_NRB}"
     assert [v for _, v, _ in found(recognizer, text)] == [in_fours(DE), PL_NRB]
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(IbanRecognizer, text)

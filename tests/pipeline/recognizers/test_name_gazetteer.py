@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.name_gazetteer import SCORE_CAPITALISED, SCORE_LOWER, NameGazetteerRecognizer, _polish_forms
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     ("Wygrałem! Bartosz Kowalski, PESEL 123", "Bartosz Kowalski", SCORE_CAPITALISED),
@@ -31,19 +31,9 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_matches(text, value, score):
-    assert ("PERSON", value, score) in found(NameGazetteerRecognizer(), text)
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_does_not_match(text):
-    assert found(NameGazetteerRecognizer(), text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_never_rejects_a_match(text, value, score):
-    check_prefilter(NameGazetteerRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    NameGazetteerRecognizer, MATCHING, NOT_MATCHING, position="any"
+)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.payment_card import PaymentCardRecognizer, luhn_valid
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, spans_of
+from tests.pipeline.recognizers.synthetic import bump, grouped
+from tests.support.recognizers import table_tests
 
 
 def card(prefix: str, length: int) -> str:
@@ -51,24 +52,9 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PaymentCardRecognizer:
-    return PaymentCardRecognizer()
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_cards_of_any_scheme(recognizer, text, value, score):
-    assert found(recognizer, text) == [("CREDIT_CARD", value, score)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert spans_of(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(PaymentCardRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    PaymentCardRecognizer, MATCHING, NOT_MATCHING
+)
 
 
 @pytest.mark.parametrize("number, valid", [("79927398713", True), ("79927398710", False), ("4111111111111111", True)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.phone_international import SCORE_IDENTIFIER, InternationalPhoneRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import found, table_tests
 
 MATCHING = [
     ("phone: +447700900241", "+447700900241"),
@@ -33,19 +33,9 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_matches(text, value):
-    assert value in [v for _, v, _ in found(InternationalPhoneRecognizer(), text)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_does_not_match(text):
-    assert found(InternationalPhoneRecognizer(), text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_never_rejects_a_match(text, value):
-    check_prefilter(InternationalPhoneRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    InternationalPhoneRecognizer, MATCHING, NOT_MATCHING, position="any"
+)
 
 
 def test_uk_national_numbers_score_higher_with_a_phone_word():

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.phone_with_context import ContextPhoneRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, spans_of
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     ("They're not answering at 444 14 907", "444 14 907"),
@@ -35,21 +33,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> ContextPhoneRecognizer:
-    return ContextPhoneRecognizer()
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_phone_with_a_phone_word(recognizer, text, value):
-    assert spans_of(recognizer, text) == [value]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert spans_of(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(ContextPhoneRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    ContextPhoneRecognizer, MATCHING, NOT_MATCHING
+)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, id_card
+from tests.pipeline.recognizers.synthetic import bump, id_card
+from tests.support.recognizers import table_tests
 
 A = id_card("ABA", "00000")  # the format's textbook specimen, ABA300000
 B = id_card("AXC", "12345")
@@ -39,21 +38,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PlIdCardRecognizer:
-    return PlIdCardRecognizer()
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_valid_id_card(recognizer, text, value):
-    assert found(recognizer, text)[0] == ("PL_ID_CARD", value, 1.0)
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(PlIdCardRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    PlIdCardRecognizer, MATCHING, NOT_MATCHING, score=1.0, position="first"
+)

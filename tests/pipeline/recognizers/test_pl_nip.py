@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.pl_nip import PlNipRecognizer
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, nip
+from tests.pipeline.recognizers.synthetic import bump, grouped, nip
+from tests.support.recognizers import table_tests
 
 N1 = nip("725123456")
 N2 = nip("951204337")
@@ -58,21 +57,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PlNipRecognizer:
-    return PlNipRecognizer()
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_valid_nip(recognizer, text, value):
-    assert found(recognizer, text) == [("PL_NIP", value, 1.0)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(PlNipRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    PlNipRecognizer, MATCHING, NOT_MATCHING, score=1.0
+)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.pl_pesel import PlPeselRecognizer
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, pesel, pesel_with_check
+from tests.pipeline.recognizers.synthetic import bump, grouped, pesel, pesel_with_check
+from tests.support.recognizers import found, table_tests
 
 P1985 = pesel(1985, 3, 12, "1234")
 P1999 = pesel(1999, 12, 31, "0021")
@@ -50,25 +51,14 @@ def recognizer() -> PlPeselRecognizer:
     return PlPeselRecognizer()
 
 
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_finds_valid_pesel(recognizer, text, value):
-    assert [(e, v) for e, v, _ in found(recognizer, text)][:1] == [("PL_PESEL", value)]
-    assert found(recognizer, text)[0][2] == 1.0
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    PlPeselRecognizer, MATCHING, NOT_MATCHING, score=1.0, position="first"
+)
 
 
 def test_finds_two():
     text = f"{P1985} i {P2004}"
     assert [v for _, v, _ in found(PlPeselRecognizer(), text)] == [P1985, P2004]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value", MATCHING)
-def test_prefilter_accepts_every_match(text, value):
-    check_prefilter(PlPeselRecognizer, text)
 
 
 def test_validate_result_contract(recognizer):

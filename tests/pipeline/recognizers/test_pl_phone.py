@@ -11,7 +11,8 @@ from pipeline.recognizers.pl_phone import (
     SCORE_PREFIXED,
     PlPhoneRecognizer,
 )
-from tests.pipeline.recognizers.helpers import check_prefilter, found, in_fours, iban, nrb, pesel
+from tests.pipeline.recognizers.synthetic import in_fours, iban, nrb, pesel
+from tests.support.recognizers import found, table_tests
 
 MATCHING = [
     # text, value, score
@@ -74,14 +75,7 @@ def recognizer() -> PlPhoneRecognizer:
     return PlPhoneRecognizer()
 
 
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_phone(recognizer, text, value, score):
-    assert found(recognizer, text) == [("PHONE_NUMBER", value, score)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(PlPhoneRecognizer, MATCHING, NOT_MATCHING)
 
 
 def test_scores_relative_to_the_default_threshold():
@@ -91,11 +85,6 @@ def test_scores_relative_to_the_default_threshold():
 def test_context_window_is_limited(recognizer):
     far = "tel. " + "x" * 40 + " 601234567"
     assert found(recognizer, far) == [("PHONE_NUMBER", "601234567", SCORE_BARE)]
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(PlPhoneRecognizer, text)
 
 
 def test_bare_country_code_with_separator(recognizer):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.recognizers.pl_regon import BARE_9_DIGIT_SCORE, PlRegonRecognizer
-from tests.pipeline.recognizers.helpers import bump, check_prefilter, found, grouped, regon9, regon14
+from tests.pipeline.recognizers.synthetic import bump, grouped, regon9, regon14
+from tests.support.recognizers import found, table_tests
 
 R9 = regon9("73210423")
 R9B = regon9("14002567")
@@ -50,22 +51,10 @@ def recognizer() -> PlRegonRecognizer:
     return PlRegonRecognizer()
 
 
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_valid_regon(recognizer, text, value, score):
-    assert found(recognizer, text) == [("PL_REGON", value, score)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(PlRegonRecognizer, MATCHING, NOT_MATCHING)
 
 
 @pytest.mark.parametrize("text", [f"zamówienie {R9}", R9, f"tel {grouped(R9, [3, 3])}"])
 def test_bare_nine_digits_stay_below_threshold(recognizer, text):
     (result,) = found(recognizer, text)
     assert result[2] == BARE_9_DIGIT_SCORE < 0.3
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(PlRegonRecognizer, text)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.street_address_en import SCORE_DETAILED, SCORE_STREET, EnStreetAddressRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     # text, value, score
@@ -43,21 +41,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> EnStreetAddressRecognizer:
-    return EnStreetAddressRecognizer()
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_address(recognizer, text, value, score):
-    assert found(recognizer, text) == [("STREET_ADDRESS", value, pytest.approx(score))]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(EnStreetAddressRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    EnStreetAddressRecognizer, MATCHING, NOT_MATCHING
+)

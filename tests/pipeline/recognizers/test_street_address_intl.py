@@ -19,7 +19,7 @@ from pipeline.recognizers.street_address_intl import (
     SCORE_UNIT,
     IntlStreetAddressRecognizer,
 )
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import found, table_tests
 
 
 
@@ -179,24 +179,14 @@ def recognizer() -> IntlStreetAddressRecognizer:
     return IntlStreetAddressRecognizer()
 
 
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_address(recognizer, text, value, score):
-    assert found(recognizer, text) == [("STREET_ADDRESS", value, pytest.approx(score))]
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    IntlStreetAddressRecognizer, MATCHING, NOT_MATCHING
+)
 
 
 @pytest.mark.parametrize("text, values", MATCHING_SEVERAL)
 def test_finds_each_address(recognizer, text, values):
     assert [value for _, value, _ in found(recognizer, text)] == values
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(IntlStreetAddressRecognizer, text)
 
 
 def test_reads_normalised_greek(recognizer):

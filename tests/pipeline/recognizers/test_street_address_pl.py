@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.street_address_pl import (
     SCORE_FULL,
     SCORE_POSTCODE_CITY,
     SCORE_STREET,
     PlStreetAddressRecognizer,
 )
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     # text, value, score
@@ -54,21 +52,6 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> PlStreetAddressRecognizer:
-    return PlStreetAddressRecognizer()
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_address(recognizer, text, value, score):
-    assert found(recognizer, text) == [("STREET_ADDRESS", value, pytest.approx(score))]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(PlStreetAddressRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
+    PlStreetAddressRecognizer, MATCHING, NOT_MATCHING
+)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.recognizers.url_query import SCORE_STRONG, SCORE_WEAK, UrlQueryRecognizer
-from tests.pipeline.recognizers.helpers import check_prefilter, found
+from tests.support.recognizers import table_tests
 
 MATCHING = [
     # text, value, score
@@ -50,21 +48,4 @@ NOT_MATCHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> UrlQueryRecognizer:
-    return UrlQueryRecognizer()
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_finds_url(recognizer, text, value, score):
-    assert found(recognizer, text) == [("URL_PII", value, score)]
-
-
-@pytest.mark.parametrize("text", NOT_MATCHING)
-def test_rejects(recognizer, text):
-    assert found(recognizer, text) == []
-
-
-@pytest.mark.parametrize("text, value, score", MATCHING)
-def test_prefilter_accepts_every_match(text, value, score):
-    check_prefilter(UrlQueryRecognizer, text)
+test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(UrlQueryRecognizer, MATCHING, NOT_MATCHING)

@@ -5,10 +5,7 @@ Every number is synthetic: made up from the checksum rules, never copied from an
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
-
-from presidio_analyzer import EntityRecognizer
 
 
 def pesel(year: int, month: int, day: int, serial: str = "1234") -> str:
@@ -86,34 +83,7 @@ def bump(value: str, index: int = -1) -> str:
     return "".join(chars)
 
 
-def found(recognizer: EntityRecognizer, text: str) -> list[tuple[str, str, float]]:
-    """(entity, matched text, score) for each result, in text order."""
-    results = recognizer.analyze(text, entities=recognizer.supported_entities, nlp_artifacts=None)
-    return sorted(((r.entity_type, text[r.start : r.end], r.score) for r in results), key=lambda x: text.find(x[1]))
-
-
-def spans_of(recognizer: EntityRecognizer, text: str, min_score: float = 0.0) -> list[str]:
-    return [value for _, value, score in found(recognizer, text) if score > min_score]
-
-
 def pesel_with_check(body10: str) -> str:
     """Ten digits + the right PESEL check digit, whatever date they encode."""
     weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
     return body10 + str((10 - sum(int(d) * w for d, w in zip(body10, weights)) % 10) % 10)
-
-
-_EVERYTHING = re.compile("")
-
-
-def unfiltered(cls: type) -> EntityRecognizer:
-    """An instance of recognizer class ``cls`` with its PREFILTER and pattern guards switched off
-    (a PREFILTER that matches every text, so that an ``analyze`` calling it directly works too)."""
-    return type(f"Unfiltered{cls.__name__}", (cls,), {"PREFILTER": _EVERYTHING, "PATTERN_GUARDS": {}})()
-
-
-def check_prefilter(cls: type, text: str) -> None:
-    """PREFILTER accepts ``text``, and the prefilters change nothing about what is found in it."""
-    recognizer = cls()
-    assert recognizer.PREFILTER is not None
-    assert recognizer.PREFILTER.search(text), f"PREFILTER rejects a matching text: {text!r}"
-    assert found(recognizer, text) == found(unfiltered(cls), text)

@@ -12,9 +12,10 @@ import hashlib
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Mapping, MutableMapping, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
@@ -85,7 +86,7 @@ def event_id_for(channel: str, platform_message_id: str) -> str:
 
 
 def rfc3339_from_unix(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Channel(ABC):
@@ -219,7 +220,9 @@ class ChannelEndpoint:
         raw_query = scope.get("query_string", b"")
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         peer = scope.get("client")
-        response = await self.ingest.handle(self.channel, headers, query, body_chunks(receive), peer[0] if peer else None)
+        response = await self.ingest.handle(
+            self.channel, headers, query, body_chunks(receive), peer[0] if peer else None
+        )
         await response(scope, receive, send)
 
 

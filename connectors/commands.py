@@ -29,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("produce", help="send RawMessage JSONL (a file or -) or sample traffic to chat.raw")
     p.add_argument("file", nargs="?", help="RawMessage JSONL file, or - for stdin")
     p.add_argument("--sample", action="store_true", help="send generated sample traffic instead of a file")
-    p.add_argument("--count", type=int, default=None, help="with --sample: stop after this many (default: until Ctrl-C)")
+    p.add_argument(
+        "--count", type=int, default=None, help="with --sample: stop after this many (default: until Ctrl-C)"
+    )
     p.add_argument("--rate", type=float, default=0, help="messages per second (0: as fast as Kafka takes them)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(run=_run_produce)
@@ -40,8 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Exit status (once): 0 ok (arrived redacted on every clean topic), 1 leak, 2 timeout or error.",
     )
     p.add_argument("--url", default="http://127.0.0.1:8080", help="the ingest service's base URL")
-    p.add_argument("--channel", default="http", choices=["http", "slack", "messenger", "telegram", "web"],
-                   help="send as this channel, signed with its secret from the environment (default: http)")
+    p.add_argument(
+        "--channel",
+        default="http",
+        choices=["http", "slack", "messenger", "telegram", "web"],
+        help="send as this channel, signed with its secret from the environment (default: http)",
+    )
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the probe on every clean topic")
     p.add_argument("--interval", type=float, default=None, help="probe every S seconds, forever (default: once)")
     p.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
@@ -72,8 +78,11 @@ def _run_ingest(args: argparse.Namespace) -> int:
     try:
         serve_metrics(settings, app.registry)
     except OSError as exc:
-        print(f"chatguard ingest: cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} "
-              f"({exc.strerror}); set CHATGUARD_INGEST_METRICS_PORT", file=sys.stderr)
+        print(
+            f"chatguard ingest: cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} "
+            f"({exc.strerror}); set CHATGUARD_INGEST_METRICS_PORT",
+            file=sys.stderr,
+        )
         return 2
     # No access log: request lines carry query strings (verify tokens, conversation ids).
     # uvicorn sets its own loggers' level: never below INFO (at DEBUG/TRACE they print frames).
@@ -129,17 +138,20 @@ def _run_produce(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_produce(args))
     except KafkaError as exc:
-        print(f"chatguard produce: Kafka refused or is unreachable ({type(exc).__name__}); "
-              "check CHATGUARD_KAFKA_BOOTSTRAP", file=sys.stderr)
+        print(
+            f"chatguard produce: Kafka refused or is unreachable ({type(exc).__name__}); "
+            "check CHATGUARD_KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
         return 3
 
 
 async def _produce(args: argparse.Namespace) -> int:
     from connectors.producer import RawProducer
     from connectors.sample import SampleTraffic
+    from runtime.kafka import KafkaSettings
     from schemas.codec import decode_raw
     from schemas.errors import SchemaError
-    from runtime.kafka import KafkaSettings
 
     def from_file():
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")

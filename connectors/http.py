@@ -15,7 +15,15 @@ from typing import Any
 
 from starlette.responses import Response
 
-from connectors.base import Channel, InboundMessage, JSONResponse, Parsed, ReceivedRequest, require_str, rfc3339_from_unix
+from connectors.base import (
+    Channel,
+    InboundMessage,
+    JSONResponse,
+    Parsed,
+    ReceivedRequest,
+    require_str,
+    rfc3339_from_unix,
+)
 from connectors.errors import BadRequest
 from connectors.signatures import hmac_sha256_hex, require_equal, require_fresh
 
@@ -59,7 +67,9 @@ class HttpChannel(Channel):
         unknown = [k for k in item if k not in _FIELDS]
         if unknown:
             # Data minimisation: anything beyond the contract is refused, not silently carried.
-            raise BadRequest(f"{where}unknown field" + (f" {unknown[0]}" if re.fullmatch(r"\w{1,40}", unknown[0]) else ""))
+            raise BadRequest(
+                f"{where}unknown field" + (f" {unknown[0]}" if re.fullmatch(r"\w{1,40}", unknown[0]) else "")
+            )
         sent_at = item.get("sent_at") or rfc3339_from_unix(time.time())
         return InboundMessage(
             platform_message_id=require_str(item, "message_id", where),

@@ -15,7 +15,8 @@ dropped as duplicates by the base Ingest. The answer is ``EVENT_RECEIVED`` as Me
 from __future__ import annotations
 
 import hmac
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response

@@ -12,7 +12,10 @@ class IngestMetrics:
             "chatguard_ingest_requests_total", "Requests, by channel and HTTP status.", ["channel", "status"], **kw
         )
         self.rejections = Counter(
-            "chatguard_ingest_rejections_total", "Rejected requests, by channel and reason.", ["channel", "reason"], **kw
+            "chatguard_ingest_rejections_total",
+            "Rejected requests, by channel and reason.",
+            ["channel", "reason"],
+            **kw,
         )
         self.messages = Counter(
             "chatguard_ingest_messages_total", "Messages written to chat.raw and acknowledged.", ["channel"], **kw

@@ -15,8 +15,8 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
-from schemas.codec import encode
 from runtime.kafka import KafkaSettings
+from schemas.codec import encode
 from schemas.raw import RawMessage
 from schemas.topics import RAW
 
@@ -90,7 +90,9 @@ class RawProducer:
         if future.cancelled() or not isinstance(future.exception(), _SEQUENCE_BROKEN):
             return
         if producer is self._producer and self._replacing is None:
-            log.warning("Kafka refused the producer's sequence (%s); starting a new producer", type(future.exception()).__name__)
+            log.warning(
+                "Kafka refused the producer's sequence (%s); starting a new producer", type(future.exception()).__name__
+            )
             self._replacing = asyncio.ensure_future(self._replace(producer))
 
     async def _replace(self, broken: AIOKafkaProducer) -> None:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
 
 from schemas.raw import RawMessage
 
 FIRST = ["Anna", "Piotr", "Katarzyna", "Tomasz", "John", "Emily", "Michael", "Sarah", "Marek", "Olivia"]
 LAST = ["Kowalska", "Nowak", "Wiśniewski", "Smith", "Johnson", "Brown", "Lewandowski", "Taylor", "Wójcik", "Miller"]
-CHANNELS = [("web", "private"), ("mobile", "private"), ("messenger", "public"), ("slack", "public"), ("telegram", "public")]
+CHANNELS = [
+    ("web", "private"),
+    ("mobile", "private"),
+    ("messenger", "public"),
+    ("slack", "public"),
+    ("telegram", "public"),
+]
 
 TEMPLATES = [
     "Hi, my name is {name} and my phone number is {phone}",
@@ -70,7 +76,7 @@ class SampleTraffic:
     def __init__(self, seed: int = 7) -> None:
         self._rng = random.Random(seed)
         self._seed = seed
-        self._start = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
+        self._start = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
     def _values(self) -> dict[str, str]:
         rng = self._rng

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from prometheus_client import CollectorRegistry, start_http_server
 from starlette.applications import Starlette
@@ -44,15 +44,30 @@ def channels_from_settings(settings: IngestSettings) -> tuple[list[Channel], lis
             disabled.append(f"{name} disabled: set {needs}")
 
     s = settings
-    add("widget", bool(s.widget_site_keys), "CHATGUARD_WIDGET_SITE_KEYS", lambda: WidgetChannel(s.widget_site_keys, s.kafka, s.widget))
+    add(
+        "widget",
+        bool(s.widget_site_keys),
+        "CHATGUARD_WIDGET_SITE_KEYS",
+        lambda: WidgetChannel(s.widget_site_keys, s.kafka, s.widget),
+    )
     add(
         "messenger",
         bool(s.messenger_app_secret and s.messenger_verify_token),
         "CHATGUARD_MESSENGER_APP_SECRET and CHATGUARD_MESSENGER_VERIFY_TOKEN",
         lambda: MessengerChannel(s.messenger_app_secret, s.messenger_verify_token),
     )
-    add("slack", bool(s.slack_signing_secret), "CHATGUARD_SLACK_SIGNING_SECRET", lambda: SlackChannel(s.slack_signing_secret))
-    add("telegram", bool(s.telegram_secret_token), "CHATGUARD_TELEGRAM_SECRET_TOKEN", lambda: TelegramChannel(s.telegram_secret_token))
+    add(
+        "slack",
+        bool(s.slack_signing_secret),
+        "CHATGUARD_SLACK_SIGNING_SECRET",
+        lambda: SlackChannel(s.slack_signing_secret),
+    )
+    add(
+        "telegram",
+        bool(s.telegram_secret_token),
+        "CHATGUARD_TELEGRAM_SECRET_TOKEN",
+        lambda: TelegramChannel(s.telegram_secret_token),
+    )
     add("http", bool(s.ingest_hmac_secret), "CHATGUARD_INGEST_HMAC_SECRET", lambda: HttpChannel(s.ingest_hmac_secret))
     return enabled, disabled
 
@@ -146,4 +161,4 @@ class IngestApp:
 def _route_path(scope: Scope) -> str:
     """The path below the app's mount point (``root_path``), as Starlette's router matches it."""
     path, root = scope["path"], scope.get("root_path", "")
-    return path[len(root):] if root and path.startswith(root) else path
+    return path[len(root) :] if root and path.startswith(root) else path

@@ -16,9 +16,18 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from connectors.base import Channel, InboundMessage, JSONResponse, Parsed, ReceivedRequest, require_str, rfc3339_from_unix
+from connectors.base import (
+    Channel,
+    InboundMessage,
+    JSONResponse,
+    Parsed,
+    ReceivedRequest,
+    require_str,
+    rfc3339_from_unix,
+)
 from connectors.errors import BadRequest
 from connectors.signatures import hmac_sha256_hex, require_equal, require_fresh
 

@@ -35,7 +35,9 @@ class TelegramChannel(Channel):
         self._secret = secret_token
 
     def verify(self, request: ReceivedRequest) -> None:
-        require_equal(self._secret, request.headers.get("x-telegram-bot-api-secret-token"), "X-Telegram-Bot-Api-Secret-Token")
+        require_equal(
+            self._secret, request.headers.get("x-telegram-bot-api-secret-token"), "X-Telegram-Bot-Api-Secret-Token"
+        )
 
     def parse(self, request: ReceivedRequest, payload: Any) -> Parsed:
         if not isinstance(payload, dict):

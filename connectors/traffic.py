@@ -10,8 +10,8 @@ import asyncio
 import itertools
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import orjson
 
@@ -39,10 +39,20 @@ def slack_request(secret: bytes, raw: RawMessage, now: float | None = None) -> S
             "team_id": "T0SAMPLE",
             "event_id": "Ev" + raw.event_id[:12].upper(),
             "event_time": int(ts),
-            "event": {"type": "message", "channel": raw.conversation_id, "user": raw.sender_id, "text": raw.text, "ts": f"{ts}.000100"},
+            "event": {
+                "type": "message",
+                "channel": raw.conversation_id,
+                "user": raw.sender_id,
+                "text": raw.text,
+                "ts": f"{ts}.000100",
+            },
         }
     )
-    headers = {"content-type": "application/json", "x-slack-request-timestamp": ts, "x-slack-signature": slack_signature(secret, ts, body)}
+    headers = {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": slack_signature(secret, ts, body),
+    }
     return SignedRequest("slack", "/webhooks/slack", headers, body)
 
 
@@ -91,17 +101,33 @@ def telegram_request(secret_token: str, raw: RawMessage, update_id: int, now: fl
 def http_request(secret: bytes, raw: RawMessage, now: float | None = None) -> SignedRequest:
     ts = str(int(time.time() if now is None else now))
     body = orjson.dumps(
-        {"message_id": raw.event_id, "conversation_id": raw.conversation_id, "sender_id": raw.sender_id, "text": raw.text}
+        {
+            "message_id": raw.event_id,
+            "conversation_id": raw.conversation_id,
+            "sender_id": raw.sender_id,
+            "text": raw.text,
+        }
     )
-    headers = {"content-type": "application/json", "x-chatguard-timestamp": ts, "x-chatguard-signature": http_signature(secret, ts, body)}
+    headers = {
+        "content-type": "application/json",
+        "x-chatguard-timestamp": ts,
+        "x-chatguard-signature": http_signature(secret, ts, body),
+    }
     return SignedRequest("http", "/ingest", headers, body)
 
 
 def widget_request(site_key: str, raw: RawMessage) -> SignedRequest:
     body = orjson.dumps(
-        {"message_id": raw.event_id, "conversation_id": raw.conversation_id, "sender_id": raw.sender_id, "text": raw.text}
+        {
+            "message_id": raw.event_id,
+            "conversation_id": raw.conversation_id,
+            "sender_id": raw.sender_id,
+            "text": raw.text,
+        }
     )
-    return SignedRequest("web", "/widget/messages", {"content-type": "application/json", "x-chatguard-site-key": site_key}, body)
+    return SignedRequest(
+        "web", "/widget/messages", {"content-type": "application/json", "x-chatguard-site-key": site_key}, body
+    )
 
 
 def platform_requests(settings: IngestSettings, seed: int = 7, count: int | None = None) -> Iterator[SignedRequest]:
@@ -112,7 +138,9 @@ def platform_requests(settings: IngestSettings, seed: int = 7, count: int | None
     if settings.messenger_app_secret:
         builders.append(lambda raw, i: messenger_request(settings.messenger_app_secret, raw))  # type: ignore[arg-type]
     if settings.telegram_secret_token:
-        builders.append(lambda raw, i: telegram_request(settings.telegram_secret_token, raw, update_id=seed * 10**9 + i))  # type: ignore[arg-type]
+        builders.append(
+            lambda raw, i: telegram_request(settings.telegram_secret_token, raw, update_id=seed * 10**9 + i)
+        )  # type: ignore[arg-type]
     if settings.ingest_hmac_secret:
         builders.append(lambda raw, i: http_request(settings.ingest_hmac_secret, raw))  # type: ignore[arg-type]
     if settings.widget_site_keys:
@@ -125,7 +153,9 @@ def platform_requests(settings: IngestSettings, seed: int = 7, count: int | None
         yield next(cycle)(raw, i)
 
 
-async def send(base_url: str, requests: Iterator[SignedRequest], rate: float = 0, concurrency: int = 8) -> dict[int, int]:
+async def send(
+    base_url: str, requests: Iterator[SignedRequest], rate: float = 0, concurrency: int = 8
+) -> dict[int, int]:
     """POST each request (at ``rate`` per second if > 0); returns a count per HTTP status."""
     import httpx
 

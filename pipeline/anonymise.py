@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline.detection import Span
 from pipeline.policies import Operator, Policy
@@ -65,7 +65,9 @@ class ConversationNumbers:
 
 
 class Anonymiser:
-    def __init__(self, policy: Policy, pseudonymiser: Pseudonymiser, numbers: ConversationNumbers | None = None) -> None:
+    def __init__(
+        self, policy: Policy, pseudonymiser: Pseudonymiser, numbers: ConversationNumbers | None = None
+    ) -> None:
         self.policy = policy
         self._pseudonymiser = pseudonymiser
         self._numbers = numbers or ConversationNumbers()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TextIO
 
 from schemas.errors import ConfigError, Unreachable
 from schemas.topics import DESTINATIONS
@@ -26,11 +25,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["apply", "list", "acls"],
         help="apply: create or align every topic; list: show the specs; acls: add the ACLs of the roles given with --principal, remove their principals' stale ones",
     )
-    p.add_argument("--principal", action="append", default=[], metavar="ROLE=PRINCIPAL",
-                   help="acls: e.g. worker=User:chatguard-worker (roles: see schemas/acls.py); repeatable")
-    p.add_argument("--group", action="append", default=[], metavar="ROLE=GROUP",
-                   help="acls: a role's consumer group (worker: CHATGUARD_CONSUMER_GROUP; a consumer role: its name)")
-    p.add_argument("--dry-run", action="store_true", help="acls: print the wanted ACL bindings, change nothing (nothing added or removed)")
+    p.add_argument(
+        "--principal",
+        action="append",
+        default=[],
+        metavar="ROLE=PRINCIPAL",
+        help="acls: e.g. worker=User:chatguard-worker (roles: see schemas/acls.py); repeatable",
+    )
+    p.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="ROLE=GROUP",
+        help="acls: a role's consumer group (worker: CHATGUARD_CONSUMER_GROUP; a consumer role: its name)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="acls: print the wanted ACL bindings, change nothing (nothing added or removed)",
+    )
     p.set_defaults(run=_run_topics)
 
     p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")
@@ -39,14 +52,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(run=_run_watch)
 
-    p = sub.add_parser("eval", help="measure redaction quality on labelled JSONL (recall, leaks, over-redaction, speed)")
-    p.add_argument("labelled", metavar="LABELLED.jsonl", nargs="+",
-                   help='lines of {"text", "entities": [{"type", "start", "end"}], "lang"}; one table per file')
-    p.add_argument("--targets", default="public", choices=["public", "chat"],
-                   help="public: sets nobody here wrote (each type's leak at most plain Presidio's, all direct "
-                        "identifiers <= 12 %%, ...); chat: the labelled chat set's gates")
-    p.add_argument("--to", default="storage", choices=DESTINATIONS, help="destination policy whose output is checked for leaks")
-    p.add_argument("--baseline", default="presidio", choices=["presidio", "none"], help="also run plain Presidio for comparison")
+    p = sub.add_parser(
+        "eval", help="measure redaction quality on labelled JSONL (recall, leaks, over-redaction, speed)"
+    )
+    p.add_argument(
+        "labelled",
+        metavar="LABELLED.jsonl",
+        nargs="+",
+        help='lines of {"text", "entities": [{"type", "start", "end"}], "lang"}; one table per file',
+    )
+    p.add_argument(
+        "--targets",
+        default="public",
+        choices=["public", "chat"],
+        help="public: sets nobody here wrote (each type's leak at most plain Presidio's, all direct "
+        "identifiers <= 12 %%, ...); chat: the labelled chat set's gates",
+    )
+    p.add_argument(
+        "--to", default="storage", choices=DESTINATIONS, help="destination policy whose output is checked for leaks"
+    )
+    p.add_argument(
+        "--baseline", default="presidio", choices=["presidio", "none"], help="also run plain Presidio for comparison"
+    )
     p.add_argument("--limit", type=_positive_int, help="only the first N messages")
     p.set_defaults(run=_run_eval)
 
@@ -73,10 +100,9 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 
 def _run_topics(args: argparse.Namespace) -> int:
+    from pipeline.settings import Settings
     from runtime.topics_admin import apply_topics
     from schemas.topics import all_topics
-
-    from pipeline.settings import Settings
 
     if args.action != "acls" and (args.principal or args.group or args.dry_run):
         raise ConfigError(f"topics {args.action}: --principal, --group and --dry-run go with 'topics acls'")
@@ -90,14 +116,19 @@ def _run_topics(args: argparse.Namespace) -> int:
     specs = all_topics(settings.raw_retention_ms)
     if args.action == "list":
         for spec in specs:
-            print(f"{spec.name}\tpartitions={spec.partitions}\t" + "\t".join(f"{k}={v}" for k, v in spec.topic_config().items()))
+            print(
+                f"{spec.name}\tpartitions={spec.partitions}\t"
+                + "\t".join(f"{k}={v}" for k, v in spec.topic_config().items())
+            )
         return 0
     from aiokafka.errors import KafkaError
 
     try:
         outcome = asyncio.run(apply_topics(settings.kafka, specs))
     except KafkaError as exc:
-        raise Unreachable(f"Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})") from None
+        raise Unreachable(
+            f"Kafka refused or is unreachable at {settings.kafka.bootstrap} ({type(exc).__name__})"
+        ) from None
     for name, state in outcome.items():
         print(f"{name}: {state}")
     return 0

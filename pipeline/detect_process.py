@@ -28,9 +28,9 @@ import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from aiokafka.errors import MessageSizeTooLargeError
 
@@ -88,7 +88,9 @@ class DetectionProcess:
 
     def start(self) -> None:
         """Load the model in the child; raises its ConfigError if the settings are bad."""
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context, initializer=_init, initargs=(self._progress,))
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=self._context, initializer=_init, initargs=(self._progress,)
+        )
         self._pid = self._pool.submit(self._loader, self._environ).result()
 
     async def detect(self, values: Sequence[RawValue]) -> DetectedBatch:
@@ -149,7 +151,9 @@ def _held_back(value: RawValue) -> DetectedBatch:
     message = item if isinstance(item, RawMessage) else None
     error = StepError("detect", DeadlineExceeded())
     record = (QUARANTINE.name, None, encode(_quarantine_record(partition, offset, message, error)))
-    return DetectedBatch([record], Counter(), 0, [(error.stage, error.error_class)], 0.0, int(message is not None), [(partition, offset)])
+    return DetectedBatch(
+        [record], Counter(), 0, [(error.stage, error.error_class)], 0.0, int(message is not None), [(partition, offset)]
+    )
 
 
 def _in_order(values: Sequence[RawValue], parts: Sequence[DetectedBatch]) -> DetectedBatch:

@@ -16,8 +16,9 @@ import bisect
 import itertools
 import re
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Protocol
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
@@ -26,7 +27,6 @@ from pipeline.errors import ConfigError, StepError
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, worth_running
-from pipeline.spacy_model import keep_only, load_spacy, tokenizable
 from pipeline.normalise import Normalised, join_digit_runs, normalise
 from pipeline.presidio_recognizers import (
     ONLY_UNCOVERED,
@@ -37,6 +37,7 @@ from pipeline.presidio_recognizers import (
     presidio_recognizers,
     use_bundled_public_suffix_list,
 )
+from pipeline.spacy_model import keep_only, load_spacy, tokenizable
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -73,6 +74,7 @@ NER_GROUP_CHARS = 16_384
 NUMBER_ENTITIES = frozenset(
     {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "PL_PESEL", "PL_NIP", "PL_REGON", "PL_ID_CARD", "UK_NHS", "US_SSN"}
 )
+
 
 class ChatDetector:
     """The detector both the worker and the CLI use (see the module docstring)."""
@@ -115,7 +117,11 @@ class ChatDetector:
             uncovered = ONLY_UNCOVERED.get(type(recognizer).__name__) if context else None
             self._recognizers.append(
                 _Entry(
-                    recognizer, prefilter_for(recognizer), wanted, context, is_reference_number if phone else None,
+                    recognizer,
+                    prefilter_for(recognizer),
+                    wanted,
+                    context,
+                    is_reference_number if phone else None,
                     re.compile(uncovered) if uncovered else None,
                 )
             )
@@ -160,7 +166,9 @@ class ChatDetector:
             out.append(("ner", lambda text: self._ner_rules.findings(text, nlp(tokenizable(text)).ents, [], True)))
         return out
 
-    def _patterns(self, view: Normalised, budget: Budget, digits_only: bool = False) -> list[tuple[str, int, int, float]]:
+    def _patterns(
+        self, view: Normalised, budget: Budget, digits_only: bool = False
+    ) -> list[tuple[str, int, int, float]]:
         """Run the recognizers over one view of a text; spans come back in original offsets."""
         text = view.text
         found = []
@@ -238,7 +246,9 @@ class ChatDetector:
                 assert not isinstance(spans, StepError)
                 spans.extend(
                     (entity, *view.to_original(start, end), score)
-                    for entity, start, end, score in self._ner_rules.findings(view.text, doc.ents, addresses[i], english[i])
+                    for entity, start, end, score in self._ner_rules.findings(
+                        view.text, doc.ents, addresses[i], english[i]
+                    )
                     if entity in self.entities
                 )
             # A group's time is charged to its members by length (NER's cost is about linear in it).

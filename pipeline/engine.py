@@ -5,22 +5,22 @@ Used by the worker and by ``chatguard redact`` alike, so both redact the same wa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from pipeline.anonymise import Anonymiser, merge_overlaps
 from pipeline.detection import ChatDetector, Detector, Span
 from pipeline.errors import StepError
 from pipeline.policies import PolicySet, load_policies
-from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import Settings
+from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 from schemas.redacted import RedactedMessage
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

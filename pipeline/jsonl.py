@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import islice
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from pipeline.engine import RedactionEngine
 from pipeline.errors import StepError

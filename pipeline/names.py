@@ -12,46 +12,352 @@ from typing import Any
 # In gender-guesser's dictionary as someone's name somewhere, but in English text an ordinary
 # word or a title: "The Princess Royal" is neither first name nor surname.
 NOT_FIRST_NAMES = frozenset(
-    """the a an and or but so in on at to of for by my no yes will may can june april august
-    prince princess king queen lord lady sir dame saint st general major captain doctor judge
-    bishop pope royal baby love honey sugar sunny happy lucky young page guy any ani jack polo""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "so",
+        "in",
+        "on",
+        "at",
+        "to",
+        "of",
+        "for",
+        "by",
+        "my",
+        "no",
+        "yes",
+        "will",
+        "may",
+        "can",
+        "june",
+        "april",
+        "august",
+        "prince",
+        "princess",
+        "king",
+        "queen",
+        "lord",
+        "lady",
+        "sir",
+        "dame",
+        "saint",
+        "st",
+        "general",
+        "major",
+        "captain",
+        "doctor",
+        "judge",
+        "bishop",
+        "pope",
+        "royal",
+        "baby",
+        "love",
+        "honey",
+        "sugar",
+        "sunny",
+        "happy",
+        "lucky",
+        "young",
+        "page",
+        "guy",
+        "any",
+        "ani",
+        "jack",
+        "polo",
+    ]
 )
 # Words that open English sentences and chat lines: capitalised there, never a name by themselves.
 OPENERS = frozenset(
-    """i i'm i've i'd i'll im hi hello hey thanks thank please yes no ok okay can could would will
-    is are do does did what when where why how who which my the a an and but or so also just sorry
-    good great dear we you your our this that it it's there here if as at in on for to of with
-    from by""".split()
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "im",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "please",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "can",
+        "could",
+        "would",
+        "will",
+        "is",
+        "are",
+        "do",
+        "does",
+        "did",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "who",
+        "which",
+        "my",
+        "the",
+        "a",
+        "an",
+        "and",
+        "but",
+        "or",
+        "so",
+        "also",
+        "just",
+        "sorry",
+        "good",
+        "great",
+        "dear",
+        "we",
+        "you",
+        "your",
+        "our",
+        "this",
+        "that",
+        "it",
+        "it's",
+        "there",
+        "here",
+        "if",
+        "as",
+        "at",
+        "in",
+        "on",
+        "for",
+        "to",
+        "of",
+        "with",
+        "from",
+        "by",
+    ]
 )
 # Words that make a capitalised phrase an organisation ("Russell Investments", "Italia SpA").
 ORG_WORDS = frozenset(
-    """inc ltd llc plc corp corporation company co group bank university college school institute
-    insurance solutions technologies technology systems services partners holdings international
-    investments investment research consulting capital ventures labs industries enterprises sons
-    brothers associates consultants analytics software networks communications logistics
-    brands exports estates energy spa nv se kg oyj asa pte pty limited country resources
-    global orchestra band club association foundation agency studio studios media records airlines
-    gmbh ag sa bv oy ab as sp hotel restaurant cafe church hospital clinic fc united city
-    street avenue road square park river lake mountain county state republic kingdom bridge
-    banco banca bancorp bancorporation engineering therapeutics pharmaceuticals motors foods
-    financial fund funds trust etf
-    beach bay island islands hills heights springs falls valley harbour harbor grove village
-    visa mastercard maestro amex paypal""".split()
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "corp",
+        "corporation",
+        "company",
+        "co",
+        "group",
+        "bank",
+        "university",
+        "college",
+        "school",
+        "institute",
+        "insurance",
+        "solutions",
+        "technologies",
+        "technology",
+        "systems",
+        "services",
+        "partners",
+        "holdings",
+        "international",
+        "investments",
+        "investment",
+        "research",
+        "consulting",
+        "capital",
+        "ventures",
+        "labs",
+        "industries",
+        "enterprises",
+        "sons",
+        "brothers",
+        "associates",
+        "consultants",
+        "analytics",
+        "software",
+        "networks",
+        "communications",
+        "logistics",
+        "brands",
+        "exports",
+        "estates",
+        "energy",
+        "spa",
+        "nv",
+        "se",
+        "kg",
+        "oyj",
+        "asa",
+        "pte",
+        "pty",
+        "limited",
+        "country",
+        "resources",
+        "global",
+        "orchestra",
+        "band",
+        "club",
+        "association",
+        "foundation",
+        "agency",
+        "studio",
+        "studios",
+        "media",
+        "records",
+        "airlines",
+        "gmbh",
+        "ag",
+        "sa",
+        "bv",
+        "oy",
+        "ab",
+        "as",
+        "sp",
+        "hotel",
+        "restaurant",
+        "cafe",
+        "church",
+        "hospital",
+        "clinic",
+        "fc",
+        "united",
+        "city",
+        "street",
+        "avenue",
+        "road",
+        "square",
+        "park",
+        "river",
+        "lake",
+        "mountain",
+        "county",
+        "state",
+        "republic",
+        "kingdom",
+        "bridge",
+        "banco",
+        "banca",
+        "bancorp",
+        "bancorporation",
+        "engineering",
+        "therapeutics",
+        "pharmaceuticals",
+        "motors",
+        "foods",
+        "financial",
+        "fund",
+        "funds",
+        "trust",
+        "etf",
+        "beach",
+        "bay",
+        "island",
+        "islands",
+        "hills",
+        "heights",
+        "springs",
+        "falls",
+        "valley",
+        "harbour",
+        "harbor",
+        "grove",
+        "village",
+        "visa",
+        "mastercard",
+        "maestro",
+        "amex",
+        "paypal",
+    ]
 )
 # Place names start with these ("San Girolamo", "El Hoyo", "Los Angeles"), people's rarely.
 PLACE_PREFIXES = frozenset(
-    """san santa santo são sao el la le las los les st st. ste saint sainte port fort mount lake
-    new north south east west upper lower bad""".split()
+    [
+        "san",
+        "santa",
+        "santo",
+        "são",
+        "sao",
+        "el",
+        "la",
+        "le",
+        "las",
+        "los",
+        "les",
+        "st",
+        "st.",
+        "ste",
+        "saint",
+        "sainte",
+        "port",
+        "fort",
+        "mount",
+        "lake",
+        "new",
+        "north",
+        "south",
+        "east",
+        "west",
+        "upper",
+        "lower",
+        "bad",
+    ]
 )
 # Organisation words that come first: "Banco Santander", "University Hospital", "Grupo Bimbo".
-ORG_FIRST_WORDS = frozenset("banco banca bank university universidad universität hotel club grupo group institute instituto".split())
+ORG_FIRST_WORDS = frozenset(
+    [
+        "banco",
+        "banca",
+        "bank",
+        "university",
+        "universidad",
+        "universität",
+        "hotel",
+        "club",
+        "grupo",
+        "group",
+        "institute",
+        "instituto",
+    ]
+)
 # English place-name endings ("Jacobton", "Sanyashire", "Port Smithville"), rare in surnames.
 PLACE_ENDING = re.compile(r"(?:town|shire|ville|borough|burgh)$", re.IGNORECASE)
-ARTICLES = frozenset("the a an this that these those our your their its".split())
+ARTICLES = frozenset(["the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "its"])
 # A one-word name after these is a person ("Mr. Brown", "pani Nowak").
 TITLES = frozenset(
-    """mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir madam mx mx. pan pana panu panem panie
-    pani panią panią państwo""".split()
+    [
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "miss",
+        "dr",
+        "dr.",
+        "prof",
+        "prof.",
+        "sir",
+        "madam",
+        "mx",
+        "mx.",
+        "pan",
+        "pana",
+        "panu",
+        "panem",
+        "panie",
+        "pani",
+        "panią",
+        "panią",
+        "państwo",
+    ]
 )
 # Surname endings of many languages (Slavic -ić/-ov/-ska, Nordic -sson/-sen/-dóttir, Greek
 # -poulos/-idis, Romanian -escu, Georgian -shvili, Armenian -yan, Turkish -oğlu, ...).
@@ -123,7 +429,11 @@ def is_demonym(word: str) -> bool:
         return True
     for ending in ("er", "ian", "i", "ese"):
         stem = lower.removesuffix(ending)
-        if stem != lower and len(stem) >= 3 and (stem in countries or ending in ("ian", "ese") and stem + "a" in countries):
+        if (
+            stem != lower
+            and len(stem) >= 3
+            and (stem in countries or ending in ("ian", "ese") and stem + "a" in countries)
+        ):
             return True
     return False
 
@@ -190,17 +500,42 @@ _PHRASE_WORD = r"(?!(?:of|for|at|in|on|with|from|by|to|the|a|an|and|or|who|whose
 _DESCRIBED_AS_ORGANISATION = re.compile(
     r"(?:\s*(?:,|&|and|,\s*and)\s*[^\W\d_a-z][\w'’-]*){0,6}"  # the rest of a short list the span opens
     r"[ \t]+(?:is|was)[ \t]+(?:a|an)[ \t]+(?:" + _PHRASE_WORD + r"[ \t]+){0,4}?"
-    r"(?i:(?:" + "|".join(sorted(ORG_WORDS - {"as", "co", "se", "sa", "ab", "ag", "oy", "sp", "nv", "kg", "bv"}, key=len, reverse=True)) + r"|firm|business|startup|charity|brand|retailer|manufacturer|publisher|nonprofit|non-profit))"
+    r"(?i:(?:"
+    + "|".join(
+        sorted(ORG_WORDS - {"as", "co", "se", "sa", "ab", "ag", "oy", "sp", "nv", "kg", "bv"}, key=len, reverse=True)
+    )
+    + r"|firm|business|startup|charity|brand|retailer|manufacturer|publisher|nonprofit|non-profit))"
     r"(?=[ \t]+(?:based|headquartered|founded|located|in|and|that|which|from|with|specialising|specializing|serving)\b|[ \t]*(?:[,.;:!?)]|$))"
 )
-_COMPANY_SUFFIXES = frozenset("inc ltd llc plc corp gmbh limited".split())
+_COMPANY_SUFFIXES = frozenset(["inc", "ltd", "llc", "plc", "corp", "gmbh", "limited"])
 _PLACE_WORDS = frozenset(
-    """street avenue road square park river lake mountain bridge beach bay island hills heights
-    springs falls valley harbour harbor grove village""".split()
+    [
+        "street",
+        "avenue",
+        "road",
+        "square",
+        "park",
+        "river",
+        "lake",
+        "mountain",
+        "bridge",
+        "beach",
+        "bay",
+        "island",
+        "hills",
+        "heights",
+        "springs",
+        "falls",
+        "valley",
+        "harbour",
+        "harbor",
+        "grove",
+        "village",
+    ]
 )
-_SURNAME_ORG_WORDS = frozenset("park hall street bank city lake river bridge king state".split())
+_SURNAME_ORG_WORDS = frozenset(["park", "hall", "street", "bank", "city", "lake", "river", "bridge", "king", "state"])
 # Company suffixes that are also words in lower case: "AS" (Norway) and "as", "Co" and "co".
-_CASED_ORG_WORDS = frozenset("as co se sa ab ag oy sp spa bv nv kg".split())
+_CASED_ORG_WORDS = frozenset(["as", "co", "se", "sa", "ab", "ag", "oy", "sp", "spa", "bv", "nv", "kg"])
 
 
 def _org_word(word: str) -> bool:

@@ -44,7 +44,7 @@ text, as plain Presidio's does). What it finds becomes a finding by these rules:
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pipeline.names import OPENERS, TITLES, is_demonym, is_first_name, names_a_thing
 from pipeline.ner_addresses import Addresses
@@ -69,11 +69,15 @@ Finding = tuple[str, int, int, float]
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT"})
 # A company follows these ("I work for Factset", "a year at Balefire"), a surname rarely.
-_COMPANY_PREPOSITIONS = PLACE_PREPOSITIONS | frozenset("for with as join joined joining support supports use using".split())
+_COMPANY_PREPOSITIONS = PLACE_PREPOSITIONS | frozenset(
+    ["for", "with", "as", "join", "joined", "joining", "support", "supports", "use", "using"]
+)
 # English derivational endings of abstract and agent nouns ("Wisdom", "Discipline",
 # "Salesperson", "Cytotechnologist"); surnames that are words ("Smith", "Baker", "Brown",
 # "Park") do not end so.
-_ABSTRACT_NOUN = re.compile(r"(?:ness|ity|tion|sion|ism|ment|ship|dom|ence|ance|person|ist|ure|ine|ogy|ics)$", re.IGNORECASE)
+_ABSTRACT_NOUN = re.compile(
+    r"(?:ness|ity|tion|sion|ism|ment|ship|dom|ence|ance|person|ist|ure|ine|ogy|ics)$", re.IGNORECASE
+)
 _CAPS_CODE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")  # "PNCP-XSRA": a code, not a double-barrelled name
 # "ZAM", "ATX", "R", "Order A", "Mark II", "Postcode SW": codes, initials and numerals.
 _ACRONYMS = re.compile(r"(?:[A-Z]{1,4}|[^\W\d_]+ [A-Z]{1,2})")
@@ -130,9 +134,12 @@ class NerRules:
         maybe: list[tuple[int, int, bool]] = []
         for ent in ents:
             start, end = ent.start_char, ent.end_char
-            if english and not known.continued_by(start, end) and not any(
-                _name_material(word) or is_first_name(word) for word in _TOKEN.findall(ent.text)
-            ) and not ent.text.islower():
+            if (
+                english
+                and not known.continued_by(start, end)
+                and not any(_name_material(word) or is_first_name(word) for word in _TOKEN.findall(ent.text))
+                and not ent.text.islower()
+            ):
                 continue  # "Thanks", "Hi there": capitals that only open a sentence
             if ent.label_ == "PERSON":
                 value = _name_part(ent.text)
@@ -145,9 +152,7 @@ class NerRules:
                 elif verdict is not None:
                     maybe.append((start, start + len(value), True))
                 continue
-            if ent.label_ in PLACE_LABELS and (
-                known.continued_by(start, end)
-            ):
+            if ent.label_ in PLACE_LABELS and (known.continued_by(start, end)):
                 out.append(("STREET_ADDRESS", start, end, 0.6))
                 known.add(start, end)  # the next line of the block continues it
                 continue
@@ -178,7 +183,12 @@ class NerRules:
         if not english or not self.vocabulary or not 1 <= len(words) <= 3:
             return False
         for word in words:
-            if not one_capitalised_word(word) or len(word) < 3 or word.isupper() or any(ch.isupper() for ch in word[1:]):
+            if (
+                not one_capitalised_word(word)
+                or len(word) < 3
+                or word.isupper()
+                or any(ch.isupper() for ch in word[1:])
+            ):
                 return False  # "AP", "NATO", "MysticWeb": acronyms and brands
             if word.lower() in self.vocabulary or self._compound(word.lower()):
                 return False  # "Flightstats", "Factset": a brand made of English words
@@ -195,9 +205,7 @@ class NerRules:
         return after not in (_COMPANY_PREPOSITIONS if label == "ORG" else PLACE_PREPOSITIONS)
 
     def _compound(self, word: str) -> bool:
-        return any(
-            word[:i] in self.vocabulary and word[i:] in self.vocabulary for i in range(3, len(word) - 2)
-        )
+        return any(word[:i] in self.vocabulary and word[i:] in self.vocabulary for i in range(3, len(word) - 2))
 
     def _person(self, text: str, value: str, start: int, english: bool) -> bool | None:
         """True: a name; False: a name only in a list with one; None: not a name."""
@@ -210,7 +218,12 @@ class NerRules:
         if value.islower():
             return True if is_first_name(value.split()[0]) else None
         word = value.removesuffix("'s").removesuffix("’s")
-        if " " not in word and _ABSTRACT_NOUN.search(word) and word.lower() in self.vocabulary and not is_first_name(word):
+        if (
+            " " not in word
+            and _ABSTRACT_NOUN.search(word)
+            and word.lower() in self.vocabulary
+            and not is_first_name(word)
+        ):
             previous = PREVIOUS_WORD.search(text_before(text, start))
             return previous is not None and previous.group(1).lower() in TITLES
         return True

@@ -4,7 +4,7 @@ part of an address when it overlaps one or continues it (the city and country li
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # Between an address and the place that continues it: separators, postcodes, a line break.
 _ADDRESS_GAP = re.compile(r"[\s,;\-–/()0-9]{0,24}")

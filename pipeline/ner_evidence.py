@@ -5,11 +5,13 @@ NER mislabelled as an organisation or a place, a name in a message in another la
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline.names import ORG_WORDS, SURNAME_ENDING, TITLES, country_names, is_demonym, is_first_name, names_a_thing
 
-PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
+PLACE_PREPOSITIONS = frozenset(
+    ["in", "to", "from", "at", "near", "of", "into", "via", "across", "around", "visit", "visiting", "towards"]
+)
 # Where a place is named, not a person: "moved here from X", "travelling to X", "lives in X".
 _PLACE_CONTEXT = re.compile(
     r"(?i:\b(?:mov(?:e|ed|ing)|travel(?:l?ing|l?ed)?|fl(?:y|ew|ying)|return(?:ed|ing)?|go(?:ing)?|went|"
@@ -30,7 +32,9 @@ _POLISH_SURNAME = re.compile(
     r"(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą|ich)$|(?:wicz|czyk|czak|ak|ek|uk|yk)(?:a|owi|iem|em|u)?$", re.IGNORECASE
 )
 # Alone, only the unmistakable ones ("Jak", "Tak" end in -ak too).
-POLISH_SURNAME_ALONE = re.compile(r"..(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą)$|..(?:wicz|czyk|czak)(?:a|owi|em|u)?$", re.IGNORECASE)
+POLISH_SURNAME_ALONE = re.compile(
+    r"..(?:sk|ck|dzk)(?:i|a|iego|iej|iemu|im|ą)$|..(?:wicz|czyk|czak)(?:a|owi|em|u)?$", re.IGNORECASE
+)
 _CAPITALISED_TOKEN = re.compile(r"(?:[^\W\d_]\.?|[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_]*(?:['’-][^\W\d_]+)*)")
 SENTENCE_START = re.compile(r"(?:^|[.!?:]\s*|\n)\W*$")
 
@@ -104,7 +108,12 @@ def mislabelled_name(text: str, value: str, start: int, label: str, english: boo
     if not 1 <= len(tokens) <= 4 or not is_name_shaped(value):
         return False
     if value.islower():  # "ok rosa, noted": lower-case English chat, a known first name first
-        return english and starts_with_first_name(tokens) and not after_preposition(text, start) and not is_country(text, value, start)
+        return (
+            english
+            and starts_with_first_name(tokens)
+            and not after_preposition(text, start)
+            and not is_country(text, value, start)
+        )
     if not all(_CAPITALISED_TOKEN.fullmatch(t.removesuffix("'s").removesuffix("’s")) for t in tokens):
         return False
     if names_a_thing(text, value, start) or is_country(text, value, start):

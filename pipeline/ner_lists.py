@@ -5,7 +5,7 @@ company's name ("The Davis, Reynolds and Williamson Orchestra")."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline.names import ARTICLES, names_a_thing
 from pipeline.ner_evidence import text_before

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping
 
 # Characters that render as nothing, typed (on purpose or by keyboards) inside a value: besides
 # every format character (category Cf: zero-width, bidi and invisible-operator controls, tag
@@ -28,6 +28,7 @@ _INVISIBLE_MARKS = frozenset(
 
 def _is_invisible(ch: str) -> bool:
     return ch in _INVISIBLE_MARKS or unicodedata.category(ch) == "Cf"
+
 
 # Full stops of other scripts that NFKC leaves alone, read as "." ("anna@wp。pl").
 _FULL_STOPS = frozenset("\u3002\uff61\u2024\ufe52")
@@ -169,7 +170,9 @@ def _fold_characters(text: str) -> Normalised:
     return Normalised("".join(out.chars), tuple(out.starts), tuple(out.ends))
 
 
-def _rewrite(current: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]) -> Normalised:
+def _rewrite(
+    current: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]
+) -> Normalised:
     text = current.text
     out = _Builder()
     cursor = 0

@@ -26,7 +26,7 @@ pattern recognizers is a candidate here too. The differences, each a documented 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 
@@ -167,8 +167,10 @@ def boost_by_context(text: str, results: Sequence[RecognizerResult], context: Se
         return
     words = [w.lower() for w in context]
     for result in results:
-        if result.score >= 1.0 or result.recognition_metadata and result.recognition_metadata.get(
-            RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+        if (
+            result.score >= 1.0
+            or result.recognition_metadata
+            and result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY)
         ):
             continue
         before = _WORD.findall(text[max(0, result.start - 80) : result.start].lower())[-CONTEXT_WORDS_BEFORE:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
@@ -37,7 +37,9 @@ class BatchPublisher:
     """``publish`` hands records over in order per topic-partition and returns what waits for
     Kafka's acknowledgement of every one of them. Nothing counts as written before that."""
 
-    def __init__(self, kafka: KafkaSettings, *, request_timeout_ms: int = 30_000, transactional_id: str | None = None) -> None:
+    def __init__(
+        self, kafka: KafkaSettings, *, request_timeout_ms: int = 30_000, transactional_id: str | None = None
+    ) -> None:
         self._kwargs = dict(
             acks="all",
             enable_idempotence=True,
@@ -109,7 +111,9 @@ class BatchPublisher:
             raise
         return asyncio.gather(*futures)
 
-    async def send_in_transaction(self, built: Sequence[Built], offsets: Mapping[tuple[str, int], int], group_id: str) -> None:
+    async def send_in_transaction(
+        self, built: Sequence[Built], offsets: Mapping[tuple[str, int], int], group_id: str
+    ) -> None:
         """Exactly once: ``built`` and the consumed ``offsets`` (topic, partition -> next
         offset) of ``group_id`` commit together in one Kafka transaction, so a read_committed
         consumer sees all of a batch's records or none, and a batch whose offsets committed is

@@ -14,8 +14,8 @@ from pipeline.errors import EX_SOFTWARE, ConfigError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
 from pipeline.settings import Settings
 from pipeline.worker import RedactionWorker
-from runtime.topics_admin import TopicAdminError, apply_topics
 from runtime.logs import configure_logging, log_level, quiet_libraries
+from runtime.topics_admin import TopicAdminError, apply_topics
 from schemas.topics import all_topics
 
 if TYPE_CHECKING:
@@ -68,7 +68,9 @@ def _serve(settings: Settings, worker: RedactionWorker) -> int:
     try:
         asyncio.run(apply_topics(settings.kafka, all_topics(settings.raw_retention_ms)))
     except TopicAdminError as exc:
-        raise ConfigError(f"worker: {exc} (the worker's ACLs: README, Security; or run 'chatguard topics apply' as an admin)") from None
+        raise ConfigError(
+            f"worker: {exc} (the worker's ACLs: README, Security; or run 'chatguard topics apply' as an admin)"
+        ) from None
     if settings.metrics_port:  # the group's lag on chat.raw, sampled every 10 s (pipeline/lag.py)
         from pipeline.lag import start_lag_monitor
 
@@ -89,6 +91,9 @@ def _serve(settings: Settings, worker: RedactionWorker) -> int:
     if worker.app.crashed:
         reason = worker.app.crash_reason
         # Our own reasons say what failed (never an event's text); anything else by its class only.
-        print(f"chatguard worker: stopped on {reason if isinstance(reason, WorkerStopped) else type(reason).__name__}", file=sys.stderr)
+        print(
+            f"chatguard worker: stopped on {reason if isinstance(reason, WorkerStopped) else type(reason).__name__}",
+            file=sys.stderr,
+        )
         return EX_SOFTWARE
     return code

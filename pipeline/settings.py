@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from runtime.kafka import KafkaSettings
 from runtime.settings import load, masked_repr, metrics_addr_setting, nested, pseudonym_key_setting, setting
@@ -30,7 +30,8 @@ class Settings:
     kafka: KafkaSettings = nested(KafkaSettings)
     pseudonym_key: bytes | None = pseudonym_key_setting()
     spacy_model: str = setting(
-        "CHATGUARD_SPACY_MODEL", DEFAULT_MODEL,
+        "CHATGUARD_SPACY_MODEL",
+        DEFAULT_MODEL,
         "any installed spaCy model package or model directory, e.g. `en_core_web_lg`. Never downloaded at run time",
     )
     policy_file: Path | None = setting(
@@ -41,10 +42,12 @@ class Settings:
         "CHATGUARD_BATCH_TIMEOUT_S", 0.05, "longest wait to fill a batch", low=0.001, high=10.0
     )
     publish_timeout_s: float = setting(
-        "CHATGUARD_PUBLISH_TIMEOUT_S", 30.0,
+        "CHATGUARD_PUBLISH_TIMEOUT_S",
+        30.0,
         "a clean-topic write Kafka has not acknowledged by then stops the worker (exit 70; the batch is "
         "re-read after the restart)",
-        low=1.0, high=600.0,
+        low=1.0,
+        high=600.0,
     )
     metrics_port: int = setting(
         "CHATGUARD_METRICS_PORT", 9308, "worker metrics port (`0` disables the endpoint)", low=0, high=65_535
@@ -55,25 +58,30 @@ class Settings:
     )
     consumer_group: str = setting("CHATGUARD_CONSUMER_GROUP", DEFAULT_GROUP, "the workers' consumer group")
     worker_instance_id: str | None = setting(
-        "CHATGUARD_WORKER_INSTANCE_ID", None,
+        "CHATGUARD_WORKER_INSTANCE_ID",
+        None,
         "static group membership (Kafka's `group.instance.id`): a name that stays the same across restarts "
         "of one replica (`make run` uses `make-run-worker-1`; a StatefulSet's pod name). A replica restarted "
         "under its name, even after `kill -9`, gets its partitions back at once, without a rebalance. Do not "
         "set it to names that change (a Deployment's pod names): a static member does not leave the group "
         "when it stops, so a replaced pod's partitions would wait for its session timeout",
-        parse=_instance_id, shown_default="unset (dynamic membership)",
+        parse=_instance_id,
+        shown_default="unset (dynamic membership)",
     )
     processing_guarantee: str = setting(
-        "CHATGUARD_PROCESSING_GUARANTEE", "at_least_once",
+        "CHATGUARD_PROCESSING_GUARANTEE",
+        "at_least_once",
         "or `exactly_once` (Kafka transactions; needs `CHATGUARD_WORKER_INSTANCE_ID`; see Guarantees)",
         choices=GUARANTEES,
     )
     detect_deadline_s: float = setting(
-        "CHATGUARD_DETECT_DEADLINE_S", 15.0,
+        "CHATGUARD_DETECT_DEADLINE_S",
+        15.0,
         "detection budget of one message: past it the event is quarantined (`detect`, `DeadlineExceeded`) "
         "and counted, and the batch goes on. 64 KB of dense personal data takes about 4 s on one core. "
         "Must stay below Presidio's `REGEX_TIMEOUT_SECONDS` (60)",
-        low=0.001, high=50.0,
+        low=0.001,
+        high=50.0,
     )
 
     def __post_init__(self) -> None:

@@ -14,8 +14,9 @@ import os
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Mapping, Sequence
+from typing import Any
 
 import faust
 
@@ -89,7 +90,9 @@ class RedactionWorker:
         # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
         self.detection = DetectionProcess(environ, stall_seconds(settings))
         self.publisher = BatchPublisher(
-            settings.kafka, request_timeout_ms=int(settings.publish_timeout_s * 1000), transactional_id=settings.transactional_id
+            settings.kafka,
+            request_timeout_ms=int(settings.publish_timeout_s * 1000),
+            transactional_id=settings.transactional_id,
         )
         self.app = faust.App(
             settings.consumer_group,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Iterable, Mapping, TextIO, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from runtime.kafka import KafkaSettings
 from schemas.acls import (
@@ -63,8 +64,13 @@ def _exact_filter(binding: AclBinding) -> AclBindingFilter:
 
     exact = _confluent(binding)
     return AclBindingFilter(
-        exact.restype, exact.name, exact.resource_pattern_type, exact.principal, exact.host,
-        exact.operation, exact.permission_type,
+        exact.restype,
+        exact.name,
+        exact.resource_pattern_type,
+        exact.principal,
+        exact.host,
+        exact.operation,
+        exact.permission_type,
     )
 
 
@@ -139,7 +145,9 @@ def _failed(exc: KafkaException, what: str) -> KafkaException:
     error = exc.args[0] if exc.args else None
     if not isinstance(error, KafkaError):
         return KafkaException(f"{what}: {exc}")
-    return KafkaException(KafkaError(error.code(), f"{what}: {error.str()}", fatal=error.fatal(), retriable=error.retriable()))
+    return KafkaException(
+        KafkaError(error.code(), f"{what}: {error.str()}", fatal=error.fatal(), retriable=error.retriable())
+    )
 
 
 def _error_name(exc: BaseException) -> str:
@@ -159,7 +167,9 @@ def _describe(admin: _Admin) -> list[AclBinding]:
     everything = AclBindingFilter(
         ConfluentResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY
     )
-    found = admin.wait(admin.client.describe_acls(everything, request_timeout=REQUEST_TIMEOUT_S), "cannot describe ACLs")
+    found = admin.wait(
+        admin.client.describe_acls(everything, request_timeout=REQUEST_TIMEOUT_S), "cannot describe ACLs"
+    )
     return sorted(_ours(binding) for binding in found)
 
 
@@ -278,8 +288,11 @@ def run_acls_command(
         outcome = asyncio.run(apply_acls(kafka, wanted, prune=managed))
     except (KafkaError, KafkaException) as exc:
         reason = _error_name(exc)
-        print(f"chatguard: topics acls: Kafka at {kafka.bootstrap} refused or is unreachable ({reason});"
-              " run it as an admin principal (CHATGUARD_KAFKA_SASL_USERNAME)", file=sys.stderr)
+        print(
+            f"chatguard: topics acls: Kafka at {kafka.bootstrap} refused or is unreachable ({reason});"
+            " run it as an admin principal (CHATGUARD_KAFKA_SASL_USERNAME)",
+            file=sys.stderr,
+        )
         return 1
     for binding, state in outcome.items():
         print(f"{binding}\t{state}", file=out)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from runtime.settings import load, masked_repr, setting
 from schemas.errors import ConfigError
@@ -21,15 +22,24 @@ def _upper(raw: str) -> str:
 class KafkaSettings:
     bootstrap: str = setting("CHATGUARD_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "bootstrap servers, comma-separated")
     security_protocol: str = setting(
-        "CHATGUARD_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`",
-        choices=SECURITY_PROTOCOLS, parse=_upper,
+        "CHATGUARD_KAFKA_SECURITY_PROTOCOL",
+        "PLAINTEXT",
+        "`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT`, `SASL_SSL`",
+        choices=SECURITY_PROTOCOLS,
+        parse=_upper,
     )
     sasl_mechanism: str | None = setting(
-        "CHATGUARD_KAFKA_SASL_MECHANISM", None, "`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`",
-        choices=SASL_MECHANISMS, parse=_upper, shown_default="`PLAIN` when SASL",
+        "CHATGUARD_KAFKA_SASL_MECHANISM",
+        None,
+        "`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`",
+        choices=SASL_MECHANISMS,
+        parse=_upper,
+        shown_default="`PLAIN` when SASL",
     )
     sasl_username: str | None = setting("CHATGUARD_KAFKA_SASL_USERNAME", None, "SASL user name")
-    sasl_password: str | None = setting("CHATGUARD_KAFKA_SASL_PASSWORD", None, "SASL password", secret=True, strong=False)
+    sasl_password: str | None = setting(
+        "CHATGUARD_KAFKA_SASL_PASSWORD", None, "SASL password", secret=True, strong=False
+    )
     ssl_cafile: str | None = setting(
         "CHATGUARD_KAFKA_SSL_CAFILE", None, "CA bundle to verify the brokers", shown_default="system CAs"
     )
@@ -86,4 +96,3 @@ class KafkaSettings:
             if self.sasl_password is not None:
                 config["sasl.password"] = self.sasl_password
         return config
-

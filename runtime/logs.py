@@ -8,8 +8,8 @@ value), Faust/mode log the events they handle, and uvicorn/websockets log WebSoc
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from runtime.settings import load, setting
 
@@ -28,10 +28,12 @@ ADDRESS_FLOOR = logging.WARNING
 @dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = setting(
-        "CHATGUARD_LOG_LEVEL", "INFO",
+        "CHATGUARD_LOG_LEVEL",
+        "INFO",
         "chatguard's own level. aiokafka, kafka, Faust, mode, uvicorn and websockets stay at `INFO` or above "
         "whatever it says (at DEBUG they log record values and frames; `runtime/logs.py`)",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), parse=lambda raw: raw.strip().upper(),
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        parse=lambda raw: raw.strip().upper(),
     )
 
 

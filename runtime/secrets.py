@@ -27,4 +27,3 @@ def check_secret(name: str, value: str) -> str:
 def masked(value: object) -> str:
     """What a repr shows for a secret: whether it is set, never the value."""
     return "None" if value is None else "'***'"
-

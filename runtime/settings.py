@@ -214,6 +214,7 @@ def pseudonym_key_setting() -> Any:
 def metrics_addr_setting() -> Any:
     """CHATGUARD_METRICS_ADDR, shared by the worker and the canary (one ConfigMap sets both)."""
     return setting(
-        "CHATGUARD_METRICS_ADDR", "127.0.0.1",
+        "CHATGUARD_METRICS_ADDR",
+        "127.0.0.1",
         "address of the worker's and the canary's metrics endpoints; `0.0.0.0` in a pod or container",
     )

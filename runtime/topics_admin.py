@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from runtime.kafka import KafkaSettings
 from schemas.errors import ChatguardError
@@ -38,7 +38,10 @@ async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict
         missing = [s for s in specs if s.name not in existing]
         if missing:
             response = await admin.create_topics(
-                [NewTopic(s.name, s.partitions, kafka.replication_factor, topic_configs=s.topic_config()) for s in missing]
+                [
+                    NewTopic(s.name, s.partitions, kafka.replication_factor, topic_configs=s.topic_config())
+                    for s in missing
+                ]
             )
             _raise_for_errors(getattr(response, "topic_errors", ()), "create")
             outcome.update({s.name: "created" for s in missing})
@@ -97,5 +100,6 @@ def _raise_for_errors(errors, action: str) -> None:
             from aiokafka.errors import for_code
 
             raise TopicAdminError(
-                f"cannot {action} topic {topic}: {for_code(code).__name__} (Kafka error {code})" + (f": {message}" if message else "")
+                f"cannot {action} topic {topic}: {for_code(code).__name__} (Kafka error {code})"
+                + (f": {message}" if message else "")
             )

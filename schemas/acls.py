@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from schemas.topics import CLEAN_TOPICS, NLP, QUARANTINE, RAW
 
@@ -171,11 +171,17 @@ ROLES: Mapping[str, Role] = MappingProxyType(
             # (apply_topics only alters a topic that differs, which needs an admin).
             grants=(
                 Grant(ResourceType.TOPIC, RAW.name, (*_READ, Operation.DESCRIBE_CONFIGS)),
-                *(Grant(ResourceType.TOPIC, name, (*_WRITE, Operation.DESCRIBE_CONFIGS)) for name in _CLEAN_AND_QUARANTINE),
+                *(
+                    Grant(ResourceType.TOPIC, name, (*_WRITE, Operation.DESCRIBE_CONFIGS))
+                    for name in _CLEAN_AND_QUARANTINE
+                ),
                 Grant(ResourceType.GROUP, GROUP, _READ, "`CHATGUARD_CONSUMER_GROUP`"),
                 Grant(
-                    ResourceType.TRANSACTIONAL_ID, TRANSACTIONS, _WRITE,
-                    "`<group>-<CHATGUARD_WORKER_INSTANCE_ID>`: exactly_once", PatternType.PREFIXED,
+                    ResourceType.TRANSACTIONAL_ID,
+                    TRANSACTIONS,
+                    _WRITE,
+                    "`<group>-<CHATGUARD_WORKER_INSTANCE_ID>`: exactly_once",
+                    PatternType.PREFIXED,
                 ),
             ),
             default_group=WORKER_GROUP,
@@ -265,6 +271,4 @@ def stale(present: Iterable[AclBinding], wanted: Iterable[AclBinding], managed: 
     """The ALLOW bindings of the ``managed`` principals that ``wanted`` no longer holds (a grant
     dropped from the table, an old consumer group). DENY bindings are an admin's own: kept."""
     wanted, managed = set(wanted), set(managed)
-    return sorted(
-        b for b in present if b.principal in managed and b.permission is Permission.ALLOW and b not in wanted
-    )
+    return sorted(b for b in present if b.principal in managed and b.permission is Permission.ALLOW and b not in wanted)

@@ -12,8 +12,17 @@ RAW_MESSAGE_VERSION = 1
 CHANNEL_KINDS = frozenset({"private", "public"})
 _CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _FIELDS = frozenset(
-    {"schema_version", "event_id", "channel", "channel_kind", "conversation_id",
-     "sender_id", "sent_at", "text", "metadata"}
+    {
+        "schema_version",
+        "event_id",
+        "channel",
+        "channel_kind",
+        "conversation_id",
+        "sender_id",
+        "sent_at",
+        "text",
+        "metadata",
+    }
 )
 
 ChannelKind = Literal["private", "public"]

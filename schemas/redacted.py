@@ -11,8 +11,20 @@ from schemas.raw import CHANNEL_KINDS, ChannelKind
 
 REDACTED_MESSAGE_VERSION = 1
 _FIELDS = frozenset(
-    {"schema_version", "event_id", "channel", "channel_kind", "conversation_id", "sender",
-     "sent_at", "text", "findings", "policy", "policy_version", "processed_at"}
+    {
+        "schema_version",
+        "event_id",
+        "channel",
+        "channel_kind",
+        "conversation_id",
+        "sender",
+        "sent_at",
+        "text",
+        "findings",
+        "policy",
+        "policy_version",
+        "processed_at",
+    }
 )
 _FINDING_FIELDS = frozenset({"entity_type", "start", "end", "score", "vault_ref"})
 

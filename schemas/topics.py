@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 HOUR_MS = 60 * 60 * 1000
 DAY_MS = 24 * HOUR_MS
@@ -39,9 +39,7 @@ NLP = TopicSpec("chat.nlp", DEFAULT_PARTITIONS, retention_ms=7 * DAY_MS)
 QUARANTINE = TopicSpec("chat.quarantine", 1, retention_ms=7 * DAY_MS)
 
 # Destination name (the policy that produces it) -> its clean topic.
-CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
-    {"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP}
-)
+CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType({"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP})
 DESTINATIONS: tuple[str, ...] = tuple(CLEAN_TOPICS)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import orjson
 
@@ -39,7 +40,9 @@ class ProbeConfig:
 Hook = Callable[[CanaryValues, str], Any]  # (values, event_id); may return an awaitable
 
 
-async def run_probe(config: ProbeConfig, *, on_armed: Hook | None = None, metrics: CanaryMetrics | None = None) -> ProbeResult:
+async def run_probe(
+    config: ProbeConfig, *, on_armed: Hook | None = None, metrics: CanaryMetrics | None = None
+) -> ProbeResult:
     """One probe. ``on_armed`` is called once the topics are being watched and just before the
     message is sent (so whatever it writes to those topics is seen)."""
     result = await _probe(config, on_armed)
@@ -93,10 +96,15 @@ async def _probe(config: ProbeConfig, on_armed: Hook | None) -> ProbeResult:
             async with httpx.AsyncClient(base_url=config.url, timeout=min(30.0, config.timeout_s)) as client:
                 response = await client.post(request.path, content=request.body, headers=request.headers)
         except httpx.HTTPError as exc:
-            return ProbeResult("error", event_id, values, time.monotonic() - started, detail=f"ingest unreachable: {_describe(exc)}")
+            return ProbeResult(
+                "error", event_id, values, time.monotonic() - started, detail=f"ingest unreachable: {_describe(exc)}"
+            )
         if not 200 <= response.status_code < 300:
             return ProbeResult(
-                "error", event_id, values, time.monotonic() - started,
+                "error",
+                event_id,
+                values,
+                time.monotonic() - started,
                 detail=f"ingest answered HTTP {response.status_code} on {config.channel} {request.path}",
             )
 
@@ -119,7 +127,11 @@ async def _probe(config: ProbeConfig, on_armed: Hook | None) -> ProbeResult:
                     hit = find_markers(record.value, markers) + find_markers(record.key, markers)
                     if hit:
                         leaks.append(Leak(tp.topic, tp.partition, record.offset, tuple(dict.fromkeys(hit))))
-                    if tp.topic in CLEAN_TOPIC_NAMES and tp.topic not in arrived and _event_id(record.value) == event_id:
+                    if (
+                        tp.topic in CLEAN_TOPIC_NAMES
+                        and tp.topic not in arrived
+                        and _event_id(record.value) == event_id
+                    ):
                         arrived[tp.topic] = time.monotonic() - sent_at
             if drain_to is None and len(arrived) == len(CLEAN_TOPIC_NAMES):
                 complete_at = time.monotonic()
@@ -131,7 +143,12 @@ async def _probe(config: ProbeConfig, on_armed: Hook | None) -> ProbeResult:
             return ProbeResult("leak", event_id, values, duration, arrived, leaks)
         if len(arrived) < len(CLEAN_TOPIC_NAMES):
             return ProbeResult(
-                "timeout", event_id, values, duration, arrived, detail=f"not on every clean topic within {config.timeout_s:g} s"
+                "timeout",
+                event_id,
+                values,
+                duration,
+                arrived,
+                detail=f"not on every clean topic within {config.timeout_s:g} s",
             )
         return ProbeResult("ok", event_id, values, duration, arrived)
     except KafkaError as exc:

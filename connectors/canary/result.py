@@ -50,7 +50,9 @@ class ProbeResult:
         if self.outcome in ("timeout", "leak") and missing and self.event_id:
             lines.append("  not arrived: " + ", ".join(missing))
         for leak in self.leaks:
-            lines.append(f"  LEAK: {', '.join(leak.markers)} on {leak.topic} partition {leak.partition} offset {leak.offset}")
+            lines.append(
+                f"  LEAK: {', '.join(leak.markers)} on {leak.topic} partition {leak.partition} offset {leak.offset}"
+            )
         if self.detail:
             lines.append(f"  {self.detail}")
         return "\n".join(lines)
@@ -62,14 +64,18 @@ class CanaryMetrics:
 
         registry = REGISTRY if registry is None else registry
         self.leaks = Counter(
-            "chatguard_canary_leaks_total", "Probes whose synthetic values appeared on a clean or quarantine topic.",
+            "chatguard_canary_leaks_total",
+            "Probes whose synthetic values appeared on a clean or quarantine topic.",
             registry=registry,
         )
-        self.probes = Counter("chatguard_canary_probes_total", "Probes run, by outcome.", ["outcome"], registry=registry)
+        self.probes = Counter(
+            "chatguard_canary_probes_total", "Probes run, by outcome.", ["outcome"], registry=registry
+        )
         for outcome in OUTCOMES:
             self.probes.labels(outcome)  # every series exists from the start, at 0
         self.last_success = Gauge(
-            "chatguard_canary_last_success_timestamp_seconds", "Unix time of the last probe that arrived redacted everywhere.",
+            "chatguard_canary_last_success_timestamp_seconds",
+            "Unix time of the last probe that arrived redacted everywhere.",
             registry=registry,
         )
         self.duration = Histogram(

@@ -8,15 +8,23 @@ address would never be redacted and every probe would report a leak.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 
 from connectors.base import event_id_for
 from connectors.sample import luhn_complete
 from connectors.settings import IngestSettings
-from connectors.traffic import SignedRequest, http_request, messenger_request, slack_request, telegram_request, widget_request
+from connectors.traffic import (
+    SignedRequest,
+    http_request,
+    messenger_request,
+    slack_request,
+    telegram_request,
+    widget_request,
+)
 from schemas.raw import RawMessage
 
 CHANNELS = ("http", "slack", "messenger", "telegram", "web")

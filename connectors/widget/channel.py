@@ -28,8 +28,9 @@ import asyncio
 import contextvars
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -99,11 +100,15 @@ class WidgetChannel(Channel):
         if not site_keys:
             raise ValueError("WidgetChannel: at least one site key is needed")
         if not settings.pseudonym_key:
-            raise ValueError("WidgetChannel: CHATGUARD_PSEUDONYM_KEY (the worker's) is needed to find the widget's redacted events")
+            raise ValueError(
+                "WidgetChannel: CHATGUARD_PSEUDONYM_KEY (the worker's) is needed to find the widget's redacted events"
+            )
         # Compare digests: equal length, so the constant-time compare leaks nothing about length.
         self._key_digests = tuple(hashlib.sha256(k.encode()).digest() for k in site_keys)
         self._pseudonyms = Pseudonymiser(settings.pseudonym_key)
-        self.tokens = ConversationTokens(token_secret_from(settings.pseudonym_key, settings.token_secret), settings.token_ttl_s)
+        self.tokens = ConversationTokens(
+            token_secret_from(settings.pseudonym_key, settings.token_secret), settings.token_ttl_s
+        )
         self.origins = OriginPolicy(settings.origins)
         self.key_limits = RateLimiter(settings.key_rate_per_s, settings.key_burst)
         self.client_limits = RateLimiter(settings.client_rate_per_s, settings.client_burst)
@@ -145,7 +150,9 @@ class WidgetChannel(Channel):
         if wait:
             raise TooManyRequests("too many requests for this site key", wait, "rate_limited_site_key")
 
-    def authorize(self, headers: Mapping[str, str], client: str | None, *, token_needed: bool) -> tuple[str, Claims | None]:
+    def authorize(
+        self, headers: Mapping[str, str], client: str | None, *, token_needed: bool
+    ) -> tuple[str, Claims | None]:
         """Site key, the page's origin, the rate limits, then the token: in that order, so a
         flood of forged tokens is throttled before any is checked."""
         site_key = self.check_site_key(headers.get(SITE_KEY_HEADER))
@@ -209,7 +216,9 @@ class WidgetChannel(Channel):
 
     def accepted(self, event_ids: list[str]) -> Response:
         post = _POST.get()
-        return JSONResponse({"event_id": event_ids[0]}, status_code=202, headers=self.cors_headers(post and post.cors_origin))
+        return JSONResponse(
+            {"event_id": event_ids[0]}, status_code=202, headers=self.cors_headers(post and post.cors_origin)
+        )
 
     def routes(self, ingest: Ingest) -> list[BaseRoute]:
         self._ingest = ingest
@@ -230,7 +239,10 @@ class WidgetChannel(Channel):
             WebSocketRoute("/widget/ws", ws),
             Route("/widget/session", session, methods=["POST"]),
             Route("/widget/events", events, methods=["POST"]),
-            *(Route(path, preflight, methods=["OPTIONS"]) for path in ("/widget/session", "/widget/events", "/widget/messages")),
+            *(
+                Route(path, preflight, methods=["OPTIONS"])
+                for path in ("/widget/session", "/widget/events", "/widget/messages")
+            ),
             *self._pages.routes(),
         ]
 
@@ -253,7 +265,9 @@ class WidgetChannel(Channel):
     def _preflight(self, request: Request) -> Response:
         origin, host = request.headers.get("origin"), request.headers.get("host")
         if origin is None or not self.origins.allows_any_key(origin, host):
-            return JSONResponse({"error": "this page's origin is not allowed (CHATGUARD_WIDGET_ORIGINS)"}, status_code=403)
+            return JSONResponse(
+                {"error": "this page's origin is not allowed (CHATGUARD_WIDGET_ORIGINS)"}, status_code=403
+            )
         headers = {
             **self.cors_headers(origin),
             "Access-Control-Allow-Methods": "POST",

@@ -17,9 +17,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from connectors.widget.hub import Hub
+from runtime.kafka import KafkaSettings
 from schemas.codec import decode_redacted
 from schemas.errors import SchemaError
-from runtime.kafka import KafkaSettings
 from schemas.topics import NLP
 
 log = logging.getLogger("chatguard.ingest.widget")
@@ -28,7 +28,9 @@ log = logging.getLogger("chatguard.ingest.widget")
 class RedactedEcho:
     """Reads chat.nlp and publishes ``channel``'s events to ``hub`` by conversation pseudonym."""
 
-    def __init__(self, channel: str, hub: Hub, kafka: KafkaSettings, *, start_wait_s: float = 5.0, retry_s: float = 2.0) -> None:
+    def __init__(
+        self, channel: str, hub: Hub, kafka: KafkaSettings, *, start_wait_s: float = 5.0, retry_s: float = 2.0
+    ) -> None:
         self._channel = channel
         self._hub = hub
         self._kafka = kafka
@@ -72,7 +74,9 @@ class RedactedEcho:
             except asyncio.CancelledError:
                 raise
             except (KafkaError, OSError) as exc:
-                log.warning("widget: %s not readable (%s); retrying in %.0f s", NLP.name, type(exc).__name__, self._retry_s)
+                log.warning(
+                    "widget: %s not readable (%s); retrying in %.0f s", NLP.name, type(exc).__name__, self._retry_s
+                )
             finally:
                 self.ready.clear()
                 await consumer.stop()
@@ -93,7 +97,8 @@ class RedactedEcho:
             "event_id": message.event_id,
             "text": message.text,
             "findings": [
-                {"entity_type": f.entity_type, "start": f.start, "end": f.end, "score": f.score} for f in message.findings
+                {"entity_type": f.entity_type, "start": f.start, "end": f.end, "score": f.score}
+                for f in message.findings
             ],
         }
         chunk = b"id: " + message.event_id.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"

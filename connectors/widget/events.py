@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -48,7 +49,9 @@ class EventStreams:
             assert claims is not None
             conversation = channel.conversation_pseudonym(claims.conversation_id)
             if not channel.hub.client_has_room(client):
-                raise TooManyRequests("too many open event streams from this client", self._stream_max_s, "too_many_client_streams")
+                raise TooManyRequests(
+                    "too many open event streams from this client", self._stream_max_s, "too_many_client_streams"
+                )
             if not channel.hub.has_room(conversation):
                 raise Unavailable("too many live streams; retry later", "too_many_streams")
         except IngestError as exc:
@@ -68,7 +71,9 @@ class EventStreams:
             },
         )
 
-    async def _stream(self, conversation: str, client: str | None, last_event_id: str | None, ends_in: float) -> AsyncIterator[bytes]:
+    async def _stream(
+        self, conversation: str, client: str | None, last_event_id: str | None, ends_in: float
+    ) -> AsyncIterator[bytes]:
         hub = self._channel.hub
         # Subscribe inside the generator, so its ``finally`` always unsubscribes (a client that
         # leaves is noticed as a disconnect, which cancels this generator).

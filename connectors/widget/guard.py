@@ -27,8 +27,8 @@ import math
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
@@ -80,7 +80,12 @@ class ConversationTokens:
 
     def _mac(self, site_key: str, conversation_id: str, expires_at: int) -> str:
         message = b"\x00".join(
-            (TOKEN_VERSION.encode(), hashlib.sha256(site_key.encode()).digest(), conversation_id.encode(), str(expires_at).encode())
+            (
+                TOKEN_VERSION.encode(),
+                hashlib.sha256(site_key.encode()).digest(),
+                conversation_id.encode(),
+                str(expires_at).encode(),
+            )
         )
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -94,7 +99,9 @@ class ConversationTokens:
         """The token's claims, or Unauthorized (401) saying why: missing, malformed, not
         signed for this site key (forged, altered, or another key's), expired."""
         if not token:
-            raise Unauthorized("conversation token missing (Authorization: Bearer <token> from POST /widget/session)", "missing_token")
+            raise Unauthorized(
+                "conversation token missing (Authorization: Bearer <token> from POST /widget/session)", "missing_token"
+            )
         parts = token.split(".")
         if (
             len(parts) != 4
@@ -162,7 +169,9 @@ class OriginPolicy:
 
     def check(self, site_key: str, origin: str | None, host: str | None) -> None:
         if not self.allows(site_key, origin, host):
-            raise Forbidden("this page's origin is not allowed for this site key (CHATGUARD_WIDGET_ORIGINS)", "origin_not_allowed")
+            raise Forbidden(
+                "this page's origin is not allowed for this site key (CHATGUARD_WIDGET_ORIGINS)", "origin_not_allowed"
+            )
 
     def cors_origin(self, origin: str | None, host: str | None) -> str | None:
         """The Access-Control-Allow-Origin to answer a cross-origin page with, if any."""

@@ -42,7 +42,10 @@ class Hub:
 
     def has_room(self, conversation_id: str) -> bool:
         """Room overall and in this conversation (a 503 otherwise: nothing the client did)."""
-        return self._count < self.max_subscribers and len(self._by_conversation.get(conversation_id, ())) < self.max_per_conversation
+        return (
+            self._count < self.max_subscribers
+            and len(self._by_conversation.get(conversation_id, ())) < self.max_per_conversation
+        )
 
     def client_has_room(self, client: str | None) -> bool:
         """Room for one more stream from this client address (a 429 otherwise)."""

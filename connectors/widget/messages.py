@@ -45,7 +45,9 @@ def message_from(payload: Any, claims: Claims | None = None) -> InboundMessage:
     else:
         conversation_id, sender_id = _string(payload, "conversation_id"), _string(payload, "sender_id")
         if conversation_id.startswith(CONVERSATION_PREFIX):
-            raise Unauthorized("this conversation is a widget session's: send its token (Authorization: Bearer)", "missing_token")
+            raise Unauthorized(
+                "this conversation is a widget session's: send its token (Authorization: Bearer)", "missing_token"
+            )
     return InboundMessage(
         platform_message_id=message_id,
         conversation_id=conversation_id,

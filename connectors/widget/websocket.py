@@ -57,7 +57,9 @@ class WidgetSockets:
                 raise TooManyRequests("too many requests from this client", wait, "rate_limited_client")
             # Open sockets count like event streams: per client address, and in all.
             if client is not None and self._open[client] >= channel.hub.max_per_client:
-                raise TooManyRequests("too many open connections from this client", self._busy_retry_s, "too_many_client_streams")
+                raise TooManyRequests(
+                    "too many open connections from this client", self._busy_retry_s, "too_many_client_streams"
+                )
             if sum(self._open.values()) >= channel.hub.max_subscribers:
                 raise Unavailable("too many live connections; retry later", "too_many_streams")
         except IngestError as exc:
@@ -73,7 +75,9 @@ class WidgetSockets:
             if self._open[client or ""] <= 0:
                 del self._open[client or ""]
 
-    async def _converse(self, ingest: Ingest, websocket: WebSocket, origin: str | None, host: str | None, client: str | None) -> None:
+    async def _converse(
+        self, ingest: Ingest, websocket: WebSocket, origin: str | None, host: str | None, client: str | None
+    ) -> None:
         count = self._channel.count_request
         with contextlib.suppress(WebSocketDisconnect):
             try:
@@ -102,7 +106,9 @@ class WidgetSockets:
                 if frame["type"] == "websocket.disconnect":
                     return
                 if claims.expires_at <= time.time():
-                    exc = Unauthorized("conversation token expired; open a new session (POST /widget/session)", "expired_token")
+                    exc = Unauthorized(
+                        "conversation token expired; open a new session (POST /widget/session)", "expired_token"
+                    )
                     count(exc.http_status, exc)
                     await _refuse(websocket, exc)
                     return
@@ -124,7 +130,9 @@ class WidgetSockets:
         if host is not None:
             headers["host"] = host
         headers["authorization"] = f"Bearer {token}" if isinstance(token, str) and token else ""
-        site_key, claims = self._channel.authorize(headers, None, token_needed=True)  # the handshake took the client's token
+        site_key, claims = self._channel.authorize(
+            headers, None, token_needed=True
+        )  # the handshake took the client's token
         assert claims is not None
         return site_key, claims
 
@@ -142,7 +150,11 @@ class WidgetSockets:
             if len(data) > ingest.body_limit:
                 raise PayloadTooLarge(f"frame larger than {ingest.body_limit} bytes")
             payload = parse_json(data)
-            if isinstance(payload, dict) and isinstance(payload.get("message_id"), str) and MESSAGE_ID.fullmatch(payload["message_id"]):
+            if (
+                isinstance(payload, dict)
+                and isinstance(payload.get("message_id"), str)
+                and MESSAGE_ID.fullmatch(payload["message_id"])
+            ):
                 message_id = payload["message_id"]  # echoed only when it is a well-formed random id
             [event_id] = await ingest.write(channel, [message_from(payload, claims)])
             ingest.metrics.ack_latency.labels(channel.name).observe(time.perf_counter() - started)
@@ -167,5 +179,7 @@ async def _deny(websocket: WebSocket, response: Response) -> None:
 
 async def _refuse(websocket: WebSocket, exc: IngestError) -> None:
     with contextlib.suppress(Exception):
-        await websocket.send_text(orjson.dumps({"type": "error", "status": exc.http_status, "error": exc.reason}).decode())
+        await websocket.send_text(
+            orjson.dumps({"type": "error", "status": exc.http_status, "error": exc.reason}).decode()
+        )
         await websocket.close(code=WS_POLICY_VIOLATION, reason=exc.metric_reason)

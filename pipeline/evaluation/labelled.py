@@ -9,13 +9,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
 from schemas.errors import ChatguardError
 
 # Scored: values that identify a person on their own. The order is the report's row order.
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
-    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-    "PL_PESEL", "PL_NIP", "PL_REGON", "PL_ID_CARD", "STREET_ADDRESS", "URL_PII",
-    "US_SSN", "US_DRIVER_LICENSE",
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "PL_PESEL",
+    "PL_NIP",
+    "PL_REGON",
+    "PL_ID_CARD",
+    "STREET_ADDRESS",
+    "URL_PII",
+    "US_SSN",
+    "US_DRIVER_LICENSE",
 )
 # The chat set's types (tests/data/chat_pii_labelled.jsonl).
 ENTITY_TYPES: tuple[str, ...] = DIRECT_IDENTIFIERS[:12]

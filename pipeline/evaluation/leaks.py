@@ -42,5 +42,3 @@ def normalise_for_leak(value: str, alnum_only: bool | None = None) -> str:
     if alnum_only is None:
         alnum_only = is_digit_heavy(value)
     return "".join(ch for ch in folded if ch.isalnum()) if alnum_only else folded
-
-

@@ -21,8 +21,8 @@ DATE_TIME are not scored, and a message labelled with context types only counts 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 from pipeline.evaluation.labelled import DIRECT_IDENTIFIERS, Entity, LabelledMessage
 from pipeline.evaluation.leaks import is_digit_heavy, is_invisible, normalise_for_leak
@@ -52,8 +52,14 @@ class Targets:
 CHAT_TARGETS = Targets(
     name="chat",
     leak={
-        "EMAIL_ADDRESS": 0.005, "PHONE_NUMBER": 0.005, "CREDIT_CARD": 0.005, "IBAN_CODE": 0.005,
-        "PL_PESEL": 0.005, "IP_ADDRESS": 0.005, "PERSON": 0.03, "STREET_ADDRESS": 0.05,
+        "EMAIL_ADDRESS": 0.005,
+        "PHONE_NUMBER": 0.005,
+        "CREDIT_CARD": 0.005,
+        "IBAN_CODE": 0.005,
+        "PL_PESEL": 0.005,
+        "IP_ADDRESS": 0.005,
+        "PERSON": 0.03,
+        "STREET_ADDRESS": 0.05,
     },
     pii_free_unchanged=0.98,
 )
@@ -61,7 +67,11 @@ CHAT_TARGETS = Targets(
 PUBLIC_TARGETS = Targets(
     name="public",
     leak={
-        "EMAIL_ADDRESS": 0.02, "CREDIT_CARD": 0.02, "IBAN_CODE": 0.02, "US_SSN": 0.02, "IP_ADDRESS": 0.02,
+        "EMAIL_ADDRESS": 0.02,
+        "CREDIT_CARD": 0.02,
+        "IBAN_CODE": 0.02,
+        "US_SSN": 0.02,
+        "IP_ADDRESS": 0.02,
         "PHONE_NUMBER": 0.05,
     },
     pii_free_unchanged=0.98,
@@ -143,19 +153,34 @@ class Report:
             checks.append(TargetCheck(f"{etype} leak", rate, limit, False, rate is not None and rate <= limit + 1e-12))
         if targets.all_direct_leak is not None:
             rate = self.all_direct.leak_rate
-            checks.append(TargetCheck(f"{ALL_DIRECT} leak", rate, targets.all_direct_leak, False,
-                                      rate is not None and rate <= targets.all_direct_leak + 1e-12))
+            checks.append(
+                TargetCheck(
+                    f"{ALL_DIRECT} leak",
+                    rate,
+                    targets.all_direct_leak,
+                    False,
+                    rate is not None and rate <= targets.all_direct_leak + 1e-12,
+                )
+            )
         if targets.floor and baseline is not None:
             for etype, base in [*baseline.per_type.items(), (ALL_DIRECT, baseline.all_direct)]:
                 ours = self.all_direct if etype == ALL_DIRECT else self.per_type.get(etype)
                 if base.leak_rate is None or ours is None or ours.leak_rate is None:
                     continue
-                checks.append(TargetCheck(f"{etype} leak vs baseline", ours.leak_rate, base.leak_rate, False,
-                                          ours.leaked <= base.leaked))
+                checks.append(
+                    TargetCheck(
+                        f"{etype} leak vs baseline", ours.leak_rate, base.leak_rate, False, ours.leaked <= base.leaked
+                    )
+                )
         rate = self.pii_free_unchanged_rate
         checks.append(
-            TargetCheck("PII-free unchanged", rate, targets.pii_free_unchanged, True,
-                        rate is not None and rate >= targets.pii_free_unchanged - 1e-12)
+            TargetCheck(
+                "PII-free unchanged",
+                rate,
+                targets.pii_free_unchanged,
+                True,
+                rate is not None and rate >= targets.pii_free_unchanged - 1e-12,
+            )
         )
         return checks
 

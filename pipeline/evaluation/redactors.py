@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from pipeline.evaluation.metrics import Redactor, RedactorResult, Span
 from pipeline.spans import overlap_groups
@@ -77,5 +78,3 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     """Union overlapping spans; the merged span keeps the type of its first member."""
     groups = overlap_groups(spans, lambda s: (s[0], s[1]))
     return [(group[0][0], max(s[1] for s in group), group[0][2]) for group in groups]
-
-

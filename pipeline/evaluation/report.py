@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pipeline.evaluation.labelled import DIRECT_IDENTIFIERS, LabelledMessage
 from pipeline.evaluation.metrics import (
@@ -41,7 +42,10 @@ def _gate_cells(checks: list[TargetCheck]) -> str:
 
 
 def format_report(
-    reports: Mapping[str, Report], *, title: str | None = None, targets: Targets = CHAT_TARGETS,
+    reports: Mapping[str, Report],
+    *,
+    title: str | None = None,
+    targets: Targets = CHAT_TARGETS,
 ) -> str:
     """Side-by-side table, one column group per redactor. The FIRST report is the one under
     test: its rows carry the targets and pass/FAIL marks; with ``targets.floor`` the SECOND
@@ -64,11 +68,17 @@ def format_report(
     lines: list[str] = []
     if title:
         lines.append(title)
-    head1 = " " * (_LABEL_W + _N_W) + " | " + f"{'target':>{_TARGET_W}}  gate  | " + " | ".join(
-        f"{n[:_GROUP_W]:^{_GROUP_W}}" for n in names
+    head1 = (
+        " " * (_LABEL_W + _N_W)
+        + " | "
+        + f"{'target':>{_TARGET_W}}  gate  | "
+        + " | ".join(f"{n[:_GROUP_W]:^{_GROUP_W}}" for n in names)
     )
-    head2 = f"{'entity type':<{_LABEL_W}}{'n':>{_N_W}} | " + " " * _TARGET_W + "        | " + " | ".join(
-        f"{'recall':>9}{'leak':>11}" for _ in names
+    head2 = (
+        f"{'entity type':<{_LABEL_W}}{'n':>{_N_W}} | "
+        + " " * _TARGET_W
+        + "        | "
+        + " | ".join(f"{'recall':>9}{'leak':>11}" for _ in names)
     )
     rule = "-" * len(head1)
     lines += [head1, head2, rule]
@@ -86,19 +96,31 @@ def format_report(
 
     def row(label: str, n: int | str, checks: list[TargetCheck], values: list[str]) -> None:
         lines.append(
-            f"{label:<{_LABEL_W}}{n!s:>{_N_W}} | " + _gate_cells(checks) + " | ".join(f"{v:>{_GROUP_W}}" for v in values)
+            f"{label:<{_LABEL_W}}{n!s:>{_N_W}} | "
+            + _gate_cells(checks)
+            + " | ".join(f"{v:>{_GROUP_W}}" for v in values)
         )
 
     row("precision", "", [], [f"{_pct(r.precision)} of {r.detected_spans}" for r in reports.values()])
-    row("PII-free unchanged", first.pii_free, by_row.get("PII-free unchanged", []),
-        [_pct(r.pii_free_unchanged_rate) for r in reports.values()])
+    row(
+        "PII-free unchanged",
+        first.pii_free,
+        by_row.get("PII-free unchanged", []),
+        [_pct(r.pii_free_unchanged_rate) for r in reports.values()],
+    )
     row("withheld (errors)", "", [], [str(r.withheld) for r in reports.values()])
-    row("msgs/s", first.messages, [], ["-" if r.throughput is None else f"{r.throughput:.1f}" for r in reports.values()])
+    row(
+        "msgs/s", first.messages, [], ["-" if r.throughput is None else f"{r.throughput:.1f}" for r in reports.values()]
+    )
     failed = [c.name for c in all_checks if not c.passed]
     lines.append(rule)
     lines.append(
         f"{names[0]}: "
-        + ("all targets met" if not failed else f"{len(failed)} of {len(all_checks)} targets FAILED: {', '.join(failed)}")
+        + (
+            "all targets met"
+            if not failed
+            else f"{len(failed)} of {len(all_checks)} targets FAILED: {', '.join(failed)}"
+        )
         + f" ({targets.name} targets{'; base = ' + names[1] if targets.floor and baseline else ''})"
     )
     lines.append(
@@ -109,8 +131,12 @@ def format_report(
 
 
 def compare_on_set(
-    name: str, messages: Sequence[LabelledMessage], engine: Any, destination: str,
-    baseline: Redactor | None, targets: Targets,
+    name: str,
+    messages: Sequence[LabelledMessage],
+    engine: Any,
+    destination: str,
+    baseline: Redactor | None,
+    targets: Targets,
 ) -> tuple[str, bool]:
     """One labelled set through chatguard's ``engine`` (and ``baseline``, plain Presidio, when
     given): the side-by-side table, and whether chatguard met every target."""

@@ -47,8 +47,8 @@ from pipeline.recognizers.email_any_domain import AnyDomainEmailRecognizer
 from pipeline.recognizers.iban import IbanRecognizer
 from pipeline.recognizers.name_gazetteer import NameGazetteerRecognizer
 from pipeline.recognizers.payment_card import PaymentCardRecognizer
-from pipeline.recognizers.phone_with_context import ContextPhoneRecognizer
 from pipeline.recognizers.phone_international import InternationalPhoneRecognizer
+from pipeline.recognizers.phone_with_context import ContextPhoneRecognizer
 from pipeline.recognizers.pl_id_card import PlIdCardRecognizer
 from pipeline.recognizers.pl_nip import PlNipRecognizer
 from pipeline.recognizers.pl_pesel import PlPeselRecognizer

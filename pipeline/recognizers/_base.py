@@ -34,7 +34,8 @@ that instance (they were written for the class's own patterns).
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Iterable, Iterator, Optional, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import ClassVar
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
@@ -45,7 +46,7 @@ _ALREADY_ENHANCED = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
 
 
 def ci(literal: str) -> str:
-    """``literal`` as a regex matching it in any case, without the IGNORECASE flag.
+    r"""``literal`` as a regex matching it in any case, without the IGNORECASE flag.
 
     For PREFILTERs: Python's ``re`` skips an alternative at once when the text's character
     is not in the alternative's first character class, but not under IGNORECASE. With
@@ -113,7 +114,7 @@ class ChatguardRecognizer(PatternRecognizer):
     CONTEXT: ClassVar[list[str]] = []
     #: A cheap regex that must ``search()`` the text for the recognizer to be worth running.
     #: Never stricter than ``PATTERNS``: every text a pattern can match, it matches too.
-    PREFILTER: ClassVar[Optional[re.Pattern[str]]] = None
+    PREFILTER: ClassVar[re.Pattern[str] | None] = None
     #: Optional per-pattern prefilters, by pattern name: a pattern is only run when its
     #: guard ``search()``es the text (same rule as PREFILTER: never stricter than the pattern).
     PATTERN_GUARDS: ClassVar[dict[str, re.Pattern[str]]] = {}
@@ -128,10 +129,10 @@ class ChatguardRecognizer(PatternRecognizer):
     def __init__(
         self,
         supported_language: str = "en",
-        patterns: Optional[list[Pattern]] = None,
-        context: Optional[list[str]] = None,
-        supported_entity: Optional[str] = None,
-        name: Optional[str] = None,
+        patterns: list[Pattern] | None = None,
+        context: list[str] | None = None,
+        supported_entity: str | None = None,
+        name: str | None = None,
     ) -> None:
         if patterns is not None:
             # The class's prefilters were written for its own patterns: with others, run always.
@@ -163,9 +164,9 @@ class ChatguardRecognizer(PatternRecognizer):
     def analyze(
         self,
         text: str,
-        entities: Optional[Sequence[str]] = None,
+        entities: Sequence[str] | None = None,
         nlp_artifacts: object = None,
-        regex_flags: Optional[int] = None,
+        regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         """Find this recognizer's entity in ``text``. ``nlp_artifacts`` and ``regex_flags`` are ignored."""
         if entities and self._entity not in entities:
@@ -209,13 +210,13 @@ class ChatguardRecognizer(PatternRecognizer):
             start, end = match.span()
         yield start, end, pattern.score
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         """Checksum hook: False rejects, True boosts to 1.0, None keeps the pattern's score."""
         return None
 
     def score_match(
-        self, text: str, start: int, end: int, score: float, valid: Optional[bool], match: re.Match[str]
-    ) -> Optional[float]:
+        self, text: str, start: int, end: int, score: float, valid: bool | None, match: re.Match[str]
+    ) -> float | None:
         """Final score for a validated match; ``None`` drops it. Default: unchanged."""
         return score
 
@@ -231,7 +232,7 @@ class ChatguardRecognizer(PatternRecognizer):
         after = text[end : end + self.CONTEXT_AFTER]
         return bool(after and self._context_re.search(after))
 
-    def _result(self, start: int, end: int, score: float, pattern: Pattern, valid: Optional[bool]) -> RecognizerResult:
+    def _result(self, start: int, end: int, score: float, pattern: Pattern, valid: bool | None) -> RecognizerResult:
         explanation = AnalysisExplanation(
             recognizer=self.name,
             original_score=pattern.score,

@@ -9,35 +9,129 @@ right after an identifier word ("faktura nr", "zamówienie numer") they number t
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from pipeline.recognizers._base import context_regex
 
 # Words that make a number next to them a phone number.
 PHONE_WORDS = [
-    "tel", "tel.", "telefon", "telefonicz", "phone", "mobile", "cell", "call", "calling",
-    "ring", "text me", "sms", "whatsapp", "signal", "viber", "telegram", "contact", "reach me",
-    "zadzwoń", "zadzwon", "dzwoń", "dzwon", "zadzwonić", "oddzwoń", "oddzwon", "numer", "nr",
-    "kom", "kom.", "komórk", "komork", "kontakt", "esemes", "napisz sms",
+    "tel",
+    "tel.",
+    "telefon",
+    "telefonicz",
+    "phone",
+    "mobile",
+    "cell",
+    "call",
+    "calling",
+    "ring",
+    "text me",
+    "sms",
+    "whatsapp",
+    "signal",
+    "viber",
+    "telegram",
+    "contact",
+    "reach me",
+    "zadzwoń",
+    "zadzwon",
+    "dzwoń",
+    "dzwon",
+    "zadzwonić",
+    "oddzwoń",
+    "oddzwon",
+    "numer",
+    "nr",
+    "kom",
+    "kom.",
+    "komórk",
+    "komork",
+    "kontakt",
+    "esemes",
+    "napisz sms",
 ]
 # Words that make a bare number an identifier rather than a phone number.
 IDENTIFIER_WORDS = [
-    "order", "zamówieni", "zamowieni", "zam", "zam.", "faktur", "invoice", "paczk", "przesyłk",
-    "przesylk", "parcel", "shipment", "tracking", "śledzeni", "sledzeni", "list przewozowy",
-    "konta", "konto", "account", "rachunk", "transakcj", "transaction", "ticket", "zgłoszeni",
-    "zgloszeni", "reklamacj", "referenc", "ref", "ref.", "kod", "code", "sku", "ean", "paragon",
-    "receipt", "nip", "regon", "pesel", "id", "id klienta", "customer id", "customer number",
-    "client id", "member id", "pin", "order number", "order no", "tracking number",
-    "account number", "invoice number", "ticket number", "reference number",
+    "order",
+    "zamówieni",
+    "zamowieni",
+    "zam",
+    "zam.",
+    "faktur",
+    "invoice",
+    "paczk",
+    "przesyłk",
+    "przesylk",
+    "parcel",
+    "shipment",
+    "tracking",
+    "śledzeni",
+    "sledzeni",
+    "list przewozowy",
+    "konta",
+    "konto",
+    "account",
+    "rachunk",
+    "transakcj",
+    "transaction",
+    "ticket",
+    "zgłoszeni",
+    "zgloszeni",
+    "reklamacj",
+    "referenc",
+    "ref",
+    "ref.",
+    "kod",
+    "code",
+    "sku",
+    "ean",
+    "paragon",
+    "receipt",
+    "nip",
+    "regon",
+    "pesel",
+    "id",
+    "id klienta",
+    "customer id",
+    "customer number",
+    "client id",
+    "member id",
+    "pin",
+    "order number",
+    "order no",
+    "tracking number",
+    "account number",
+    "invoice number",
+    "ticket number",
+    "reference number",
 ]
 # "numer"/"nr" before what it numbers.
 IDENTIFIER_WORDS += [
     f"{prefix} {stem}"
     for prefix in ("numer", "nr", "nr.")
     for stem in (
-        "zamówieni", "zamowieni", "zam", "zam.", "paczk", "przesyłk", "przesylk", "faktur",
-        "konta", "rachunk", "transakcj", "zgłoszeni", "zgloszeni", "reklamacj", "klienta",
-        "referencyjn", "śledzeni", "sledzeni", "listu", "sprawy", "umowy", "dowodu",
+        "zamówieni",
+        "zamowieni",
+        "zam",
+        "zam.",
+        "paczk",
+        "przesyłk",
+        "przesylk",
+        "faktur",
+        "konta",
+        "rachunk",
+        "transakcj",
+        "zgłoszeni",
+        "zgloszeni",
+        "reklamacj",
+        "klienta",
+        "referencyjn",
+        "śledzeni",
+        "sledzeni",
+        "listu",
+        "sprawy",
+        "umowy",
+        "dowodu",
     )
 ]
 
@@ -55,7 +149,7 @@ class PhoneCues:
         kinds = ((context_regex(phone_words), True), (context_regex(identifier_words), False))
         self._regexes = [(regex, kind) for regex, kind in kinds if regex is not None]
 
-    def nearest(self, text: str, start: int, end: int, before: int = 30, after: int = 20) -> Optional[bool]:
+    def nearest(self, text: str, start: int, end: int, before: int = 30, after: int = 20) -> bool | None:
         """Before the number, the cue ending last is the closest; after it (only when there is
         none before), the one starting first. Overlapping cues go to the longer one: "numer
         klienta" (an identifier) beats "numer" (a phone cue), "kontakt" (a phone cue) beats

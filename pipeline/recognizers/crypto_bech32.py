@@ -12,7 +12,7 @@ bech32 checksum and a 20- or 32-byte program, versions 1-16 with the bech32m che
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from presidio_analyzer import Pattern
 
@@ -40,7 +40,7 @@ def _hrp_expand(hrp: str) -> list[int]:
     return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
 
 
-def _five_to_eight_bits(data: Sequence[int]) -> Optional[list[int]]:
+def _five_to_eight_bits(data: Sequence[int]) -> list[int] | None:
     """The bytes five-bit groups encode, or None when the padding is not the zero bits BIP-173 allows."""
     acc = bits = 0
     out = []
@@ -87,5 +87,5 @@ class CryptoBech32Recognizer(ChatguardRecognizer):
     CONTEXT = ["wallet", "bitcoin", "btc", "crypto", "address", "portfel", "adres", "kryptowalut"]
     PREFILTER = re.compile(r"[bB][cC]1")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         return is_valid_segwit_address(pattern_text)

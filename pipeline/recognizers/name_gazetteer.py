@@ -15,7 +15,7 @@ with the Polish list: lower-cased, many of those names are ordinary words ("will
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from presidio_analyzer import Pattern
 
@@ -46,9 +46,38 @@ def _polish_forms(name: str) -> set[str]:
 
 # Title-case word pairs that open English sentences or name things, not people.
 _NOT_SURNAMES = frozenset(
-    """street road avenue lane drive square park bank university college school hospital hotel
-    airport station church street ltd inc llc corp company group team day night morning evening
-    christmas easter""".split()
+    [
+        "street",
+        "road",
+        "avenue",
+        "lane",
+        "drive",
+        "square",
+        "park",
+        "bank",
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "hotel",
+        "airport",
+        "station",
+        "church",
+        "street",
+        "ltd",
+        "inc",
+        "llc",
+        "corp",
+        "company",
+        "group",
+        "team",
+        "day",
+        "night",
+        "morning",
+        "evening",
+        "christmas",
+        "easter",
+    ]
 )
 
 
@@ -62,7 +91,13 @@ _WORD = rf"{LETTER}+(?:[\-'’]{LETTER}+)?"
 
 class NameGazetteerRecognizer(ChatguardRecognizer):
     ENTITY = "PERSON"
-    PATTERNS = [Pattern("first-name surname", rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?:[A-Z]\.?[ \t]+)?(?P<last>{_WORD})(?!\w)", SCORE_CAPITALISED)]
+    PATTERNS = [
+        Pattern(
+            "first-name surname",
+            rf"(?<!\w)(?P<first>{_WORD})[ \t]+(?:[A-Z]\.?[ \t]+)?(?P<last>{_WORD})(?!\w)",
+            SCORE_CAPITALISED,
+        )
+    ]
     FLAGS = 0  # case matters here: it is what tells a surname from an ordinary word
     # Any word of two or more letters: the list lookup in score_match() does the real filtering.
     PREFILTER = re.compile(rf"{LETTER}{{2}}[ \t]+{LETTER}")
@@ -75,14 +110,14 @@ class NameGazetteerRecognizer(ChatguardRecognizer):
             yield match
             position = match.start("last")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         """False when the word after the first name cannot be a surname: a stop word, one letter."""
         last = pattern_text.split()[-1]
         return False if last.lower() in STOP_WORDS or len(last) < 2 else None
 
     def score_match(
-        self, text: str, start: int, end: int, score: float, valid: Optional[bool], match: re.Match[str]
-    ) -> Optional[float]:
+        self, text: str, start: int, end: int, score: float, valid: bool | None, match: re.Match[str]
+    ) -> float | None:
         """By the case of the two words and whether the first name is a listed Polish one; None
         when the pair is no person's name."""
         first, last = match.group("first"), match.group("last")

@@ -10,7 +10,6 @@ in any groups of 2-6 digits separated consistently by a space or a dash.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -27,7 +26,9 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-_PRODUCT_CODE = re.compile(r"(?i:\b(?:ean|gtin|isbn|upc|barcode|kod kreskowy|sku|imei|serial|s/n)\b\W{0,3}(?:no\.?|nr\.?|number)?\W{0,3}$)")
+_PRODUCT_CODE = re.compile(
+    r"(?i:\b(?:ean|gtin|isbn|upc|barcode|kod kreskowy|sku|imei|serial|s/n)\b\W{0,3}(?:no\.?|nr\.?|number)?\W{0,3}$)"
+)
 
 
 class PaymentCardRecognizer(ChatguardRecognizer):
@@ -42,18 +43,34 @@ class PaymentCardRecognizer(ChatguardRecognizer):
         ),
     ]
     CONTEXT = [
-        "card", "credit", "debit", "visa", "mastercard", "maestro", "amex", "jcb", "diners", "discover",
-        "cc", "karta", "karty", "kartą", "kartę", "tarjeta", "carte", "kreditkarte",
+        "card",
+        "credit",
+        "debit",
+        "visa",
+        "mastercard",
+        "maestro",
+        "amex",
+        "jcb",
+        "diners",
+        "discover",
+        "cc",
+        "karta",
+        "karty",
+        "kartą",
+        "kartę",
+        "tarjeta",
+        "carte",
+        "kreditkarte",
     ]
     PREFILTER = re.compile(r"\d{12}|\d{2}[ \-]\d{2}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         digits = digits_of(pattern_text)
         if not 12 <= len(digits) <= 19 or len(set(digits)) == 1 or not luhn_valid(digits):
             return False
         return None
 
-    def score_match(self, text, start, end, score, valid, match) -> Optional[float]:
+    def score_match(self, text, start, end, score, valid, match) -> float | None:
         if _PRODUCT_CODE.search(text[max(0, start - 20) : start]):
             return None  # "EAN 5901234123457": barcodes pass the Luhn check as often as anything
         digits = digits_of(text[start:end])

@@ -18,7 +18,7 @@ Without a country code, an identifier word as the nearest cue ("Order #555-123-4
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from presidio_analyzer import Pattern
 
@@ -38,8 +38,24 @@ class InternationalPhoneRecognizer(ChatguardRecognizer):
         Pattern("national-0", r"(?<![\w+])\(?0\d{2,4}\)?" + _SEP + r"\d{3,4}" + _SEP + r"\d{3,4}(?!\d)", 0.4),
     ]
     CONTEXT = [
-        "phone", "tel", "telephone", "mobile", "cell", "call", "text", "number", "whatsapp", "sms",
-        "telefon", "komórka", "komorka", "numer", "nr", "zadzwoń", "zadzwon", "dzwonić",
+        "phone",
+        "tel",
+        "telephone",
+        "mobile",
+        "cell",
+        "call",
+        "text",
+        "number",
+        "whatsapp",
+        "sms",
+        "telefon",
+        "komórka",
+        "komorka",
+        "numer",
+        "nr",
+        "zadzwoń",
+        "zadzwon",
+        "dzwonić",
     ]
     PREFILTER = re.compile(r"\+\d|\d{3}[\s.\-)]|\(\d{3}\)|(?<!\d)0\d{2,4}")
 

@@ -12,7 +12,6 @@ nearest cue is an order, invoice or ticket word ("Zamówienie nr 601 234 567", s
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -45,13 +44,13 @@ class ContextPhoneRecognizer(ChatguardRecognizer):
     FLAGS = 0
     PREFILTER = re.compile(r"\d(?:[ .\-()]{0,2}\d){5}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         if _DATE.fullmatch(pattern_text):
             return False
         digits = digits_of(re.split(r"[ ]?(?:x|ext)", pattern_text)[0])
         return None if 6 <= len(digits) <= 15 and len(set(digits)) > 1 else False
 
-    def score_match(self, text, start, end, score, valid, match) -> Optional[float]:
+    def score_match(self, text, start, end, score, valid, match) -> float | None:
         if text[start] != "+" and _CUES.nearest(text, start, end) is False:
             return None
         if _BEFORE.search(text[max(0, start - 40) : start]) or _AFTER.search(text[end : end + 12]):

@@ -9,7 +9,6 @@ accepted too (chat), on the same checksum.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -38,11 +37,21 @@ class PlIdCardRecognizer(ChatguardRecognizer):
         Pattern("ID card", r"(?<![^\W_])[A-Z]{3} ?\d{6}(?![^\W_])", 0.4),
     ]
     CONTEXT = [
-        "dowód", "dowod", "dowodu", "dowód osobisty", "seria", "numer dowodu", "nr dowodu",
-        "id card", "identity card", "document number", "numer dokumentu", "nr dokumentu",
+        "dowód",
+        "dowod",
+        "dowodu",
+        "dowód osobisty",
+        "seria",
+        "numer dowodu",
+        "nr dowodu",
+        "id card",
+        "identity card",
+        "document number",
+        "numer dokumentu",
+        "nr dokumentu",
     ]
     # Every match holds six consecutive digits.
     PREFILTER = re.compile(r"\d{6}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         return is_valid_id_card(pattern_text)

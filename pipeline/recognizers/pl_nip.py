@@ -13,7 +13,6 @@ digits-joined view (``pipeline.normalise``), which leaves IPv4 addresses alone.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -22,7 +21,7 @@ from pipeline.recognizers._base import ChatguardRecognizer, digits_of
 WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
 
-def nip_check_digit(first9: str) -> Optional[int]:
+def nip_check_digit(first9: str) -> int | None:
     """The check digit for nine NIP digits, or None when the remainder is 10 (never issued)."""
     rest = sum(int(d) * w for d, w in zip(first9, WEIGHTS)) % 11
     return None if rest == 10 else rest
@@ -52,13 +51,23 @@ class PlNipRecognizer(ChatguardRecognizer):
         ),
     ]
     CONTEXT = [
-        "nip", "numer nip", "nr nip", "vat", "vat id", "vat number", "tax id", "tax number",
-        "numer identyfikacji podatkowej", "podatkow", "faktur", "invoice",
+        "nip",
+        "numer nip",
+        "nr nip",
+        "vat",
+        "vat id",
+        "vat number",
+        "tax id",
+        "tax number",
+        "numer identyfikacji podatkowej",
+        "podatkow",
+        "faktur",
+        "invoice",
     ]
     # Ten digits with single optional separators: a superset of every pattern form.
     PREFILTER = re.compile(r"\d(?:[ \-.]?\d){9}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         return is_valid_nip(pattern_text)
 
     def score_match(self, text, start, end, score, valid, match):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -31,7 +30,7 @@ def pesel_check_digit(first10: str) -> int:
     return (10 - sum(int(d) * w for d, w in zip(first10, WEIGHTS)) % 10) % 10
 
 
-def pesel_birth_date(digits: str) -> Optional[date]:
+def pesel_birth_date(digits: str) -> date | None:
     """The birth date a PESEL encodes, or None if it encodes no real date."""
     yy, mm, dd = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     offset = (mm // 20) * 20
@@ -70,11 +69,16 @@ class PlPeselRecognizer(ChatguardRecognizer):
         Pattern("PESEL (one piece, beside other numbers)", r"(?<![\d\-.])\d{11}(?![\d\-]|[.,]\d)", 0.4),
     ]
     CONTEXT = [
-        "pesel", "numer pesel", "nr pesel", "national id", "identification number",
-        "numer identyfikacyjny", "ewidencyjny",
+        "pesel",
+        "numer pesel",
+        "nr pesel",
+        "national id",
+        "identification number",
+        "numer identyfikacyjny",
+        "ewidencyjny",
     ]
     # 11 digits, single optional separators anywhere: a superset of the pattern.
     PREFILTER = re.compile(r"\d(?:[ \-]?\d){10}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         return is_valid_pesel(pattern_text)

@@ -27,7 +27,6 @@ Scoring: a bare 9-digit number is also an order, parcel, invoice or account numb
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -76,12 +75,12 @@ class PlPhoneRecognizer(ChatguardRecognizer):
     # Nine digits with up to two separators or parentheses between each two.
     PREFILTER = re.compile(r"\d(?:[ \-()./]{0,2}\d){8}")
 
-    def __init__(self, *args, identifier_context: Optional[list[str]] = None, **kwargs) -> None:
+    def __init__(self, *args, identifier_context: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         words = self.IDENTIFIER_CONTEXT if identifier_context is None else identifier_context
         self._cues = PhoneCues(self.context, words)
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         digits = digits_of(pattern_text)
         if len(digits) == 13 and digits.startswith("0048"):
             digits = digits[4:]

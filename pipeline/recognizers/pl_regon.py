@@ -23,7 +23,6 @@ Accepted spellings: contiguous, and the 9-digit form grouped 3-3-3 ("123 456 785
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from presidio_analyzer import Pattern
 
@@ -57,16 +56,25 @@ class PlRegonRecognizer(ChatguardRecognizer):
     COUNTRY_CODE = "pl"
     PATTERNS = [
         Pattern("REGON-14", r"(?<![\d\-])\d{14}(?![\d]|[ \-]\d)", 0.5),
-        Pattern("REGON-9", r"(?<![\d\-])(?<!\d )(?:\d{9}|\d{3}([ \-])\d{3}\1\d{3})(?![\d]|[ \-]\d)", BARE_9_DIGIT_SCORE),
+        Pattern(
+            "REGON-9", r"(?<![\d\-])(?<!\d )(?:\d{9}|\d{3}([ \-])\d{3}\1\d{3})(?![\d]|[ \-]\d)", BARE_9_DIGIT_SCORE
+        ),
     ]
     CONTEXT = [
-        "regon", "numer regon", "nr regon", "statystyczn", "identyfikacji statystycznej",
-        "rgon", "reogn", "regn",  # typed in a hurry
-        "business registry number", "statistical number",
+        "regon",
+        "numer regon",
+        "nr regon",
+        "statystyczn",
+        "identyfikacji statystycznej",
+        "rgon",
+        "reogn",
+        "regn",  # typed in a hurry
+        "business registry number",
+        "statistical number",
     ]
     PREFILTER = re.compile(r"\d(?:[ \-]?\d){8}")
 
-    def validate_result(self, pattern_text: str) -> Optional[bool]:
+    def validate_result(self, pattern_text: str) -> bool | None:
         return is_valid_regon(pattern_text)
 
     def score_match(self, text, start, end, score, valid, match):

@@ -54,7 +54,7 @@ evidence; 0.85 with a unit or an address block; 0.4 for a unit alone;
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from presidio_analyzer import Pattern
 
@@ -157,7 +157,9 @@ _PLACE_ANY = (
     rf"{_PLACE_WORD_ANY}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_PLACE_WORD_ANY}){{0,3}}"
     rf"(?:[ \t]+(?:{_POSTCODE}|\d{{1,3}}(?![\w\-])))?{_SEGMENT_END}"
 )
-_PLACE_CAP = rf"{_PLACE_WORD_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_PLACE_WORD_CAP}){{0,3}}(?:[ \t]+{_POSTCODE})?{_SEGMENT_END}"
+_PLACE_CAP = (
+    rf"{_PLACE_WORD_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_PLACE_WORD_CAP}){{0,3}}(?:[ \t]+{_POSTCODE})?{_SEGMENT_END}"
+)
 _COMMA = rf"[ \t]*,(?:{_NL}|[ \t]*)"
 _TAIL = (
     # a unit, a postcode and its place ("79290 Beeskow", "174 21 Podivín"), a postcode, a place
@@ -250,8 +252,33 @@ _WEAK_LEAD_INS = (
 _LEAD_IN = re.compile(rf"(?:{_STRONG_LEAD_INS}{_WEAK_LEAD_INS})\s*(?:the\s+)?$", re.IGNORECASE)
 _STRONG_LEAD_IN = re.compile(rf"(?:{_STRONG_LEAD_INS})\s*(?:the\s+)?$", re.IGNORECASE)
 # The last word of every lead-in.
-_LEAD_IN_LAST = frozenset(("at", "on", "in", "to", "of", "the", "from", "live", "lives", "lived", "living", "located",
-                           "situated", "based", "stay", "stays", "staying", "reside", "resides", "residing", ":", "-", "–"))
+_LEAD_IN_LAST = frozenset(
+    (
+        "at",
+        "on",
+        "in",
+        "to",
+        "of",
+        "the",
+        "from",
+        "live",
+        "lives",
+        "lived",
+        "living",
+        "located",
+        "situated",
+        "based",
+        "stay",
+        "stays",
+        "staying",
+        "reside",
+        "resides",
+        "residing",
+        ":",
+        "-",
+        "–",
+    )
+)
 _LEAD_IN_ENDINGS = ("address", "address:", "address-", "addr", "addr.", "addr:", "adres", "adres:", "is")
 _TAIL_UNIT = re.compile(rf"(?:{_NL})?,?[ \t]*{_UNIT}")
 _HAS_BREAK = re.compile(r"\r?\n|\\n")
@@ -273,6 +300,7 @@ _PLURAL_AFTER = re.compile(r"[ \t]+([a-z]+s)(?![\w'’])")
 _STREET_AFTER = re.compile(r"[ \t]+(?:[Ss]treet|STREET|St\.)(?!\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD_SPLIT = re.compile(r"\S+")
+
 
 # Detection reads normalised text, where Greek letters that look Latin are Latin ("πλατεία" is
 # "πλαtεία" there): the keyword sets hold both spellings.
@@ -362,9 +390,24 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         Pattern("INTL street corner", _CORNER, SCORE_NAME),
     ]
     CONTEXT = [
-        "address", "addr", "live at", "lives at", "living at", "live on", "lives on",
-        "located at", "ship to", "shipping", "deliver", "delivery", "send it to", "mail it to",
-        "postal", "billing", "adres", "mieszkam",
+        "address",
+        "addr",
+        "live at",
+        "lives at",
+        "living at",
+        "live on",
+        "lives on",
+        "located at",
+        "ship to",
+        "shipping",
+        "deliver",
+        "delivery",
+        "send it to",
+        "mail it to",
+        "postal",
+        "billing",
+        "adres",
+        "mieszkam",
     ]
     # Every match holds a digit, except a corner of two named streets.
     # (Guards start with a literal or a class, without a lookbehind: the regex engine then
@@ -373,7 +416,9 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
     PATTERN_GUARDS = {
         "INTL street address": re.compile(r"\d"),
         "INTL military address": re.compile(r"[PpCcUu][SsMmNn][CcRrIiSsNn]"),
-        "INTL unit alone": re.compile(ci("apt") + "|" + ci("appt") + "|" + ci("apartment") + r"|Suite|SUITE|Ste\.|Flat|FLAT"),
+        "INTL unit alone": re.compile(
+            ci("apt") + "|" + ci("appt") + "|" + ci("apartment") + r"|Suite|SUITE|Ste\.|Flat|FLAT"
+        ),
         "INTL street corner": re.compile(ci("corner")),
     }
 
@@ -449,7 +494,11 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             if not detailed and any(_not_street(w) for w in words[first:]):
                 return None
             score = SCORE_BLOCK if detailed else SCORE_STREET
-        elif strong_bn and (unit or detailed and not any(w in _STOP_SET for w in words)) and not any(map(_not_street, words)):
+        elif (
+            strong_bn
+            and (unit or detailed and not any(w in _STOP_SET for w in words))
+            and not any(map(_not_street, words))
+        ):
             # "049 χλμ Αθηνών 41 / Apt. 801 / ...", "5670 r josé a madeira 1 suite 696": all the
             # words between the two numbers.
             first, score = 0, SCORE_BLOCK
@@ -466,8 +515,11 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 first = max(capital, len(words) - 3 - sum(w in _PARTICLE_SET for w in words[capital:]))
             if (
                 any(_not_street(w) for w in words[first:])
-                or len(words) - first == 1 and len(words[first]) <= 3 and words[first].isupper()
-                or len(match.group("hn")) >= 5 and match.group("hn")[:5].isdigit()
+                or len(words) - first == 1
+                and len(words[first]) <= 3
+                and words[first].isupper()
+                or len(match.group("hn")) >= 5
+                and match.group("hn")[:5].isdigit()
             ):
                 return None  # "Room 12", "HQ 2", "Apples 12345" (a house number has 1-4 digits)
             with_bn = bn_next and first == 0
@@ -476,16 +528,21 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 # Lower case: "43180 treinta y tres 2070 / suite 334 / ...", "address: 1528 via
                 # giberti 75", "lives on ysitie 68 street"
                 if not (
-                    strong_bn and with_bn and (detailed or self._lead_in(text, lead_at))
-                    or street_after and self._lead_in(text, lead_at)
+                    strong_bn
+                    and with_bn
+                    and (detailed or self._lead_in(text, lead_at))
+                    or street_after
+                    and self._lead_in(text, lead_at)
                 ):
                     return None
                 score = SCORE_BLOCK if detailed else SCORE_NAME
             elif unit or postcode or with_bn and block:
                 # "Allika 46, Suite 501", "Allika 46 / Riisa / Estonia 62488", "157 Mühle 88 / ..."
                 score = SCORE_BLOCK
-            elif street_after or self._lead_in(text, lead_at, strong=not (strong_bn and with_bn)) or (
-                strong_bn and with_bn and (tail or self.has_context(text, match.start(), end))
+            elif (
+                street_after
+                or self._lead_in(text, lead_at, strong=not (strong_bn and with_bn))
+                or (strong_bn and with_bn and (tail or self.has_context(text, match.start(), end)))
             ):
                 # "Dunajska 97 street", "lives on Dunajska 97", "meet you at 758 Dalmatinova 4",
                 # "23951 Ånhult 81, PÅLÄNG", "my address is 20781 Purje 57"

@@ -103,9 +103,23 @@ class PlStreetAddressRecognizer(ChatguardRecognizer):
         ),
     ]
     CONTEXT = [
-        "adres", "adresem", "mieszkam", "zamieszkał", "zamieszkania", "mieszkanie", "dostaw",
-        "wysyłk", "wysylk", "doręcz", "dorecz", "kurier", "address", "live at", "lives at",
-        "deliver", "shipping",
+        "adres",
+        "adresem",
+        "mieszkam",
+        "zamieszkał",
+        "zamieszkania",
+        "mieszkanie",
+        "dostaw",
+        "wysyłk",
+        "wysylk",
+        "doręcz",
+        "dorecz",
+        "kurier",
+        "address",
+        "live at",
+        "lives at",
+        "deliver",
+        "shipping",
     ]
     # A street keyword followed by a dot or a space, a long keyword form, or a postcode.
     PREFILTER = word_start_prefilter(

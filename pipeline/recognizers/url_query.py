@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterator, Optional
+from collections.abc import Iterator
 from urllib.parse import unquote
 
 from presidio_analyzer import Pattern
@@ -37,38 +37,184 @@ SCORE_STRONG = 0.9
 SCORE_WEAK = 0.6
 
 # Any word of a parameter name that makes it personal ("customer_email" -> "email").
-STRONG_WORDS = frozenset({
-    "email", "mail", "emailaddress", "mailaddress", "phone", "phonenumber", "tel", "telephone",
-    "telefon", "mobile", "msisdn", "cellphone", "pesel", "nip", "ssn", "iban", "token",
-    "accesstoken", "idtoken", "password", "passwd", "pwd", "pass", "haslo", "hasło", "secret",
-    "surname", "nazwisko", "imie", "imię", "firstname", "lastname", "fullname", "givenname",
-    "familyname", "username", "login", "address", "adres", "street", "ulica", "dob",
-    "birthdate", "birthday", "postcode", "zipcode", "contact", "recipient", "apikey",
-})
+STRONG_WORDS = frozenset(
+    {
+        "email",
+        "mail",
+        "emailaddress",
+        "mailaddress",
+        "phone",
+        "phonenumber",
+        "tel",
+        "telephone",
+        "telefon",
+        "mobile",
+        "msisdn",
+        "cellphone",
+        "pesel",
+        "nip",
+        "ssn",
+        "iban",
+        "token",
+        "accesstoken",
+        "idtoken",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "haslo",
+        "hasło",
+        "secret",
+        "surname",
+        "nazwisko",
+        "imie",
+        "imię",
+        "firstname",
+        "lastname",
+        "fullname",
+        "givenname",
+        "familyname",
+        "username",
+        "login",
+        "address",
+        "adres",
+        "street",
+        "ulica",
+        "dob",
+        "birthdate",
+        "birthday",
+        "postcode",
+        "zipcode",
+        "contact",
+        "recipient",
+        "apikey",
+    }
+)
 # Whole parameter names that are personal only sometimes (an "id" may be a product's).
-WEAK_NAMES = frozenset({
-    "id", "uid", "user", "userid", "user_id", "name", "fname", "lname", "key", "sid",
-    "session", "sessionid", "session_id", "auth", "account", "accountid", "account_id",
-    "customer", "customerid", "customer_id", "client", "clientid", "member", "memberid",
-    "zip", "u", "who",
-})
+WEAK_NAMES = frozenset(
+    {
+        "id",
+        "uid",
+        "user",
+        "userid",
+        "user_id",
+        "name",
+        "fname",
+        "lname",
+        "key",
+        "sid",
+        "session",
+        "sessionid",
+        "session_id",
+        "auth",
+        "account",
+        "accountid",
+        "account_id",
+        "customer",
+        "customerid",
+        "customer_id",
+        "client",
+        "clientid",
+        "member",
+        "memberid",
+        "zip",
+        "u",
+        "who",
+    }
+)
 
 # Path segments after which the next segment names a person.
-PROFILE_SEGMENTS = frozenset({
-    "profil", "profile", "profiles", "user", "users", "u", "member", "members", "people",
-    "person", "uzytkownik", "użytkownik", "uzytkownicy", "użytkownicy", "customer", "customers",
-    "klient", "klienci", "author", "authors", "autor",
-})
+PROFILE_SEGMENTS = frozenset(
+    {
+        "profil",
+        "profile",
+        "profiles",
+        "user",
+        "users",
+        "u",
+        "member",
+        "members",
+        "people",
+        "person",
+        "uzytkownik",
+        "użytkownik",
+        "uzytkownicy",
+        "użytkownicy",
+        "customer",
+        "customers",
+        "klient",
+        "klienci",
+        "author",
+        "authors",
+        "autor",
+    }
+)
 # ... unless it is one of these: pages of the site, not people.
-ROUTE_WORDS = frozenset({
-    "edit", "settings", "me", "my", "new", "view", "show", "list", "index", "search", "login",
-    "logout", "register", "signup", "signin", "sign-in", "sign-up", "reset", "password",
-    "security", "orders", "order", "history", "dashboard", "overview", "details", "info", "home",
-    "help", "about", "create", "delete", "update", "preferences", "notifications", "privacy",
-    "billing", "subscriptions", "wishlist", "cart", "addresses", "all", "ustawienia", "edycja",
-    "zamowienia", "zamówienia", "historia", "haslo", "hasło", "moje", "moj", "mój", "koszyk",
-    "adresy", "nowy", "lista", "szukaj", "pomoc", "logowanie", "rejestracja", "wyloguj",
-})
+ROUTE_WORDS = frozenset(
+    {
+        "edit",
+        "settings",
+        "me",
+        "my",
+        "new",
+        "view",
+        "show",
+        "list",
+        "index",
+        "search",
+        "login",
+        "logout",
+        "register",
+        "signup",
+        "signin",
+        "sign-in",
+        "sign-up",
+        "reset",
+        "password",
+        "security",
+        "orders",
+        "order",
+        "history",
+        "dashboard",
+        "overview",
+        "details",
+        "info",
+        "home",
+        "help",
+        "about",
+        "create",
+        "delete",
+        "update",
+        "preferences",
+        "notifications",
+        "privacy",
+        "billing",
+        "subscriptions",
+        "wishlist",
+        "cart",
+        "addresses",
+        "all",
+        "ustawienia",
+        "edycja",
+        "zamowienia",
+        "zamówienia",
+        "historia",
+        "haslo",
+        "hasło",
+        "moje",
+        "moj",
+        "mój",
+        "koszyk",
+        "adresy",
+        "nowy",
+        "lista",
+        "szukaj",
+        "pomoc",
+        "logowanie",
+        "rejestracja",
+        "wyloguj",
+    }
+)
 _HANDLE = re.compile(r"[^\W\d_]+[._\-][^\W\d_]+")
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
@@ -92,7 +238,7 @@ def _looks_like_phone(value: str) -> bool:
     return 9 <= digits <= 15
 
 
-def parameter_level(name: Optional[str], value: str) -> float:
+def parameter_level(name: str | None, value: str) -> float:
     """Score one query parameter: SCORE_STRONG, SCORE_WEAK or 0.0 (not personal).
 
     ``name`` None is a bare value ("?anna@wp.pl"): only an e-mail address counts there.

@@ -59,7 +59,9 @@ def events(texts: list[str]) -> list[RawMessage]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mix", type=int, default=3000, help="messages in the speed mix (half from each set)")
-    parser.add_argument("--plain-messages", type=int, default=600, help="plain Presidio is slow: the first N of the mix")
+    parser.add_argument(
+        "--plain-messages", type=int, default=600, help="plain Presidio is slow: the first N of the mix"
+    )
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--skip-quality", action="store_true")

@@ -33,7 +33,9 @@ def write_requests(path: Path, count: int, slack_secret: bytes, http_secret: byt
     run = secrets.token_hex(4)
     with path.open("w") as out:
         for i, (raw, _) in enumerate(SampleTraffic(seed=int(run, 16)).messages(count)):
-            raw = type(raw)(f"{run}-{i}", raw.channel, raw.channel_kind, raw.conversation_id, raw.sender_id, raw.sent_at, raw.text)
+            raw = type(raw)(
+                f"{run}-{i}", raw.channel, raw.channel_kind, raw.conversation_id, raw.sender_id, raw.sent_at, raw.text
+            )
             req = slack_request(slack_secret, raw) if i % 2 else http_request(http_secret, raw)
             headers = "|".join(f"{k}={v}" for k, v in req.headers.items())
             out.write(f"{req.path}\t{headers}\t{req.body.decode()}\n")
@@ -78,7 +80,12 @@ def main() -> int:
         bootstrap, kenv = args.bootstrap, None
         if not bootstrap:
             port = free_port()
-            kenv = {**os.environ, "CHATGUARD_KAFKA_PORT": str(port), "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()), "CHATGUARD_KAFKA_STATE_DIR": f"{tmp}/kafka"}
+            kenv = {
+                **os.environ,
+                "CHATGUARD_KAFKA_PORT": str(port),
+                "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()),
+                "CHATGUARD_KAFKA_STATE_DIR": f"{tmp}/kafka",
+            }
             subprocess.run(["bash", str(KAFKA_SH), "up"], env=kenv, check=True, capture_output=True)
             bootstrap = f"127.0.0.1:{port}"
         create_topics(bootstrap)
@@ -103,11 +110,27 @@ def main() -> int:
             write_requests(warm, count, slack_secret.encode(), http_secret.encode())
             # Warm-up at full load: producer metadata, connections, and the freshly started
             # broker's JIT (a 2 s warm-up left the first measured seconds 30 % slower).
-            subprocess.run([wrk, "-t1", f"-c{args.connections}", "-d6s", "-s", str(LUA), base, "--", str(warm), "1"], capture_output=True)
+            subprocess.run(
+                [wrk, "-t1", f"-c{args.connections}", "-d6s", "-s", str(LUA), base, "--", str(warm), "1"],
+                capture_output=True,
+            )
             before, started = accepted(f"http://127.0.0.1:{metrics_port}/metrics"), time.monotonic()
             result = subprocess.run(
-                [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", str(LUA), base, "--", str(data), str(args.threads)],
-                capture_output=True, text=True,
+                [
+                    wrk,
+                    f"-t{args.threads}",
+                    f"-c{args.connections}",
+                    f"-d{args.duration}s",
+                    "--latency",
+                    "-s",
+                    str(LUA),
+                    base,
+                    "--",
+                    str(data),
+                    str(args.threads),
+                ],
+                capture_output=True,
+                text=True,
             )
             elapsed = time.monotonic() - started
             after = accepted(f"http://127.0.0.1:{metrics_port}/metrics")
@@ -123,10 +146,15 @@ def main() -> int:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     rate = (after - before) / elapsed
-    print(f"chatguard ingest bench: {args.connections} concurrent clients, {args.duration} s, Slack + HTTP-channel webhooks, {os.cpu_count()} cores shared with the broker and wrk")
+    print(
+        f"chatguard ingest bench: {args.connections} concurrent clients, {args.duration} s, Slack + HTTP-channel webhooks, {os.cpu_count()} cores shared with the broker and wrk"
+    )
     print(f"  accepted (written to chat.raw, acknowledged)  {rate:9.1f} msg/s   target >= 2000")
     print(f"  latency p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   target p99 <= 50 ms")
-    print(f"  non-2xx responses: {non2xx.group(1) if non2xx else 0}" + (f"   socket errors: {errors.group(1)}" if errors else ""))
+    print(
+        f"  non-2xx responses: {non2xx.group(1) if non2xx else 0}"
+        + (f"   socket errors: {errors.group(1)}" if errors else "")
+    )
     return 0
 
 

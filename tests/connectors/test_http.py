@@ -129,7 +129,9 @@ async def test_gzip_body_is_accepted_and_a_gzip_bomb_is_413(ingest_client):
     bomb_json = b'{"message_id": "m", "conversation_id": "c", "sender_id": "s", "text": "' + b"a" * 20_000_000 + b'"}'
     async with ingest_client([HttpChannel(SECRET)], body_limit=256 * 1024) as client:
         compressed = gzip.compress(ok)
-        response = await client.post("/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"})
+        response = await client.post(
+            "/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"}
+        )
         assert response.status_code == 202, response.text
         bomb = gzip.compress(bomb_json)
         response = await client.post("/ingest", content=bomb, headers={**signed(bomb), "content-encoding": "gzip"})
@@ -142,10 +144,14 @@ async def test_the_signature_covers_the_bytes_as_received_not_the_decompressed_b
     plain = orjson.dumps(message())
     compressed = gzip.compress(plain)
     async with ingest_client([HttpChannel(SECRET)]) as client:
-        response = await client.post("/ingest", content=compressed, headers={**signed(plain), "content-encoding": "gzip"})
+        response = await client.post(
+            "/ingest", content=compressed, headers={**signed(plain), "content-encoding": "gzip"}
+        )
         assert response.status_code == 401, response.text
         assert metric(client.registry, "chatguard_ingest_rejections_total", channel="http", reason="bad_signature") == 1
-        response = await client.post("/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"})
+        response = await client.post(
+            "/ingest", content=compressed, headers={**signed(compressed), "content-encoding": "gzip"}
+        )
         assert response.status_code == 202, response.text
 
 
@@ -166,7 +172,10 @@ async def test_kafka_down_means_503_and_nothing_acknowledged(ingest_client):
         assert response.status_code == 503
         assert "retry" in response.json()["error"]
         assert metric(client.registry, "chatguard_ingest_messages_total", channel="http") == 0
-        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="http", reason="kafka_unavailable") == 1
+        assert (
+            metric(client.registry, "chatguard_ingest_rejections_total", channel="http", reason="kafka_unavailable")
+            == 1
+        )
 
 
 async def test_metrics_and_health_endpoints(ingest_client):

@@ -66,7 +66,11 @@ def echo_event(page: str, user: str, text: str) -> dict:
 
 
 def delivery_event(page: str, user: str) -> dict:
-    return {"sender": {"id": user}, "recipient": {"id": page}, "delivery": {"mids": [new_mid()], "watermark": 1458668856253}}
+    return {
+        "sender": {"id": user},
+        "recipient": {"id": page},
+        "delivery": {"mids": [new_mid()], "watermark": 1458668856253},
+    }
 
 
 def entry(page: str, *events: dict) -> dict:
@@ -79,7 +83,10 @@ def webhook(*entries: dict) -> dict:
 
 def sign(secret: bytes, body: bytes) -> dict[str, str]:
     """Headers as Meta computes them (independently of connectors.messenger)."""
-    return {"X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(), "Content-Type": "application/json"}
+    return {
+        "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
+        "Content-Type": "application/json",
+    }
 
 
 async def post(client, secret: bytes, payload: dict):
@@ -92,7 +99,9 @@ async def events_before_sentinel(client, bootstrap: str, secret: bytes, page: st
     sentinel = f"sentinel {secrets.token_hex(8)}"
     response = await post(client, secret, webhook(entry(page, text_event(page, user, sentinel))))
     assert response.status_code == 200
-    records = await consume_until(bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60)
+    records = await consume_until(
+        bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60
+    )
     key = f"{page}:{user}".encode()
     events = [orjson.loads(r.value) for r in records if r.key == key]
     assert [e["text"] for e in events].count(sentinel) == 1, "the sentinel never reached chat.raw"
@@ -113,7 +122,9 @@ def verify_token() -> str:
 
 
 def test_subscribe_answers_the_challenge_as_plain_text():
-    response = MessengerChannel(b"s", "tok").subscribe({"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "1158201444"})
+    response = MessengerChannel(b"s", "tok").subscribe(
+        {"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "1158201444"}
+    )
     assert (response.status_code, response.body, response.media_type) == (200, b"1158201444", "text/plain")
 
 
@@ -129,7 +140,16 @@ def test_subscribe_answers_the_challenge_as_plain_text():
         ({"hub.mode": "subscribe", "hub.verify_token": "tok"}, BadRequest, "hub.challenge"),
         ({"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "9" * 257}, BadRequest, "hub.challenge"),
     ],
-    ids=["wrong-token", "token-plus-space", "empty-token", "no-token", "wrong-mode", "no-mode", "no-challenge", "long-challenge"],
+    ids=[
+        "wrong-token",
+        "token-plus-space",
+        "empty-token",
+        "no-token",
+        "wrong-mode",
+        "no-mode",
+        "no-challenge",
+        "long-challenge",
+    ],
 )
 def test_subscribe_refuses(query, error, reason):
     with pytest.raises(error) as exc:
@@ -142,7 +162,9 @@ def test_subscribe_refuses(query, error, reason):
 async def test_get_verification_succeeds_with_the_configured_token(ingest_client, secret, verify_token):
     challenge = str(secrets.randbelow(10**10))
     async with ingest_client([MessengerChannel(secret, verify_token)]) as client:
-        response = await client.get(PATH, params={"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge})
+        response = await client.get(
+            PATH, params={"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+        )
         assert metric(client.registry, REQUESTS, channel="messenger", status="200") == 1
     assert response.status_code == 200
     assert response.text == challenge
@@ -159,7 +181,9 @@ async def test_get_verification_succeeds_with_the_configured_token(ingest_client
     ],
     ids=["wrong-token", "wrong-mode", "no-mode"],
 )
-async def test_get_verification_fails_with_403(ingest_client, secret, verify_token, mode, token_ok, error, metric_reason):
+async def test_get_verification_fails_with_403(
+    ingest_client, secret, verify_token, mode, token_ok, error, metric_reason
+):
     given = verify_token if token_ok else secrets.token_urlsafe(16)
     challenge = str(secrets.randbelow(10**10))
     params = {"hub.verify_token": given, "hub.challenge": challenge} | ({"hub.mode": mode} if mode else {})
@@ -188,7 +212,11 @@ def test_verify_accepts_metas_signature():
     "signed_with, body, headers",
     [
         (b"another-secret", b'{"object":"page"}', {}),
-        (b"app-secret", b'{"object":"page"}', {"X-Hub-Signature-256": "sha1=" + hmac.new(b"app-secret", b'{"object":"page"}', hashlib.sha1).hexdigest()}),
+        (
+            b"app-secret",
+            b'{"object":"page"}',
+            {"X-Hub-Signature-256": "sha1=" + hmac.new(b"app-secret", b'{"object":"page"}', hashlib.sha1).hexdigest()},
+        ),
         (b"app-secret", b'{"object":"page"}', {"X-Hub-Signature-256": ""}),
     ],
     ids=["wrong-secret", "sha1-value", "empty"],
@@ -227,10 +255,27 @@ def test_a_text_message_keeps_only_ids_time_and_text():
         echo_event("P", "U", "our own reply"),
         delivery_event("P", "U"),
         {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 1, "read": {"watermark": 1}},
-        {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 1, "postback": {"title": "Start", "payload": "GET_STARTED"}},
-        {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 1, "reaction": {"mid": "m_1", "action": "react", "emoji": "x"}},
-        {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 1,
-         "message": {"mid": "m_2", "attachments": [{"type": "image", "payload": {"url": "https://cdn.example/x.jpg"}}]}},
+        {
+            "sender": {"id": "U"},
+            "recipient": {"id": "P"},
+            "timestamp": 1,
+            "postback": {"title": "Start", "payload": "GET_STARTED"},
+        },
+        {
+            "sender": {"id": "U"},
+            "recipient": {"id": "P"},
+            "timestamp": 1,
+            "reaction": {"mid": "m_1", "action": "react", "emoji": "x"},
+        },
+        {
+            "sender": {"id": "U"},
+            "recipient": {"id": "P"},
+            "timestamp": 1,
+            "message": {
+                "mid": "m_2",
+                "attachments": [{"type": "image", "payload": {"url": "https://cdn.example/x.jpg"}}],
+            },
+        },
         {"sender": {"id": "U"}, "recipient": {"id": "P"}, "timestamp": 1, "message": {"mid": "m_3", "text": ""}},
     ],
     ids=["echo", "delivery", "read", "postback", "reaction", "attachment-without-text", "empty-text"],
@@ -273,19 +318,48 @@ def change(event: dict, path: str, value) -> dict:
         (webhook({"messaging": [BASE_EVENT]}), 400, "entry[0].id missing"),
         (webhook(entry("P"), {"id": "P", "messaging": CANARY}), 400, "entry[1].messaging not a list"),
         (webhook(entry("P", BASE_EVENT, CANARY)), 400, "entry[0].messaging[1] not an object"),
-        (webhook(entry("P", change(BASE_EVENT, "message", CANARY))), 400, "entry[0].messaging[0].message not an object"),
+        (
+            webhook(entry("P", change(BASE_EVENT, "message", CANARY))),
+            400,
+            "entry[0].messaging[0].message not an object",
+        ),
         (webhook(entry("P", change(BASE_EVENT, "message.mid", ...))), 400, "entry[0].messaging[0].message.mid missing"),
-        (webhook(entry("P", change(BASE_EVENT, "message.text", [CANARY]))), 400, "entry[0].messaging[0].message.text not a string"),
+        (
+            webhook(entry("P", change(BASE_EVENT, "message.text", [CANARY]))),
+            400,
+            "entry[0].messaging[0].message.text not a string",
+        ),
         (webhook(entry("P", change(BASE_EVENT, "sender", ...))), 400, "entry[0].messaging[0].sender.id missing"),
-        (webhook(entry("P", change(BASE_EVENT, "sender.id", {"x": CANARY}))), 400, "entry[0].messaging[0].sender.id missing"),
+        (
+            webhook(entry("P", change(BASE_EVENT, "sender.id", {"x": CANARY}))),
+            400,
+            "entry[0].messaging[0].sender.id missing",
+        ),
         (webhook(entry("P", change(BASE_EVENT, "timestamp", ...))), 400, "entry[0].messaging[0].timestamp missing"),
         (webhook(entry("P", change(BASE_EVENT, "timestamp", CANARY))), 400, "entry[0].messaging[0].timestamp"),
         (webhook(entry("P", change(BASE_EVENT, "timestamp", 10**20))), 400, "entry[0].messaging[0].timestamp"),
         (webhook(entry("P", change(BASE_EVENT, "timestamp", True))), 400, "entry[0].messaging[0].timestamp"),
     ],
-    ids=["not-object", "instagram", "no-object", "no-entry", "entry-object", "entry-string", "no-page-id",
-         "messaging-string", "event-string", "message-string", "no-mid", "text-list", "no-sender", "sender-id-object",
-         "no-timestamp", "timestamp-string", "timestamp-huge", "timestamp-bool"],
+    ids=[
+        "not-object",
+        "instagram",
+        "no-object",
+        "no-entry",
+        "entry-object",
+        "entry-string",
+        "no-page-id",
+        "messaging-string",
+        "event-string",
+        "message-string",
+        "no-mid",
+        "text-list",
+        "no-sender",
+        "sender-id-object",
+        "no-timestamp",
+        "timestamp-string",
+        "timestamp-huge",
+        "timestamp-bool",
+    ],
 )
 def test_malformed_payloads_are_refused_naming_the_field(payload, status, reason):
     with pytest.raises(BadRequest) as exc:
@@ -303,8 +377,16 @@ async def test_a_batch_writes_only_the_text_messages(ingest_client, kafka_bootst
     page1, page2, user1, user2 = new_id(), new_id(), new_id(), new_id()
     mids = [new_mid(), new_mid()]
     payload = webhook(
-        entry(page1, text_event(page1, user1, "first, from user one", mid=mids[0], timestamp=1767261600123), delivery_event(page1, user1)),
-        entry(page2, echo_event(page2, user2, "an echo of the page"), text_event(page2, user2, "second, from user two", mid=mids[1], timestamp=1767261601000)),
+        entry(
+            page1,
+            text_event(page1, user1, "first, from user one", mid=mids[0], timestamp=1767261600123),
+            delivery_event(page1, user1),
+        ),
+        entry(
+            page2,
+            echo_event(page2, user2, "an echo of the page"),
+            text_event(page2, user2, "second, from user two", mid=mids[1], timestamp=1767261601000),
+        ),
     )
     async with ingest_client([MessengerChannel(secret, verify_token)]) as client:
         response = await post(client, secret, payload)
@@ -322,7 +404,10 @@ async def test_a_batch_writes_only_the_text_messages(ingest_client, kafka_bootst
         (e["event_id"], e["conversation_id"], e["sender_id"], e["sent_at"], e["text"], e["channel"], e["channel_kind"])
         for e in first + second
     ]
-    assert got == [(event_id_for("messenger", mid), conv, sender, at, text, "messenger", "public") for mid, conv, sender, at, text in expected]
+    assert got == [
+        (event_id_for("messenger", mid), conv, sender, at, text, "messenger", "public")
+        for mid, conv, sender, at, text in expected
+    ]
 
 
 @pytest.mark.integration
@@ -330,7 +415,9 @@ async def test_profile_and_attachment_data_never_reach_chat_raw(ingest_client, k
     page, user = new_id(), new_id()
     event = text_event(page, user, "just the text")
     event["sender"]["name"] = CANARY  # not in Meta's payloads, but whatever comes is dropped
-    event["message"]["attachments"] = [{"type": "fallback", "payload": {"url": f"https://{CANARY}.example", "title": CANARY}}]
+    event["message"]["attachments"] = [
+        {"type": "fallback", "payload": {"url": f"https://{CANARY}.example", "title": CANARY}}
+    ]
     event["message"]["reply_to"] = {"mid": CANARY}
     async with ingest_client([MessengerChannel(secret, verify_token)]) as client:
         assert (await post(client, secret, webhook(entry(page, event)))).status_code == 200
@@ -355,7 +442,9 @@ async def test_a_redelivered_mid_is_written_once(ingest_client, kafka_bootstrap,
 
 @pytest.mark.integration
 @pytest.mark.parametrize("how", ["tampered", "wrong-secret", "no-signature", "sha1-header-only"])
-async def test_unverifiable_posts_are_refused_and_not_written(ingest_client, kafka_bootstrap, secret, verify_token, how):
+async def test_unverifiable_posts_are_refused_and_not_written(
+    ingest_client, kafka_bootstrap, secret, verify_token, how
+):
     page, user = new_id(), new_id()
     body = orjson.dumps(webhook(entry(page, text_event(page, user, "must not be written"))))
     headers = sign(secret, body)
@@ -385,7 +474,9 @@ async def test_a_non_page_object_is_a_400(ingest_client, secret, verify_token):
 
 @pytest.mark.integration
 @pytest.mark.parametrize(("signed_over", "status"), [("compressed", 200), ("plain", 401)])
-async def test_a_gzip_request_is_verified_over_the_bytes_as_received(ingest_client, secret, verify_token, signed_over, status):
+async def test_a_gzip_request_is_verified_over_the_bytes_as_received(
+    ingest_client, secret, verify_token, signed_over, status
+):
     """Meta signs the payload as sent: with Content-Encoding gzip that is the compressed bytes."""
     import gzip
 

@@ -9,8 +9,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ERRORS = {"IngestError", "BadRequest", "Unauthorized", "Forbidden", "PayloadTooLarge", "UnsupportedMediaType",
-          "Unavailable", "TooManyRequests"}
+ERRORS = {
+    "IngestError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "PayloadTooLarge",
+    "UnsupportedMediaType",
+    "Unavailable",
+    "TooManyRequests",
+}
 
 
 def reasons_in_source() -> set[str]:
@@ -31,7 +39,9 @@ def reasons_in_source() -> set[str]:
 
 
 def reasons_in_readme() -> set[str]:
-    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if "`chatguard_ingest_rejections_total`" in line)
+    row = next(
+        line for line in (ROOT / "README.md").read_text().splitlines() if "`chatguard_ingest_rejections_total`" in line
+    )
     return set(re.findall(r"`([a-z_]+)`", row.split("refused:", 1)[1]))
 
 

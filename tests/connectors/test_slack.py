@@ -69,8 +69,17 @@ def message_envelope(channel: str, text: str, *, event_id: str | None = None, ts
             "channel_type": "channel",
             "client_msg_id": "b0c1a2d3-0000-4000-8000-000000000000",
             "team": TEAM,
-            "blocks": [{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
-            "user_profile": {"real_name": "Ada Lovelace", "display_name": "ada", "image_72": "https://avatars.example/ada.png"},
+            "blocks": [
+                {
+                    "type": "rich_text",
+                    "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+                }
+            ],
+            "user_profile": {
+                "real_name": "Ada Lovelace",
+                "display_name": "ada",
+                "image_72": "https://avatars.example/ada.png",
+            },
             **event,
         },
         "type": "event_callback",
@@ -103,7 +112,9 @@ async def events_before_sentinel(client, bootstrap: str, secret: bytes, channel:
     sentinel = f"sentinel {secrets.token_hex(8)}"
     response = await post(client, secret, message_envelope(channel, sentinel))
     assert response.status_code == 200
-    records = await consume_until(bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60)
+    records = await consume_until(
+        bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60
+    )
     key = f"{TEAM}:{channel}".encode()
     events = [orjson.loads(r.value) for r in records if r.key == key]
     assert [e["text"] for e in events].count(sentinel) == 1, "the sentinel never reached chat.raw"
@@ -138,18 +149,64 @@ def test_verify_accepts_slacks_example_within_five_minutes(seconds_later):
     [
         (b"another-signing-secret", EXAMPLE_BODY, {}, 0, "X-Slack-Signature", "bad_signature"),
         (EXAMPLE_SECRET, EXAMPLE_BODY.replace(b"text=", b"text=hi"), {}, 0, "X-Slack-Signature", "bad_signature"),
-        (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-request-timestamp": "1531420619"}, 0, "X-Slack-Signature", "bad_signature"),
-        (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-signature": EXAMPLE_SIGNATURE.replace("v0=", "v1=")}, 0, "X-Slack-Signature", "bad_signature"),
-        (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-signature": EXAMPLE_SIGNATURE[:-1]}, 0, "X-Slack-Signature", "bad_signature"),
+        (
+            EXAMPLE_SECRET,
+            EXAMPLE_BODY,
+            {"x-slack-request-timestamp": "1531420619"},
+            0,
+            "X-Slack-Signature",
+            "bad_signature",
+        ),
+        (
+            EXAMPLE_SECRET,
+            EXAMPLE_BODY,
+            {"x-slack-signature": EXAMPLE_SIGNATURE.replace("v0=", "v1=")},
+            0,
+            "X-Slack-Signature",
+            "bad_signature",
+        ),
+        (
+            EXAMPLE_SECRET,
+            EXAMPLE_BODY,
+            {"x-slack-signature": EXAMPLE_SIGNATURE[:-1]},
+            0,
+            "X-Slack-Signature",
+            "bad_signature",
+        ),
         (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-signature": None}, 0, "X-Slack-Signature", "bad_signature"),
         (EXAMPLE_SECRET, EXAMPLE_BODY, {}, 301, "older than 300 s", "stale_timestamp"),
         (EXAMPLE_SECRET, EXAMPLE_BODY, {}, 6 * 60, "older than 300 s", "stale_timestamp"),
         (EXAMPLE_SECRET, EXAMPLE_BODY, {}, -301, "in the future", "stale_timestamp"),
-        (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-request-timestamp": None}, 0, "X-Slack-Request-Timestamp", "bad_timestamp"),
-        (EXAMPLE_SECRET, EXAMPLE_BODY, {"x-slack-request-timestamp": "1531420618.5"}, 0, "X-Slack-Request-Timestamp", "bad_timestamp"),
+        (
+            EXAMPLE_SECRET,
+            EXAMPLE_BODY,
+            {"x-slack-request-timestamp": None},
+            0,
+            "X-Slack-Request-Timestamp",
+            "bad_timestamp",
+        ),
+        (
+            EXAMPLE_SECRET,
+            EXAMPLE_BODY,
+            {"x-slack-request-timestamp": "1531420618.5"},
+            0,
+            "X-Slack-Request-Timestamp",
+            "bad_timestamp",
+        ),
     ],
-    ids=["wrong-secret", "tampered-body", "other-timestamp", "wrong-version", "truncated", "no-signature",
-         "stale-301s", "stale-6min", "future", "no-timestamp", "fractional-timestamp"],
+    ids=[
+        "wrong-secret",
+        "tampered-body",
+        "other-timestamp",
+        "wrong-version",
+        "truncated",
+        "no-signature",
+        "stale-301s",
+        "stale-6min",
+        "future",
+        "no-timestamp",
+        "fractional-timestamp",
+    ],
 )
 def test_verify_refuses(secret, body, headers, seconds_later, reason, metric_reason):
     channel = SlackChannel(secret, clock=lambda: int(EXAMPLE_TIMESTAMP) + seconds_later)
@@ -168,7 +225,9 @@ def parse(payload: dict) -> Parsed:
 
 
 def test_a_message_keeps_only_ids_time_and_text():
-    payload = message_envelope("C0CHAN", "hello there", event_id="Ev0EVENT", ts="1531420618.000200", thread_ts="1531420000.000100")
+    payload = message_envelope(
+        "C0CHAN", "hello there", event_id="Ev0EVENT", ts="1531420618.000200", thread_ts="1531420000.000100"
+    )
     assert parse(payload) == Parsed(
         messages=[
             InboundMessage(
@@ -185,19 +244,55 @@ def test_a_message_keeps_only_ids_time_and_text():
 @pytest.mark.parametrize(
     "event",
     [
-        {"type": "reaction_added", "user": "U1", "reaction": "thumbsup", "item": {"type": "message", "channel": "C1", "ts": "1.2"}},
-        {"type": "message", "subtype": "bot_message", "bot_id": "B1", "text": "I am a bot", "channel": "C1", "ts": "1.2"},
-        {"type": "message", "bot_id": "B1", "user": "U1", "text": "an app posting as itself", "channel": "C1", "ts": "1.2"},
+        {
+            "type": "reaction_added",
+            "user": "U1",
+            "reaction": "thumbsup",
+            "item": {"type": "message", "channel": "C1", "ts": "1.2"},
+        },
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B1",
+            "text": "I am a bot",
+            "channel": "C1",
+            "ts": "1.2",
+        },
+        {
+            "type": "message",
+            "bot_id": "B1",
+            "user": "U1",
+            "text": "an app posting as itself",
+            "channel": "C1",
+            "ts": "1.2",
+        },
         {"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "1.2", "message": {"text": "edited"}},
         {"type": "message", "subtype": "message_deleted", "channel": "C1", "ts": "1.2", "deleted_ts": "1.1"},
-        {"type": "message", "subtype": "channel_join", "user": "U1", "text": "<@U1> has joined", "channel": "C1", "ts": "1.2"},
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": "U1",
+            "text": "<@U1> has joined",
+            "channel": "C1",
+            "ts": "1.2",
+        },
         {"type": "message", "user": "U1", "text": "", "channel": "C1", "ts": "1.2", "files": [{"id": "F1"}]},
         {"type": "message", "user": "U1", "channel": "C1", "ts": "1.2"},
         {"type": "app_mention", "user": "U1", "text": "<@U0BOT> hi", "channel": "C1", "ts": "1.2"},
         {"type": "member_joined_channel", "user": "U1", "channel": "C1"},
     ],
-    ids=["reaction_added", "bot_message", "bot_id", "message_changed", "message_deleted", "channel_join",
-         "files-only", "no-text", "app_mention", "member_joined_channel"],
+    ids=[
+        "reaction_added",
+        "bot_message",
+        "bot_id",
+        "message_changed",
+        "message_deleted",
+        "channel_join",
+        "files-only",
+        "no-text",
+        "app_mention",
+        "member_joined_channel",
+    ],
 )
 def test_events_that_are_not_plain_user_messages_are_ignored(event):
     payload = {"type": "event_callback", "team_id": "T1", "event_id": "Ev1", "event": event}
@@ -244,8 +339,23 @@ BASE = message_envelope("C0CHAN", "hi")
         (with_event(BASE, ts="1e400"), "event.ts"),
         (with_event(BASE, text={"rich": CANARY}), "event.text"),
     ],
-    ids=["not-object", "no-type", "type-list", "no-challenge", "no-event", "event-string", "no-event_id",
-         "no-team_id", "no-channel", "no-user", "user-list", "no-ts", "ts-text", "ts-huge", "text-object"],
+    ids=[
+        "not-object",
+        "no-type",
+        "type-list",
+        "no-challenge",
+        "no-event",
+        "event-string",
+        "no-event_id",
+        "no-team_id",
+        "no-channel",
+        "no-user",
+        "user-list",
+        "no-ts",
+        "ts-text",
+        "ts-huge",
+        "text-object",
+    ],
 )
 def test_malformed_payloads_are_refused_naming_the_field(payload, field):
     with pytest.raises(BadRequest) as exc:
@@ -265,7 +375,9 @@ async def test_url_verification_is_answered_with_the_challenge(ingest_client, se
     payload = {"token": "legacy", "challenge": challenge, "type": "url_verification"}
     async with ingest_client([SlackChannel(secret)]) as client:
         response = await post(client, secret, payload)
-        unsigned = await client.post(SlackChannel.path, content=orjson.dumps(payload), headers={"Content-Type": "application/json"})
+        unsigned = await client.post(
+            SlackChannel.path, content=orjson.dumps(payload), headers={"Content-Type": "application/json"}
+        )
         wrong = await post(client, b"not-the-secret", payload)
     assert response.status_code == 200
     assert response.json() == {"challenge": challenge}
@@ -325,7 +437,11 @@ async def test_a_retried_event_is_written_once(ingest_client, kafka_bootstrap, s
             await client.post(
                 SlackChannel.path,
                 content=body,
-                headers={**sign(secret, body, int(time.time()) + n), "X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"},
+                headers={
+                    **sign(secret, body, int(time.time()) + n),
+                    "X-Slack-Retry-Num": str(n),
+                    "X-Slack-Retry-Reason": "http_timeout",
+                },
             )
             for n in (1, 2)
         ]
@@ -387,8 +503,15 @@ async def test_a_tampered_message_is_not_on_chat_raw(ingest_client, kafka_bootst
 @integration
 async def test_non_message_events_are_acknowledged_counted_and_not_written(ingest_client, kafka_bootstrap, secret):
     channel = new_channel()
-    reaction = {**message_envelope(channel, ""), "event": {"type": "reaction_added", "user": "U1", "reaction": "eyes",
-                                                            "item": {"type": "message", "channel": channel, "ts": "1.2"}}}
+    reaction = {
+        **message_envelope(channel, ""),
+        "event": {
+            "type": "reaction_added",
+            "user": "U1",
+            "reaction": "eyes",
+            "item": {"type": "message", "channel": channel, "ts": "1.2"},
+        },
+    }
     bot = message_envelope(channel, "bot text must not be written", subtype="bot_message", bot_id="B0BOT")
     edit = message_envelope(channel, "edit must not be written", subtype="message_changed")
     async with ingest_client([SlackChannel(secret)]) as client:

@@ -36,10 +36,19 @@ def new_id() -> int:
 
 
 def user(user_id: int) -> dict:
-    return {"id": user_id, "is_bot": False, "first_name": "Ada", "last_name": "Lovelace", "username": "ada_l", "language_code": "en"}
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "username": "ada_l",
+        "language_code": "en",
+    }
 
 
-def message_update(chat_id: int, from_id: int, text: str | None, *, update_id: int | None = None, date: int | None = None, **extra) -> dict:
+def message_update(
+    chat_id: int, from_id: int, text: str | None, *, update_id: int | None = None, date: int | None = None, **extra
+) -> dict:
     message = {
         "message_id": secrets.randbelow(10**6),
         "from": user(from_id),
@@ -62,7 +71,9 @@ async def events_before_sentinel(client, bootstrap: str, token: str, chat_id: in
     sentinel = f"sentinel {secrets.token_hex(8)}"
     response = await post(client, token, message_update(chat_id, chat_id, sentinel))
     assert response.status_code == 200
-    records = await consume_until(bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60)
+    records = await consume_until(
+        bootstrap, [RAW.name], lambda rs: any(sentinel.encode() in r.value for r in rs), timeout_s=60
+    )
     key = str(chat_id).encode()
     events = [orjson.loads(r.value) for r in records if r.key == key]
     assert [e["text"] for e in events].count(sentinel) == 1, "the sentinel never reached chat.raw"
@@ -78,7 +89,9 @@ def token() -> str:
 
 
 def test_verify_accepts_the_configured_token():
-    TelegramChannel("s3cr3t_-Token").verify(ReceivedRequest({"x-telegram-bot-api-secret-token": "s3cr3t_-Token"}, {}, b"{}"))
+    TelegramChannel("s3cr3t_-Token").verify(
+        ReceivedRequest({"x-telegram-bot-api-secret-token": "s3cr3t_-Token"}, {}, b"{}")
+    )
 
 
 @pytest.mark.parametrize("given", [None, "", "s3cr3t_-Toke", "s3cr3t_-Token ", "S3CR3T_-TOKEN", "s3cr3t_-Token2"])
@@ -96,7 +109,9 @@ def parse(payload) -> Parsed:
 
 def test_a_text_message_keeps_only_ids_time_and_text():
     payload = message_update(-1001234567890, 42, "hello", update_id=777, date=1767261600)
-    assert parse(payload) == Parsed(messages=(InboundMessage("777", "-1001234567890", "42", "2026-01-01T10:00:00.000Z", "hello"),))
+    assert parse(payload) == Parsed(
+        messages=(InboundMessage("777", "-1001234567890", "42", "2026-01-01T10:00:00.000Z", "hello"),)
+    )
 
 
 def test_a_message_sent_on_behalf_of_a_chat_uses_the_sender_chat():
@@ -110,18 +125,37 @@ def test_a_message_sent_on_behalf_of_a_chat_uses_the_sender_chat():
     "payload",
     [
         message_update(1, 1, None, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]),
-        message_update(1, 1, None, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}], caption="a caption"),
+        message_update(
+            1,
+            1,
+            None,
+            photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}],
+            caption="a caption",
+        ),
         message_update(1, 1, None, sticker={"file_id": "CAAD", "emoji": "x"}),
         message_update(1, 1, None, new_chat_members=[user(2)]),
         message_update(1, 1, ""),
         {"update_id": 2, "callback_query": {"id": "4382", "from": user(1), "data": "button-1", "chat_instance": "-1"}},
         {"update_id": 3, "edited_message": message_update(1, 1, "edited text")["message"] | {"edit_date": 1}},
-        {"update_id": 4, "channel_post": {"message_id": 1, "chat": {"id": -100, "type": "channel"}, "date": 1, "text": "post"}},
+        {
+            "update_id": 4,
+            "channel_post": {"message_id": 1, "chat": {"id": -100, "type": "channel"}, "date": 1, "text": "post"},
+        },
         {"update_id": 5, "inline_query": {"id": "1", "from": user(1), "query": "q", "offset": ""}},
         {"update_id": 6, "my_chat_member": {"chat": {"id": 1}, "from": user(1), "date": 1}},
     ],
-    ids=["photo", "photo-with-caption", "sticker", "members-joined", "empty-text", "callback_query",
-         "edited_message", "channel_post", "inline_query", "my_chat_member"],
+    ids=[
+        "photo",
+        "photo-with-caption",
+        "sticker",
+        "members-joined",
+        "empty-text",
+        "callback_query",
+        "edited_message",
+        "channel_post",
+        "inline_query",
+        "my_chat_member",
+    ],
 )
 def test_updates_without_message_text_are_ignored(payload):
     assert parse(payload) == Parsed(ignored=1)
@@ -155,8 +189,23 @@ BASE = message_update(10, 20, "hi", update_id=1, date=1)
         (changed(BASE, **{"from": {"first_name": CANARY}}), "message.from.id missing or not a string"),
         (changed(BASE, **{"from": None}), "message.from.id missing or not a string"),
     ],
-    ids=["not-object", "no-update_id", "update_id-text", "update_id-string", "update_id-bool", "message-string",
-         "text-list", "no-date", "date-text", "date-huge", "no-chat", "no-chat-id", "chat-id-null", "from-no-id", "from-null"],
+    ids=[
+        "not-object",
+        "no-update_id",
+        "update_id-text",
+        "update_id-string",
+        "update_id-bool",
+        "message-string",
+        "text-list",
+        "no-date",
+        "date-text",
+        "date-huge",
+        "no-chat",
+        "no-chat-id",
+        "chat-id-null",
+        "from-no-id",
+        "from-null",
+    ],
 )
 def test_malformed_updates_are_refused_naming_the_field(payload, reason):
     with pytest.raises(BadRequest) as exc:
@@ -171,7 +220,9 @@ def test_malformed_updates_are_refused_naming_the_field(payload, reason):
 @pytest.mark.integration
 async def test_a_message_with_the_right_token_reaches_chat_raw(ingest_client, kafka_bootstrap, token):
     chat_id, from_id, update_id = -new_id(), new_id(), new_id()
-    payload = message_update(chat_id, from_id, "my IBAN is GB82 WEST 1234 5698 7654 32", update_id=update_id, date=1767261600)
+    payload = message_update(
+        chat_id, from_id, "my IBAN is GB82 WEST 1234 5698 7654 32", update_id=update_id, date=1767261600
+    )
     async with ingest_client([TelegramChannel(token)]) as client:
         response = await post(client, token, payload)
         assert (response.status_code, response.json()) == (200, {"accepted": 1})
@@ -221,9 +272,15 @@ async def test_a_repeated_update_is_written_once(ingest_client, kafka_bootstrap,
 async def test_profile_fields_never_reach_chat_raw(ingest_client, kafka_bootstrap, token):
     chat_id, from_id = new_id(), new_id()
     payload = message_update(chat_id, from_id, "only this")
-    payload["message"]["from"] |= {"first_name": f"First{CANARY}", "last_name": f"Last{CANARY}", "username": f"user_{CANARY}"}
+    payload["message"]["from"] |= {
+        "first_name": f"First{CANARY}",
+        "last_name": f"Last{CANARY}",
+        "username": f"user_{CANARY}",
+    }
     payload["message"]["chat"] |= {"first_name": f"First{CANARY}", "username": f"user_{CANARY}"}
-    payload["message"]["entities"] = [{"type": "mention", "offset": 0, "length": 4, "user": {"id": 1, "first_name": CANARY}}]
+    payload["message"]["entities"] = [
+        {"type": "mention", "offset": 0, "length": 4, "user": {"id": 1, "first_name": CANARY}}
+    ]
     async with ingest_client([TelegramChannel(token)]) as client:
         assert (await post(client, token, payload)).status_code == 200
         events = await events_before_sentinel(client, kafka_bootstrap, token, chat_id)
@@ -235,10 +292,22 @@ async def test_profile_fields_never_reach_chat_raw(ingest_client, kafka_bootstra
 @pytest.mark.integration
 async def test_non_text_updates_are_acknowledged_counted_and_not_written(ingest_client, kafka_bootstrap, token):
     chat_id = new_id()
-    photo = message_update(chat_id, chat_id, None, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}])
-    callback = {"update_id": new_id(), "callback_query": {"id": "1", "from": user(chat_id), "data": "must not be written",
-                                                          "message": message_update(chat_id, chat_id, "button message")["message"]}}
-    edited = {"update_id": new_id(), "edited_message": message_update(chat_id, chat_id, "edit must not be written")["message"]}
+    photo = message_update(
+        chat_id, chat_id, None, photo=[{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}]
+    )
+    callback = {
+        "update_id": new_id(),
+        "callback_query": {
+            "id": "1",
+            "from": user(chat_id),
+            "data": "must not be written",
+            "message": message_update(chat_id, chat_id, "button message")["message"],
+        },
+    }
+    edited = {
+        "update_id": new_id(),
+        "edited_message": message_update(chat_id, chat_id, "edit must not be written")["message"],
+    }
     async with ingest_client([TelegramChannel(token)]) as client:
         responses = [await post(client, token, payload) for payload in (photo, callback, edited)]
         assert [(r.status_code, r.json()) for r in responses] == [(200, {"accepted": 0})] * 3

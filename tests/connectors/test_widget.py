@@ -20,14 +20,14 @@ from prometheus_client import CollectorRegistry
 from websockets.asyncio.client import connect as ws_connect
 
 from connectors.base import event_id_for
+from connectors.errors import Unauthorized
 from connectors.service import build_app
 from connectors.settings import IngestSettings, WidgetSettings, parse_widget_origins
 from connectors.widget import WidgetChannel
 from connectors.widget.guard import ConversationTokens, OriginPolicy, RateLimiter, TooManyRequests, token_secret_from
 from connectors.widget.hub import CLOSE, Hub
-from connectors.errors import Unauthorized
-from schemas.codec import encode
 from runtime.kafka import KafkaSettings
+from schemas.codec import encode
 from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding, RedactedMessage
 from schemas.topics import NLP
@@ -50,7 +50,13 @@ def rid() -> str:
 
 def message(**overrides) -> dict:
     """A server-side sender's (tokenless) message."""
-    return {"message_id": rid(), "conversation_id": rid(), "sender_id": rid(), "text": "my email is anna@example.com", **overrides}
+    return {
+        "message_id": rid(),
+        "conversation_id": rid(),
+        "sender_id": rid(),
+        "text": "my email is anna@example.com",
+        **overrides,
+    }
 
 
 def visitor_message(**overrides) -> dict:
@@ -72,7 +78,9 @@ def widget_settings(**overrides) -> WidgetSettings:
 
 def channel(bootstrap: str = "127.0.0.1:1", keys=(SITE_KEY, OTHER_KEY), **overrides) -> WidgetChannel:
     stream_max_s = overrides.pop("stream_max_s", 25.0)
-    return WidgetChannel(frozenset(keys), KafkaSettings(bootstrap=bootstrap), widget_settings(**overrides), stream_max_s=stream_max_s)
+    return WidgetChannel(
+        frozenset(keys), KafkaSettings(bootstrap=bootstrap), widget_settings(**overrides), stream_max_s=stream_max_s
+    )
 
 
 def pseudonym(conversation_id: str) -> str:
@@ -131,7 +139,9 @@ async def test_a_session_post_lands_on_chat_raw_in_the_sessions_conversation(ing
     assert response.json() == {"event_id": widget_event_id(body)}
     [raw] = await raw_events_with(kafka_bootstrap, response.json()["event_id"])
     assert raw["channel"] == "web" and raw["channel_kind"] == "private"
-    assert raw["conversation_id"] == session["conversation_id"] and raw["sender_id"] == "v-" + session["conversation_id"]
+    assert (
+        raw["conversation_id"] == session["conversation_id"] and raw["sender_id"] == "v-" + session["conversation_id"]
+    )
     assert raw["text"] == body["text"]
     from datetime import datetime
 
@@ -161,7 +171,11 @@ async def test_a_tokenless_post_lands_on_chat_raw(ingest_client, kafka_bootstrap
 
 @pytest.mark.parametrize(
     "headers, status, reason",
-    [({}, 401, "missing_site_key"), (key("site-not-a-real-key"), 403, "unknown_site_key"), (key(""), 401, "missing_site_key")],
+    [
+        ({}, 401, "missing_site_key"),
+        (key("site-not-a-real-key"), 403, "unknown_site_key"),
+        (key(""), 401, "missing_site_key"),
+    ],
 )
 async def test_post_without_a_known_site_key_is_refused(ingest_client, kafka_bootstrap, headers, status, reason):
     async with ingest_client([channel(kafka_bootstrap)]) as client:
@@ -215,7 +229,11 @@ async def test_an_expired_token_is_401(ingest_client, kafka_bootstrap):
     widget = channel(kafka_bootstrap)
     async with ingest_client([widget]) as client:
         token, _ = widget.tokens.issue(SITE_KEY, "wc_" + secrets.token_urlsafe(24), now=time.time() - 10_000)
-        response = await client.post("/widget/messages", content=orjson.dumps(visitor_message()), headers={**key(), "authorization": f"Bearer {token}"})
+        response = await client.post(
+            "/widget/messages",
+            content=orjson.dumps(visitor_message()),
+            headers={**key(), "authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 401 and "expired" in response.json()["error"]
         renew = await client.post("/widget/session", headers={**key(), "authorization": f"Bearer {token}"})
         assert renew.status_code == 401
@@ -283,17 +301,26 @@ async def test_the_origin_allowlist_is_per_site_key(ingest_client, kafka_bootstr
         allowed = await client.post("/widget/session", headers={**key(), "origin": ALLOWED_ORIGIN})
         assert allowed.status_code == 201 and allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
         # the same origin with a key that does not list it, and a stranger's origin
-        assert (await client.post("/widget/session", headers={**key(OTHER_KEY), "origin": ALLOWED_ORIGIN})).status_code == 403
+        assert (
+            await client.post("/widget/session", headers={**key(OTHER_KEY), "origin": ALLOWED_ORIGIN})
+        ).status_code == 403
         evil = await client.post("/widget/session", headers={**key(), "origin": "https://evil.example"})
         assert evil.status_code == 403 and "origin" in evil.json()["error"]
         assert "access-control-allow-origin" not in evil.headers
         # the service's own page (the demo) and non-browser clients (no Origin) are let through
-        assert (await client.post("/widget/session", headers={**key(OTHER_KEY), "origin": "http://ingest"})).status_code == 201
+        assert (
+            await client.post("/widget/session", headers={**key(OTHER_KEY), "origin": "http://ingest"})
+        ).status_code == 201
         posted = await client.post(
-            "/widget/messages", content=orjson.dumps(message()), headers={**key(OTHER_KEY), "origin": "https://evil.example"}
+            "/widget/messages",
+            content=orjson.dumps(message()),
+            headers={**key(OTHER_KEY), "origin": "https://evil.example"},
         )
         assert posted.status_code == 403
-        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="origin_not_allowed") == 3
+        assert (
+            metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="origin_not_allowed")
+            == 3
+        )
         preflight = await client.options(
             "/widget/events", headers={"origin": ALLOWED_ORIGIN, "access-control-request-method": "POST"}
         )
@@ -309,14 +336,22 @@ async def test_rate_limits_per_client_and_per_site_key_answer_429(ingest_client,
         limited = await client.post("/widget/session", headers=key())
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
         assert "too many requests from this client" in limited.json()["error"]
-        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_client") == 2
+        assert (
+            metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_client")
+            == 2
+        )
     # Requests refused for their client's pace do not drain the site key's bucket.
-    async with ingest_client([channel(kafka_bootstrap, client_rate_per_s=0.01, client_burst=1, key_rate_per_s=0.01, key_burst=3)]) as client:
+    async with ingest_client(
+        [channel(kafka_bootstrap, client_rate_per_s=0.01, client_burst=1, key_rate_per_s=0.01, key_burst=3)]
+    ) as client:
         assert (await client.post("/widget/session", headers=key())).status_code == 201
         for _ in range(10):
             refused = await client.post("/widget/session", headers=key())
             assert "from this client" in refused.json()["error"]
-        assert metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_site_key") == 0
+        assert (
+            metric(client.registry, "chatguard_ingest_rejections_total", channel="web", reason="rate_limited_site_key")
+            == 0
+        )
     async with ingest_client([channel(kafka_bootstrap, key_rate_per_s=1, key_burst=2)]) as client:
         session = await open_session(client)
         ok = await client.post("/widget/messages", content=orjson.dumps(visitor_message()), headers=auth(session))
@@ -356,7 +391,10 @@ async def test_websocket_without_a_valid_hello_is_closed(widget):
     forged = dict(session, token=session["token"][:-4] + "AAAA")
     cases = [
         (orjson.dumps({"type": "hello", "site_key": SITE_KEY}).decode(), "token missing"),
-        (orjson.dumps({"type": "hello", "site_key": "site-not-a-real-key", "token": session["token"]}).decode(), "unknown site key"),
+        (
+            orjson.dumps({"type": "hello", "site_key": "site-not-a-real-key", "token": session["token"]}).decode(),
+            "unknown site key",
+        ),
         (orjson.dumps({"type": "hello", "site_key": SITE_KEY, "token": forged["token"]}).decode(), "not valid"),
         (orjson.dumps({"type": "hello", "site_key": OTHER_KEY, "token": session["token"]}).decode(), "not valid"),
         (orjson.dumps(visitor_message()).decode(), "first frame"),
@@ -427,7 +465,11 @@ async def test_bad_frames_get_error_frames_and_the_connection_stays_usable(widge
 
 
 async def test_websocket_frames_are_rate_limited_per_client(kafka_bootstrap):
-    with live_widget(kafka_bootstrap, channel(kafka_bootstrap, client_rate_per_s=1, client_burst=4)) as (base, _, registry):
+    with live_widget(kafka_bootstrap, channel(kafka_bootstrap, client_rate_per_s=1, client_burst=4)) as (
+        base,
+        _,
+        registry,
+    ):
         async with httpx.AsyncClient(base_url=base) as client:
             session = await open_session(client)  # 1 of 4
         async with ws_connect(ws_url(base)) as ws:  # handshake: 2 of 4
@@ -545,7 +587,10 @@ async def test_redacted_events_stream_to_their_conversation_only(widget, kafka_b
                 await produce(
                     kafka_bootstrap,
                     NLP.name,
-                    [(m.conversation_id.encode(), encode(m)) for m in (other_conversation, other_channel, raw_id, ours)],
+                    [
+                        (m.conversation_id.encode(), encode(m))
+                        for m in (other_conversation, other_channel, raw_id, ours)
+                    ],
                 )
                 name, event_id, data = await anext(events)
     assert name == "message" and event_id == ours.event_id
@@ -562,7 +607,9 @@ async def test_a_reconnecting_stream_gets_what_it_missed(widget, kafka_bootstrap
         session = await open_session(client)
         conversation = pseudonym(session["conversation_id"])
         first, second = redacted(conversation), redacted(conversation, text="And <PERSON> again")
-        await produce(kafka_bootstrap, NLP.name, [(conversation.encode(), encode(first)), (conversation.encode(), encode(second))])
+        await produce(
+            kafka_bootstrap, NLP.name, [(conversation.encode(), encode(first)), (conversation.encode(), encode(second))]
+        )
         deadline = time.monotonic() + 30
         while len(widget_channel.hub.replay(conversation, "none")) < 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -590,7 +637,9 @@ async def test_event_stream_needs_a_key_and_a_token_never_a_query_string(widget)
             response = await client.post("/widget/events", headers=headers, params=params)
             assert response.status_code == status, (headers.keys(), params.keys())
             assert response.json()["error"] and session["token"] not in response.text
-        assert (await client.get("/widget/events", params={"site_key": SITE_KEY, "conversation_id": rid()})).status_code == 405
+        assert (
+            await client.get("/widget/events", params={"site_key": SITE_KEY, "conversation_id": rid()})
+        ).status_code == 405
 
 
 async def test_open_streams_are_capped_per_client(kafka_bootstrap):
@@ -600,7 +649,9 @@ async def test_open_streams_are_capped_per_client(kafka_bootstrap):
             async with contextlib.AsyncExitStack() as stack:
                 open_streams = []  # keep each reader alive: a dropped one closes its stream
                 for _ in range(2):
-                    stream = await stack.enter_async_context(client.stream("POST", "/widget/events", headers=auth(session)))
+                    stream = await stack.enter_async_context(
+                        client.stream("POST", "/widget/events", headers=auth(session))
+                    )
                     open_streams.append(sse_events(stream))
                     assert (await asyncio.wait_for(anext(open_streams[-1]), 5))[0] == "ready"
                 third = await client.post("/widget/events", headers=auth(session))
@@ -624,10 +675,14 @@ async def test_ready_event_carries_a_time_cursor(widget):
 async def test_a_stream_ends_when_its_token_expires(kafka_bootstrap):
     widget_channel = channel(kafka_bootstrap)
     with live_widget(kafka_bootstrap, widget_channel) as (base, _, _):
-        token, claims = widget_channel.tokens.issue(SITE_KEY, "wc_" + secrets.token_urlsafe(24), now=time.time() - widget_channel.tokens.ttl_s + 2)
+        token, claims = widget_channel.tokens.issue(
+            SITE_KEY, "wc_" + secrets.token_urlsafe(24), now=time.time() - widget_channel.tokens.ttl_s + 2
+        )
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             started = time.monotonic()
-            async with client.stream("POST", "/widget/events", headers={**key(), "authorization": f"Bearer {token}"}) as stream:
+            async with client.stream(
+                "POST", "/widget/events", headers={**key(), "authorization": f"Bearer {token}"}
+            ) as stream:
                 async for _ in sse_events(stream):
                     pass
             assert time.monotonic() - started < 10  # not the 25 s a stream may last
@@ -676,7 +731,11 @@ def test_tokens_sign_verify_expire_and_resist_tampering():
         with pytest.raises(Unauthorized, match="not valid"):
             tokens.verify(SITE_KEY, bad, now=1_000_030)
     for malformed in (
-        "", "v2." + token[3:], token + ".x", f"v1.other-{conv}.{expiry}.{mac}", f"v1.{conv}.soon.{mac}",
+        "",
+        "v2." + token[3:],
+        token + ".x",
+        f"v1.other-{conv}.{expiry}.{mac}",
+        f"v1.{conv}.soon.{mac}",
         f"v1.{conv}.0{expiry}.{mac}",  # the same claims spelled another way
     ):
         with pytest.raises(Unauthorized) as refused:
@@ -695,7 +754,9 @@ def test_the_token_secret_is_derived_from_the_pseudonym_key_unless_set():
 
 
 def test_origin_policy():
-    policy = OriginPolicy({SITE_KEY: frozenset({"https://shop.example", "http://localhost:3000"}), OTHER_KEY: frozenset({"*"})})
+    policy = OriginPolicy(
+        {SITE_KEY: frozenset({"https://shop.example", "http://localhost:3000"}), OTHER_KEY: frozenset({"*"})}
+    )
     assert policy.allows(SITE_KEY, "https://shop.example", "chat.example")
     assert policy.allows(SITE_KEY, "https://SHOP.example", "chat.example")
     assert not policy.allows(SITE_KEY, "https://shop.example.evil", "chat.example")
@@ -740,7 +801,10 @@ def test_widget_settings_from_the_environment():
         "CHATGUARD_WIDGET_TOKENLESS_POSTS": "0",
     }
     widget = IngestSettings.from_env(env).widget
-    assert widget.origins == {SITE_KEY: frozenset({"https://a.example", "http://localhost:8000"}), OTHER_KEY: frozenset({"*"})}
+    assert widget.origins == {
+        SITE_KEY: frozenset({"https://a.example", "http://localhost:8000"}),
+        OTHER_KEY: frozenset({"*"}),
+    }
     assert widget.client_rate_per_s == 7 and widget.tokenless_posts is False and widget.token_ttl_s == 900
     assert SITE_KEY not in repr(IngestSettings.from_env(env)) and PSEUDONYM_KEY.decode() not in repr(widget)
     for bad, says in [

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 import secrets
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -99,7 +99,9 @@ class Watched:
         self.page.on("request", lambda r: self.urls.append(r.url))
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
         self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        self.page.on(
+            "response", lambda r: self.problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None
+        )
         self.page.on("websocket", self._on_websocket)
 
     def _on_websocket(self, ws) -> None:
@@ -188,7 +190,11 @@ def test_without_a_websocket_the_page_posts_and_still_shows_the_redacted_copy(se
 
 @pytest.mark.parametrize(
     "query, says",
-    [("", "No site key"), ("#site_key=site-not-a-real-key", "Cannot reach the chat service"), ("?site_key=site-not-a-real-key", "Cannot reach")],
+    [
+        ("", "No site key"),
+        ("#site_key=site-not-a-real-key", "Cannot reach the chat service"),
+        ("?site_key=site-not-a-real-key", "Cannot reach"),
+    ],
 )
 def test_without_a_valid_site_key_the_page_says_so_and_cannot_send(services, watched, query, says):
     from playwright.sync_api import expect
@@ -228,7 +234,11 @@ def test_a_second_browser_with_only_the_site_key_and_another_visitors_conversati
 
         # The second browser knows the site key and the visitor's conversation id, nothing else,
         # and plants the id where the page keeps its session (with a made-up token).
-        planted = {"conversation_id": conversation, "token": f"v1.{conversation}.9999999999.made-up", "expires_at": 9999999999}
+        planted = {
+            "conversation_id": conversation,
+            "token": f"v1.{conversation}.9999999999.made-up",
+            "expires_at": 9999999999,
+        }
         intruder.context.add_init_script(
             f"if (!sessionStorage.getItem('planted')) {{ sessionStorage.setItem('planted', '1'); "
             f"sessionStorage.setItem('chatguard.widget.session', {json.dumps(json.dumps(planted))}); }}"

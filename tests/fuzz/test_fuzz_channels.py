@@ -21,10 +21,12 @@ import json
 import secrets
 import time
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
@@ -35,13 +37,13 @@ from connectors.http import HttpChannel, http_signature
 from connectors.messenger import MessengerChannel
 from connectors.service import build_app
 from connectors.settings import IngestSettings, WidgetSettings
+from connectors.signatures import hmac_sha256_hex
 from connectors.slack import SlackChannel, slack_signature
 from connectors.telegram import TelegramChannel
 from connectors.widget import WidgetChannel
 from connectors.widget.guard import new_conversation_id
-from connectors.signatures import hmac_sha256_hex
-from schemas.codec import decode_raw, encode
 from runtime.kafka import KafkaSettings
+from schemas.codec import decode_raw, encode
 from schemas.raw import RawMessage
 
 BODY_LIMIT = 64 * 1024
@@ -70,8 +72,13 @@ def make_channels() -> dict[str, Channel]:
         frozenset({SITE_KEY}),
         KafkaSettings(bootstrap="127.0.0.1:1"),  # never started: no consumer, no Kafka
         # Limits high enough that fuzzing does not turn into a rate-limit test (429 is fine too).
-        WidgetSettings(pseudonym_key=PSEUDONYM_KEY, key_rate_per_s=1_000_000, key_burst=1_000_000,
-                       client_rate_per_s=1_000_000, client_burst=1_000_000),
+        WidgetSettings(
+            pseudonym_key=PSEUDONYM_KEY,
+            key_rate_per_s=1_000_000,
+            key_burst=1_000_000,
+            client_rate_per_s=1_000_000,
+            client_burst=1_000_000,
+        ),
     )
     return {
         "http": HttpChannel(HTTP_SECRET),
@@ -117,20 +124,56 @@ def template(name: str, variant: str, mid: str) -> dict:
     """A valid payload; ``mid`` (drawn) makes the platform message id, so writes are not all duplicates."""
     now = NOW
     if name == "http":
-        one = {"message_id": mid, "conversation_id": "c-1", "sender_id": "u-1", "text": "hi anna@example.com",
-               "sent_at": "2026-11-29T10:00:00Z"}
+        one = {
+            "message_id": mid,
+            "conversation_id": "c-1",
+            "sender_id": "u-1",
+            "text": "hi anna@example.com",
+            "sent_at": "2026-11-29T10:00:00Z",
+        }
         return {"messages": [one, dict(one, message_id=mid + "-2")]} if variant == "batch" else one
     if name == "slack":
-        return {"type": "event_callback", "team_id": "T1", "event_id": "Ev" + mid,
-                "event": {"type": "message", "channel": "C1", "user": "U1", "text": "call +48 601 234 567",
-                          "ts": f"{now}.000100"}}
+        return {
+            "type": "event_callback",
+            "team_id": "T1",
+            "event_id": "Ev" + mid,
+            "event": {
+                "type": "message",
+                "channel": "C1",
+                "user": "U1",
+                "text": "call +48 601 234 567",
+                "ts": f"{now}.000100",
+            },
+        }
     if name == "messenger":
-        return {"object": "page", "entry": [{"id": "P1", "time": now * 1000, "messaging": [
-            {"sender": {"id": "S1"}, "recipient": {"id": "P1"}, "timestamp": now * 1000,
-             "message": {"mid": "m." + mid, "text": "my iban PL61109010140000071219812874"}}]}]}
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "P1",
+                    "time": now * 1000,
+                    "messaging": [
+                        {
+                            "sender": {"id": "S1"},
+                            "recipient": {"id": "P1"},
+                            "timestamp": now * 1000,
+                            "message": {"mid": "m." + mid, "text": "my iban PL61109010140000071219812874"},
+                        }
+                    ],
+                }
+            ],
+        }
     if name == "telegram":
-        return {"update_id": int(mid.replace("-", "")[:12], 16), "message": {"message_id": 7, "from": {"id": 42, "first_name": "Anna"},
-                "chat": {"id": 42, "type": "private"}, "date": now, "text": "pesel 44051401359"}}
+        return {
+            "update_id": int(mid.replace("-", "")[:12], 16),
+            "message": {
+                "message_id": 7,
+                "from": {"id": 42, "first_name": "Anna"},
+                "chat": {"id": 42, "type": "private"},
+                "date": now,
+                "text": "pesel 44051401359",
+            },
+        }
     if name == "web":
         if variant == "token":
             return {"message_id": mid, "text": "I am John Smith"}
@@ -152,23 +195,88 @@ scalars = st.one_of(
     st.integers(min_value=-(2**200), max_value=2**200),
     st.floats(allow_nan=False, allow_infinity=False),
     unicode_text,
-    st.sampled_from(["", " ", "0", "-1", "1e308", "9" * 40, "wc_x", "message", "event_callback", "page", "url_verification",
-                     "2026-11-29T10:00:00Z", "0000-00-00T00:00:00Z", "9999-12-31T23:59:59+99:99", "١٢٣٤٥٦٧٨٩٠.١"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e308",
+            "9" * 40,
+            "wc_x",
+            "message",
+            "event_callback",
+            "page",
+            "url_verification",
+            "2026-11-29T10:00:00Z",
+            "0000-00-00T00:00:00Z",
+            "9999-12-31T23:59:59+99:99",
+            "١٢٣٤٥٦٧٨٩٠.١",
+        ]
+    ),
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(unicode_text | st.sampled_from(
-        ["text", "id", "type", "message", "event", "entry", "messaging", "messages", "chat", "from", "sender", "date",
-         "ts", "timestamp", "mid", "update_id", "subtype", "bot_id", "is_echo", "sender_chat", "metadata"]), inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(
+            unicode_text
+            | st.sampled_from(
+                [
+                    "text",
+                    "id",
+                    "type",
+                    "message",
+                    "event",
+                    "entry",
+                    "messaging",
+                    "messages",
+                    "chat",
+                    "from",
+                    "sender",
+                    "date",
+                    "ts",
+                    "timestamp",
+                    "mid",
+                    "update_id",
+                    "subtype",
+                    "bot_id",
+                    "is_echo",
+                    "sender_chat",
+                    "metadata",
+                ]
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
     max_leaves=20,
 )
 # Replacements spliced into the encoded JSON in place of a string value: surrogate escapes
 # (lone, reversed, paired), odd numbers, a deep nest.
-SPLICES = st.sampled_from([
-    '"\\ud800"', '"\\udc00"', '"\\udc00\\ud800"', '"\\ud83d\\ude00"', '"a\\ud800b"', '"\\u0000"', '"\\uffff"',
-    "1e400", "-1e400", "1" + "0" * 400, "-0", "0.0000000000000000000001", "1E+2", "[" * 40 + "]" * 40,
-    '"' + "\\u0041" * 50 + '"', "{}", "[]", "null", "true",
-])
+SPLICES = st.sampled_from(
+    [
+        '"\\ud800"',
+        '"\\udc00"',
+        '"\\udc00\\ud800"',
+        '"\\ud83d\\ude00"',
+        '"a\\ud800b"',
+        '"\\u0000"',
+        '"\\uffff"',
+        "1e400",
+        "-1e400",
+        "1" + "0" * 400,
+        "-0",
+        "0.0000000000000000000001",
+        "1E+2",
+        "[" * 40 + "]" * 40,
+        '"' + "\\u0041" * 50 + '"',
+        "{}",
+        "[]",
+        "null",
+        "true",
+    ]
+)
 SPLICE_MARK = "\x00fuzz-splice\x00"
 
 
@@ -205,7 +313,11 @@ def mutated(draw, name: str, variant: str = "") -> Any:
         elif op == "long_text":
             container[key] = draw(unicode_text) * draw(st.integers(1, 400))
         elif op == "number":
-            container[key] = draw(st.one_of(st.integers(min_value=-(2**100), max_value=2**100), st.floats(allow_nan=False, allow_infinity=False)))
+            container[key] = draw(
+                st.one_of(
+                    st.integers(min_value=-(2**100), max_value=2**100), st.floats(allow_nan=False, allow_infinity=False)
+                )
+            )
         elif op == "drop":
             if isinstance(container, dict):
                 del container[key]
@@ -237,8 +349,14 @@ def bodies(draw, name: str, variant: str = "") -> tuple[bytes, str | None]:
         body = text.encode("utf-8")
         if kind == "truncated" and body:
             body = body[: draw(st.integers(0, len(body) - 1))]
-    encoding = draw(st.sampled_from([None] * 12 + ["gzip"] * 3 + ["deflate"] * 2 + ["identity", "GZIP ", "br", "gzip-corrupt",
-                                                                              "deflate-truncated"]))
+    encoding = draw(
+        st.sampled_from(
+            [None] * 12
+            + ["gzip"] * 3
+            + ["deflate"] * 2
+            + ["identity", "GZIP ", "br", "gzip-corrupt", "deflate-truncated"]
+        )
+    )
     if encoding in ("gzip", "GZIP "):
         body = gzip.compress(body)
     elif encoding == "deflate":
@@ -253,7 +371,15 @@ def bodies(draw, name: str, variant: str = "") -> tuple[bytes, str | None]:
     return body, encoding
 
 
-CASES = [("http", ""), ("http", "batch"), ("slack", ""), ("messenger", ""), ("telegram", ""), ("web", ""), ("web", "token")]
+CASES = [
+    ("http", ""),
+    ("http", "batch"),
+    ("slack", ""),
+    ("messenger", ""),
+    ("telegram", ""),
+    ("web", ""),
+    ("web", "token"),
+]
 CASE_IDS = [f"{n}-{v}" if v else n for n, v in CASES]
 
 
@@ -267,7 +393,9 @@ def headers_for(name: str, variant: str, body: bytes, encoding: str | None) -> d
 # -- level 1: the channel's own steps -----------------------------------------------------------
 
 
-def through_channel(channel: Channel, headers: dict[str, str], body: bytes, query: dict[str, str] | None = None) -> None:
+def through_channel(
+    channel: Channel, headers: dict[str, str], body: bytes, query: dict[str, str] | None = None
+) -> None:
     """What Ingest.handle does before writing, plus the producer's encoding: raise only IngestError."""
     query = query or {}
     channel.verify(ReceivedRequest(headers, query, body))
@@ -311,8 +439,11 @@ def test_verify_raises_only_ingest_errors_on_random_headers(name: str) -> None:
     }[name]
 
     @FUZZ
-    @given(body=st.binary(max_size=64), values=st.lists(st.tuples(st.sampled_from(names), header_text), max_size=4),
-           keep_signature=st.booleans())
+    @given(
+        body=st.binary(max_size=64),
+        values=st.lists(st.tuples(st.sampled_from(names), header_text), max_size=4),
+        keep_signature=st.booleans(),
+    )
     def run(body: bytes, values: list[tuple[str, str]], keep_signature: bool) -> None:
         headers = sign(name, body, "token") if keep_signature else {}
         for header, value in values:
@@ -333,8 +464,13 @@ def draw_token_prefix(values: list[tuple[str, str]]) -> bool:
 
 
 @FUZZ
-@given(query=st.dictionaries(st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "x"]),
-                             st.one_of(header_text, st.just(MESSENGER_VERIFY), st.just("subscribe")), max_size=4))
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "x"]),
+        st.one_of(header_text, st.just(MESSENGER_VERIFY), st.just("subscribe")),
+        max_size=4,
+    )
+)
 def test_messenger_handshake_raises_only_ingest_errors(query: dict[str, str]) -> None:
     try:
         CHANNELS["messenger"].subscribe(query)  # type: ignore[attr-defined]
@@ -403,7 +539,9 @@ def test_app_never_answers_500(app_client, name: str, variant: str, caplog: pyte
     authorization=st.one_of(st.none(), st.just(f"Bearer {WIDGET_TOKEN}"), header_text.filter(lambda s: s.isascii())),
     origin=st.one_of(st.none(), header_text.filter(lambda s: s.isascii()), st.just("http://ingest")),
 )
-def test_widget_session_never_answers_500(app_client, site_key: str, authorization: str | None, origin: str | None) -> None:
+def test_widget_session_never_answers_500(
+    app_client, site_key: str, authorization: str | None, origin: str | None
+) -> None:
     client, _ = app_client
     headers = {"x-chatguard-site-key": site_key}
     if authorization is not None:
@@ -415,11 +553,17 @@ def test_widget_session_never_answers_500(app_client, site_key: str, authorizati
 
 
 @FUZZ_HTTP
-@given(frames=st.lists(st.one_of(
-    st.builds(lambda p: json.dumps(p, ensure_ascii=False), mutated("web", "token")),
-    unicode_text,
-    st.binary(max_size=100),
-), min_size=1, max_size=5))
+@given(
+    frames=st.lists(
+        st.one_of(
+            st.builds(lambda p: json.dumps(p, ensure_ascii=False), mutated("web", "token")),
+            unicode_text,
+            st.binary(max_size=100),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_widget_websocket_frames_get_an_answer(app_client, frames: list[str | bytes]) -> None:
     """Every frame after the hello gets an ack or an error frame; the connection stays up."""
     client, _ = app_client

@@ -22,7 +22,8 @@ import secrets
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.engine import Redaction, RedactionEngine
 from pipeline.errors import StepError
@@ -47,7 +48,9 @@ FUZZ = settings(
 @pytest.fixture(scope="module")
 def engine() -> RedactionEngine:
     return RedactionEngine.from_settings(
-        Settings.from_env({"CHATGUARD_PSEUDONYM_KEY": secrets.token_hex(32), "CHATGUARD_DETECT_DEADLINE_S": str(DEADLINE_S)})
+        Settings.from_env(
+            {"CHATGUARD_PSEUDONYM_KEY": secrets.token_hex(32), "CHATGUARD_DETECT_DEADLINE_S": str(DEADLINE_S)}
+        )
     )
 
 
@@ -72,8 +75,17 @@ other_digits = st.characters(categories=("Nd",)).filter(lambda c: not c.isascii(
 rtl = st.characters(min_codepoint=0x0590, max_codepoint=0x08FF)  # Hebrew, Arabic, Syriac, Thaana, NKo...
 emoji = st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF)
 spaces = st.sampled_from([" ", "\u00a0", "\u2009", "\u3000", "\t", "\n", "\r", "\u2028", "\u200b", "\ufeff"])
-alphabet = st.one_of(any_char, any_char, combining, format_chars, other_digits, rtl, emoji, spaces,
-                     st.sampled_from("0123456789+-()./@ _,:;#"))
+alphabet = st.one_of(
+    any_char,
+    any_char,
+    combining,
+    format_chars,
+    other_digits,
+    rtl,
+    emoji,
+    spaces,
+    st.sampled_from("0123456789+-()./@ _,:;#"),
+)
 noise = st.text(alphabet, max_size=400)
 
 # -- PII-looking fragments ---------------------------------------------------------------------
@@ -85,7 +97,11 @@ separators = st.sampled_from(["", " ", "-", ".", "/", "\u00a0", "\u2009", "\u201
 def digits_joined(draw, groups: list[int], prefix: str = "") -> str:
     parts = ["".join(draw(st.sampled_from("0123456789")) for _ in range(g)) for g in groups]
     sep = draw(separators)
-    return prefix + sep.join(parts) if draw(st.booleans()) else prefix + "".join(p + draw(separators) for p in parts).rstrip()
+    return (
+        prefix + sep.join(parts)
+        if draw(st.booleans())
+        else prefix + "".join(p + draw(separators) for p in parts).rstrip()
+    )
 
 
 phones = st.one_of(
@@ -99,9 +115,17 @@ cards = st.one_of(
     digits_joined([4, 4, 4, 4]),
     st.sampled_from(["4111 1111 1111 1111", "5500-0000-0000-0004", "3400 000000 00009", "4012888888881881"]),
 )
-ibans = st.sampled_from(["PL61109010140000071219812874", "PL61 1090 1014 0000 0712 1981 2874", "DE89370400440532013000",
-                         "GB29 NWBK 6016 1331 9268 19"])
-other_pii = st.one_of(phones, cards, ibans, st.sampled_from(["44051401359", "192.168.12.34", "John Smith", "ul. Polna 12/4"]))
+ibans = st.sampled_from(
+    [
+        "PL61109010140000071219812874",
+        "PL61 1090 1014 0000 0712 1981 2874",
+        "DE89370400440532013000",
+        "GB29 NWBK 6016 1331 9268 19",
+    ]
+)
+other_pii = st.one_of(
+    phones, cards, ibans, st.sampled_from(["44051401359", "192.168.12.34", "John Smith", "ul. Polna 12/4"])
+)
 
 email_number = st.integers(0, 99_999)
 # What sets an inserted e-mail off from its neighbours: whitespace or punctuation a person types.

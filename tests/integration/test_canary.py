@@ -28,7 +28,9 @@ pytestmark = pytest.mark.integration
 def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service (HTTP channel enabled); yields (env, ingest URL)."""
     logs = tmp_path_factory.mktemp("canary-stack")
-    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-canary", CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16))
+    env = worker_env(
+        kafka_bootstrap, pseudonym_key, "chatguard-canary", CHATGUARD_INGEST_HMAC_SECRET=secrets.token_hex(16)
+    )
     with worker_process(env, logs / "worker.log"), ingest_process(env, logs / "ingest.log") as (_, base_url):
         yield env, base_url, logs
 
@@ -37,7 +39,9 @@ def canary(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
     """``chatguard canary`` as the process an operator would run; the ingest service's own
     environment supplies CHATGUARD_KAFKA_BOOTSTRAP and CHATGUARD_INGEST_HMAC_SECRET."""
     with log.open("wb") as out:
-        return subprocess.Popen([str(BIN / "chatguard"), "canary", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [str(BIN / "chatguard"), "canary", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def scrape(url: str) -> dict[tuple[str, tuple], float]:
@@ -48,7 +52,9 @@ def scrape(url: str) -> dict[tuple[str, tuple], float]:
     except OSError:
         return {}
     return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
     }
 
 
@@ -106,7 +112,9 @@ def test_a_probe_through_the_real_stack_arrives_redacted_and_is_counted(stack, t
     # Periodically, with metrics: a success is recorded and no leak.
     port = free_port()
     url = f"http://127.0.0.1:{port}/metrics"
-    periodic = canary(env, "--url", base_url, "--interval", "1", "--metrics-port", str(port), log=tmp_path / "periodic.log")
+    periodic = canary(
+        env, "--url", base_url, "--interval", "1", "--metrics-port", str(port), log=tmp_path / "periodic.log"
+    )
     try:
         deadline = time.monotonic() + 90
         metrics: dict = {}
@@ -120,7 +128,9 @@ def test_a_probe_through_the_real_stack_arrives_redacted_and_is_counted(stack, t
         periodic.terminate()
         periodic.wait(timeout=30)
     print(f"[canary/periodic] {canary_samples(metrics)}")
-    assert metrics.get(("chatguard_canary_probes_total", (("outcome", "ok"),)), 0) >= 2, (tmp_path / "periodic.log").read_text()
+    assert metrics.get(("chatguard_canary_probes_total", (("outcome", "ok"),)), 0) >= 2, (
+        tmp_path / "periodic.log"
+    ).read_text()
     assert metrics[("chatguard_canary_leaks_total", ())] == 0
     assert metrics[("chatguard_canary_probes_total", (("outcome", "leak"),))] == 0
     assert time.time() - 120 < metrics[("chatguard_canary_last_success_timestamp_seconds", ())] <= time.time()
@@ -132,7 +142,18 @@ def test_a_value_on_a_clean_topic_is_a_leak_exit_1_and_counted(stack, kafka_boot
 
     # Once: the probe's own event gets an unredacted copy on chat.storage while the probe waits.
     value_file = tmp_path / "values.json"
-    once = canary(env, "--url", base_url, "--timeout", "90", "--settle", "5", "--value-file", str(value_file), log=tmp_path / "once.log")
+    once = canary(
+        env,
+        "--url",
+        base_url,
+        "--timeout",
+        "90",
+        "--settle",
+        "5",
+        "--value-file",
+        str(value_file),
+        log=tmp_path / "once.log",
+    )
     try:
         values = wait_for_file(value_file, once, 60)
         asyncio.run(produce(kafka_bootstrap, STORAGE.name, [leaked_copy(values)]))
@@ -152,8 +173,18 @@ def test_a_value_on_a_clean_topic_is_a_leak_exit_1_and_counted(stack, kafka_boot
     url = f"http://127.0.0.1:{port}/metrics"
     value_file = tmp_path / "values-periodic.json"
     periodic = canary(
-        env, "--url", base_url, "--interval", "1", "--settle", "5", "--metrics-port", str(port),
-        "--value-file", str(value_file), log=tmp_path / "periodic.log",
+        env,
+        "--url",
+        base_url,
+        "--interval",
+        "1",
+        "--settle",
+        "5",
+        "--metrics-port",
+        str(port),
+        "--value-file",
+        str(value_file),
+        log=tmp_path / "periodic.log",
     )
     try:
         values = wait_for_file(value_file, periodic, 60)
@@ -170,6 +201,8 @@ def test_a_value_on_a_clean_topic_is_a_leak_exit_1_and_counted(stack, kafka_boot
         periodic.terminate()
         periodic.wait(timeout=30)
     print(f"[canary/leak periodic] {canary_samples(metrics)}")
-    assert metrics.get(("chatguard_canary_probes_total", (("outcome", "leak"),))) == 1, (tmp_path / "periodic.log").read_text()
+    assert metrics.get(("chatguard_canary_probes_total", (("outcome", "leak"),))) == 1, (
+        tmp_path / "periodic.log"
+    ).read_text()
     assert metrics[("chatguard_canary_leaks_total", ())] == 1
     assert metrics[("chatguard_canary_probes_total", (("outcome", "ok"),))] >= 1  # the next probe was clean again

@@ -111,7 +111,11 @@ class CleanReader:
 
     async def __aenter__(self) -> CleanReader:
         self._consumer = AIOKafkaConsumer(
-            *self.topics, bootstrap_servers=self.bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+            *self.topics,
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run())
@@ -148,7 +152,9 @@ class OwnBroker:
         self.bootstrap = f"127.0.0.1:{self.port}"
 
     def _run(self, action: str) -> None:
-        done = subprocess.run(["bash", str(KAFKA_SH), action], env=self.env, capture_output=True, text=True, timeout=150)
+        done = subprocess.run(
+            ["bash", str(KAFKA_SH), action], env=self.env, capture_output=True, text=True, timeout=150
+        )
         if done.returncode != 0:
             pytest.fail(f"kafka.sh {action} failed:\n{done.stderr[-3000:]}", pytrace=False)
 
@@ -181,17 +187,26 @@ def test_sigkill_of_one_worker_loses_nothing_and_repeats_at_most_its_batches_in_
 ):
     group = chatguard_env["CHATGUARD_CONSUMER_GROUP"]
     env_victim = {**chatguard_env, **FAST_FAILOVER, "BROKER_CLIENT_ID": "cg-victim"}
-    env_survivor = {**chatguard_env, **FAST_FAILOVER, "BROKER_CLIENT_ID": "cg-survivor", "CHATGUARD_METRICS_PORT": str(free_port())}
+    env_survivor = {
+        **chatguard_env,
+        **FAST_FAILOVER,
+        "BROKER_CLIENT_ID": "cg-survivor",
+        "CHATGUARD_METRICS_PORT": str(free_port()),
+    }
     token = secrets.token_hex(4)
     events, canaries = pii_events(token, KILL_EVENTS, "kill")
     wanted = {e.event_id for e in events}
 
-    with worker_process(env_victim, tmp_path / "victim.log") as (victim, _), worker_process(
-        env_survivor, tmp_path / "survivor.log"
-    ) as (survivor, survivor_metrics):
+    with (
+        worker_process(env_victim, tmp_path / "victim.log") as (victim, _),
+        worker_process(env_survivor, tmp_path / "survivor.log") as (survivor, survivor_metrics),
+    ):
         owned = asyncio.run(
             wait_for_assignment(
-                kafka_bootstrap, group, lambda o: set(o) == {"cg-victim", "cg-survivor"} and all(len(p) == 3 for p in o.values()), 120
+                kafka_bootstrap,
+                group,
+                lambda o: set(o) == {"cg-victim", "cg-survivor"} and all(len(p) == 3 for p in o.values()),
+                120,
             )
         )
         victim_partitions = owned["cg-victim"]
@@ -200,7 +215,9 @@ def test_sigkill_of_one_worker_loses_nothing_and_repeats_at_most_its_batches_in_
             partition_of: dict[str, int] = {}
             produced_at: dict[str, float] = {}
             async with CleanReader(kafka_bootstrap, f"kill-{token}-".encode(), CLEAN) as reader:
-                producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+                )
                 await producer.start()
 
                 async def stream() -> None:
@@ -230,7 +247,9 @@ def test_sigkill_of_one_worker_loses_nothing_and_repeats_at_most_its_batches_in_
                     victim.wait(timeout=10)
 
                     # The survivor takes the victim's partitions once its session times out.
-                    await wait_for_assignment(kafka_bootstrap, group, lambda o: o.get("cg-survivor") == set(range(6)), 60)
+                    await wait_for_assignment(
+                        kafka_bootstrap, group, lambda o: o.get("cg-survivor") == set(range(6)), 60
+                    )
                     taken_over_at = time.monotonic()
                     taken_over_s = taken_over_at - killed_at
 
@@ -247,8 +266,14 @@ def test_sigkill_of_one_worker_loses_nothing_and_repeats_at_most_its_batches_in_
                     await asyncio.gather(streaming, return_exceptions=True)
                     await producer.stop()
             return dict(
-                records=list(reader.records), partition_of=partition_of, produced_at=produced_at, killed_at=killed_at,
-                out_at_kill=out_at_kill, taken_over_at=taken_over_at, taken_over_s=taken_over_s, complete_s=complete_s,
+                records=list(reader.records),
+                partition_of=partition_of,
+                produced_at=produced_at,
+                killed_at=killed_at,
+                out_at_kill=out_at_kill,
+                taken_over_at=taken_over_at,
+                taken_over_s=taken_over_s,
+                complete_s=complete_s,
             )
 
         result = asyncio.run(scenario())
@@ -304,7 +329,9 @@ def test_sigkill_of_one_worker_loses_nothing_and_repeats_at_most_its_batches_in_
         assert duplicates[t] <= bound, f"{t}: {duplicates[t]} duplicates, more than {bound}"
         for side, leads in lead[t].items():
             # -1 s: the take-over is seen by polling the group every 0.5 s, a little after it began.
-            assert all(-1.0 <= x <= window_s for x in leads), f"{t}: a repeat on the {side}'s partitions outside the window: {leads}"
+            assert all(-1.0 <= x <= window_s for x in leads), (
+                f"{t}: a repeat on the {side}'s partitions outside the window: {leads}"
+            )
     raw_text = b"\n".join(r.value for r in records)
     leaked = [c for c in canaries if c.encode() in raw_text]
     assert not leaked, f"{len(leaked)} canary values on the clean topics, e.g. {leaked[:3]}"
@@ -459,20 +486,27 @@ def test_poison_events_are_quarantined_without_text_and_the_worker_goes_on(
     token = secrets.token_hex(4)
     normal, canaries = pii_events(token, 12, "normal")
     poisons = {
-        name: (RawMessage(f"poison-{name}-{token}", "web", "private", f"conv-{token}", "s1", "2026-11-29T10:00:00Z", text), stage, cls)
+        name: (
+            RawMessage(f"poison-{name}-{token}", "web", "private", f"conv-{token}", "s1", "2026-11-29T10:00:00Z", text),
+            stage,
+            cls,
+        )
         for name, (text, stage, cls) in poison_texts(token).items()
     }
     # One conversation, so one partition: the poisons sit between normal events in one stream.
     stream = [*normal[:4], poisons["nfkc-expansion"][0], *normal[4:8], poisons["oversized-copy"][0], *normal[8:]]
     stream = [
-        RawMessage(e.event_id, e.channel, e.channel_kind, f"conv-{token}", e.sender_id, e.sent_at, e.text) for e in stream
+        RawMessage(e.event_id, e.channel, e.channel_kind, f"conv-{token}", e.sender_id, e.sent_at, e.text)
+        for e in stream
     ]
     for event in stream:
         assert len(event.text) <= 65_536  # within the RawMessage contract
 
     with worker_process(chatguard_env, tmp_path / "worker.log") as (worker, metrics_url):
         before = metric_value(metrics_url, "chatguard_quarantined_events_total")
-        metas = asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in stream]))
+        metas = asyncio.run(
+            produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in stream])
+        )
         assert len({m.partition for m in metas}) == 1
         poison_ids = {event.event_id: (stage, cls) for event, stage, cls in poisons.values()}
         normal_ids = {e.event_id for e in normal}
@@ -506,7 +540,11 @@ def test_poison_events_are_quarantined_without_text_and_the_worker_goes_on(
         assert (record["stage"], record["error_class"]) == poison_ids[record["event_id"]], record
         assert "text" not in record and record["channel"] == "web"
     for r in q_records:
-        assert f"poison.{token}".encode() not in r.value and b"\\ufdfa" not in r.value.lower() and "\ufdfa".encode() not in r.value
+        assert (
+            f"poison.{token}".encode() not in r.value
+            and b"\\ufdfa" not in r.value.lower()
+            and "\ufdfa".encode() not in r.value
+        )
     clean_ids = {orjson.loads(r.value)["event_id"] for r in c_records}
     assert not clean_ids & set(poison_ids), "a poison event reached a clean topic"
     assert f"poison.{token}" not in log_text and not any(c in log_text for c in canaries), "text in the worker log"
@@ -523,17 +561,27 @@ def test_poison_events_are_quarantined_without_text_and_the_worker_goes_on(
 @pytest.mark.skipif(
     not os.environ.get("CHATGUARD_TEST_SLOW_FAULTS"), reason="slow experiment: set CHATGUARD_TEST_SLOW_FAULTS=1"
 )
-def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeout(own_broker: OwnBroker, tmp_path: Path):
+def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeout(
+    own_broker: OwnBroker, tmp_path: Path
+):
     """Stop the broker under a publishing worker and keep it down past the producer's request
     timeout: the write fails, the worker stops without acknowledging the batch and exits 70.
     The timeout is CHATGUARD_PUBLISH_TIMEOUT_S (default 30 s); 10 s here.
     Measured: orderly exits 10-70 s after the stop; in 2 of 3 runs before the exit deadline was
     added, Faust's stop hung for good (> 300 s) and the process never exited."""
-    env = worker_env(own_broker.bootstrap, secrets.token_hex(16), "crash", CHATGUARD_LOG_LEVEL="INFO", CHATGUARD_PUBLISH_TIMEOUT_S="10")
+    env = worker_env(
+        own_broker.bootstrap,
+        secrets.token_hex(16),
+        "crash",
+        CHATGUARD_LOG_LEVEL="INFO",
+        CHATGUARD_PUBLISH_TIMEOUT_S="10",
+    )
     events, _ = pii_events(secrets.token_hex(4), 1_000, "crash")
     with worker_process(env, tmp_path / "worker.log") as (worker, metrics_url):
         for _ in range(8):  # 8,000 events: the worker is still publishing when the broker goes
-            asyncio.run(produce(own_broker.bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events]))
+            asyncio.run(
+                produce(own_broker.bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events])
+            )
         deadline = time.monotonic() + 60
         while metric_value(metrics_url, "chatguard_events_out_total") == 0:
             assert time.monotonic() < deadline
@@ -541,7 +589,7 @@ def test_worker_exits_70_when_kafka_refuses_writes_longer_than_its_request_timeo
         own_broker.down()
         down_at = time.monotonic()
         try:
-            code = worker.wait(timeout=float(os.environ.get('CHATGUARD_TEST_EXIT_WAIT_S', '180')))
+            code = worker.wait(timeout=float(os.environ.get("CHATGUARD_TEST_EXIT_WAIT_S", "180")))
         except subprocess.TimeoutExpired:
             code = None
         waited = time.monotonic() - down_at
@@ -576,7 +624,9 @@ def test_messages_past_the_detection_budget_are_held_back_and_the_stream_keeps_i
     first, _ = pii_events(token, 600, "first")
     second, canaries = pii_events(token, 600, "second")
     slow = [
-        RawMessage(f"slow-{i}-{token}", "web", "private", f"conv-{token}", "s1", "2026-11-29T10:00:00Z", slow_text(token, i))
+        RawMessage(
+            f"slow-{i}-{token}", "web", "private", f"conv-{token}", "s1", "2026-11-29T10:00:00Z", slow_text(token, i)
+        )
         for i in range(6)
     ]
     mixed = list(second)
@@ -584,20 +634,33 @@ def test_messages_past_the_detection_budget_are_held_back_and_the_stream_keeps_i
         mixed.insert((i + 1) * len(second) // (len(slow) + 1), event)
 
     def one_conversation(events: list[RawMessage]) -> list[RawMessage]:
-        return [RawMessage(e.event_id, e.channel, e.channel_kind, f"conv-{token}", e.sender_id, e.sent_at, e.text) for e in events]
+        return [
+            RawMessage(e.event_id, e.channel, e.channel_kind, f"conv-{token}", e.sender_id, e.sent_at, e.text)
+            for e in events
+        ]
 
     def run(events: list[RawMessage], expect_clean: set[str], expect_held: set[str]) -> tuple[float, list, list]:
         started = time.monotonic()
-        asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in one_conversation(events)]))
+        asyncio.run(
+            produce(
+                kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in one_conversation(events)]
+            )
+        )
 
         all_clean = on_every_clean_topic(expect_clean)
         clean = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_clean, timeout_s=180))
-        held = asyncio.run(
-            consume_until(
-                kafka_bootstrap, [QUARANTINE.name],
-                lambda records: {orjson.loads(r.value)["event_id"] for r in records} >= expect_held, timeout_s=60,
+        held = (
+            asyncio.run(
+                consume_until(
+                    kafka_bootstrap,
+                    [QUARANTINE.name],
+                    lambda records: {orjson.loads(r.value)["event_id"] for r in records} >= expect_held,
+                    timeout_s=60,
+                )
             )
-        ) if expect_held else []
+            if expect_held
+            else []
+        )
         return time.monotonic() - started, clean, held
 
     with worker_process(env, tmp_path / "worker.log") as (worker, metrics_url):
@@ -605,7 +668,9 @@ def test_messages_past_the_detection_budget_are_held_back_and_the_stream_keeps_i
         mixed_s, clean, held = run(mixed, {e.event_id for e in second}, {e.event_id for e in slow})
         assert worker.poll() is None, f"the worker stopped:\n{tail(tmp_path / 'worker.log')}"
         time.sleep(1.5)
-        over_budget = metric_value(metrics_url, "chatguard_quarantined_events_total", stage="detect", error_class="DeadlineExceeded")
+        over_budget = metric_value(
+            metrics_url, "chatguard_quarantined_events_total", stage="detect", error_class="DeadlineExceeded"
+        )
         log_text = (tmp_path / "worker.log").read_text(errors="replace")
 
     ours = [orjson.loads(r.value) for r in held if orjson.loads(r.value)["event_id"].startswith("slow-")]
@@ -643,16 +708,22 @@ def test_a_worker_restarted_under_its_instance_id_after_sigkill_takes_over_witho
 
     with worker_process(env, tmp_path / "first.log") as (first, _):
         asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in before]))
-        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in before}), timeout_s=120))
+        asyncio.run(
+            consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in before}), timeout_s=120)
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in after]))
     with worker_process(env, tmp_path / "second.log") as (second, _):
         ready = time.monotonic()
-        asyncio.run(consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in after}), timeout_s=120))
+        asyncio.run(
+            consume_until(kafka_bootstrap, CLEAN, on_every_clean_topic({e.event_id for e in after}), timeout_s=120)
+        )
         takeover_s = time.monotonic() - ready
         assert second.poll() is None, tail(tmp_path / "second.log")
-    print(f"\n[faults/static] after SIGKILL, the restarted worker had every event out {takeover_s:.1f} s after it was ready")
+    print(
+        f"\n[faults/static] after SIGKILL, the restarted worker had every event out {takeover_s:.1f} s after it was ready"
+    )
     assert takeover_s < session_timeout_s / 2, f"the successor waited for the dead member's session: {takeover_s:.1f} s"
 
 
@@ -684,12 +755,16 @@ def test_exactly_once_a_sigkill_mid_stream_repeats_and_loses_nothing(
     with worker_process(env, tmp_path / "first.log") as (first, _):
         producing = threading.Thread(target=lambda: asyncio.run(produce(kafka_bootstrap, RAW.name, values)))
         producing.start()
-        asyncio.run(consume_until(kafka_bootstrap, ["chat.storage"], some_out, timeout_s=120, isolation_level="read_committed"))
+        asyncio.run(
+            consume_until(kafka_bootstrap, ["chat.storage"], some_out, timeout_s=120, isolation_level="read_committed")
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         producing.join(timeout=60)
     with worker_process(env, tmp_path / "second.log") as (second, _):
-        records = asyncio.run(consume_until(kafka_bootstrap, CLEAN, all_out, timeout_s=180, isolation_level="read_committed"))
+        records = asyncio.run(
+            consume_until(kafka_bootstrap, CLEAN, all_out, timeout_s=180, isolation_level="read_committed")
+        )
         assert second.poll() is None, tail(tmp_path / "second.log")
     counts = {t: collections.Counter() for t in CLEAN}
     for r in records:
@@ -697,7 +772,9 @@ def test_exactly_once_a_sigkill_mid_stream_repeats_and_loses_nothing(
         if event_id in wanted:
             counts[r.topic][event_id] += 1
     repeats = {t: sum(n - 1 for n in c.values()) for t, c in counts.items()}
-    print(f"\n[faults/exactly-once] {len(events)} events, SIGKILL after 300 out: repeats per clean topic {repeats} (read_committed)")
+    print(
+        f"\n[faults/exactly-once] {len(events)} events, SIGKILL after 300 out: repeats per clean topic {repeats} (read_committed)"
+    )
     assert all(set(c) == wanted for c in counts.values())
     assert repeats == {t: 0 for t in CLEAN}
 
@@ -761,6 +838,8 @@ def test_joins_and_leaves_under_load_lose_nothing_and_repeat_nothing(
         if event_id in wanted:
             counts[r.topic][event_id] += 1
     repeats = {t: sum(n - 1 for n in c.values()) for t, c in counts.items()}
-    print(f"\n[faults/rebalance] {guarantee}: {REBALANCE_EVENTS} events, 2 joins and 2 leaves: repeats {repeats} ({isolation})")
+    print(
+        f"\n[faults/rebalance] {guarantee}: {REBALANCE_EVENTS} events, 2 joins and 2 leaves: repeats {repeats} ({isolation})"
+    )
     assert all(set(c) == wanted for c in counts.values())
     assert repeats == {t: 0 for t in CLEAN}

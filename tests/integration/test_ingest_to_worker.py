@@ -25,7 +25,9 @@ pytestmark = pytest.mark.integration
 def services(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.TempPathFactory):
     """A real worker and a real ingest service, with every channel enabled."""
     logs = tmp_path_factory.mktemp("services")
-    env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-e2e", CHATGUARD_INGEST_PORT=str(free_port()), **channel_secrets())
+    env = worker_env(
+        kafka_bootstrap, pseudonym_key, "chatguard-e2e", CHATGUARD_INGEST_PORT=str(free_port()), **channel_secrets()
+    )
     with worker_process(env, logs / "worker.log"), ingest_process(env, logs / "ingest.log") as (_, base_url):
         yield env, base_url
 

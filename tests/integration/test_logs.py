@@ -44,7 +44,9 @@ def test_debug_logging_never_logs_the_text_of_a_message(kafka_bootstrap, pseudon
     with worker_process(env, worker_log), ingest_process(env, ingest_log) as (_, base_url):
         import httpx
 
-        body = orjson.dumps({"message_id": f"m-{token}", "conversation_id": f"c-{token}", "sender_id": f"s-{token}", "text": text})
+        body = orjson.dumps(
+            {"message_id": f"m-{token}", "conversation_id": f"c-{token}", "sender_id": f"s-{token}", "text": text}
+        )
         ts = str(int(time.time()))
         headers = {
             "content-type": "application/json",

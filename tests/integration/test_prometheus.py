@@ -121,8 +121,14 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
         "rule_files": ["alerts.yml"],
         "scrape_configs": [
-            {"job_name": "chatguard-worker", "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_METRICS_PORT']}"]}]},
-            {"job_name": "chatguard-ingest", "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_INGEST_METRICS_PORT']}"]}]},
+            {
+                "job_name": "chatguard-worker",
+                "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_METRICS_PORT']}"]}],
+            },
+            {
+                "job_name": "chatguard-ingest",
+                "static_configs": [{"targets": [f"127.0.0.1:{env['CHATGUARD_INGEST_METRICS_PORT']}"]}],
+            },
         ],
     }
     with contextlib.ExitStack() as stack:
@@ -134,7 +140,9 @@ def stack(kafka_bootstrap: str, pseudonym_key: str, tmp_path_factory: pytest.Tem
 
 @pytest.fixture(scope="module")
 def traffic(stack) -> dict[int, int]:
-    requests = list(platform_requests(IngestSettings.from_env(stack["env"]), seed=secrets.randbelow(10**6), count=MESSAGES))
+    requests = list(
+        platform_requests(IngestSettings.from_env(stack["env"]), seed=secrets.randbelow(10**6), count=MESSAGES)
+    )
     statuses = asyncio.run(send(stack["ingest"], iter(requests), concurrency=4))
     assert set(statuses) <= {200, 202}, f"{statuses}\n{tail(stack['workdir'] / 'ingest.log')}"
     return statuses
@@ -148,7 +156,9 @@ def test_both_targets_are_up(stack):
         health = {t["labels"]["job"]: (t["health"], t.get("lastError")) for t in targets}
         if len(targets) == 2 and all(h == "up" for h, _ in health.values()):
             break
-        logs = "\n".join(f"--- {n}\n{tail(stack['workdir'] / n, 1500)}" for n in ("prometheus.log", "ingest.log", "worker.log"))
+        logs = "\n".join(
+            f"--- {n}\n{tail(stack['workdir'] / n, 1500)}" for n in ("prometheus.log", "ingest.log", "worker.log")
+        )
         assert time.monotonic() < deadline, f"{health}\n{logs}"
         time.sleep(0.5)
     for job in ("chatguard-worker", "chatguard-ingest"):
@@ -160,7 +170,9 @@ def test_ingest_metrics_through_prometheus(stack, traffic):
     base = stack["prometheus"]
     written = wait_for(base, "sum(chatguard_ingest_messages_total)", lambda r: r and value(r) >= MESSAGES)
     assert value(written) == MESSAGES  # a fresh ingest process: exactly what was sent
-    by_channel = wait_for(base, 'sum by (channel) (chatguard_ingest_requests_total{status=~"2.."})', lambda r: len(r) >= 5)
+    by_channel = wait_for(
+        base, 'sum by (channel) (chatguard_ingest_requests_total{status=~"2.."})', lambda r: len(r) >= 5
+    )
     assert {r["metric"]["channel"] for r in by_channel} == {"slack", "messenger", "telegram", "http", "web"}
     wait_for(base, "count(chatguard_ingest_ack_latency_seconds_bucket)", lambda r: r and value(r) > 0)
 
@@ -215,7 +227,11 @@ def test_stopping_the_worker_trips_worker_down(stack):
     wait_for(base, 'up{job="chatguard-worker"} == 0', timeout_s=30)
     deadline = time.monotonic() + 30
     while True:
-        alerts = [a for a in _get(f"{base}/api/v1/alerts")["data"]["alerts"] if a["labels"]["alertname"] == "ChatguardWorkerDown"]
+        alerts = [
+            a
+            for a in _get(f"{base}/api/v1/alerts")["data"]["alerts"]
+            if a["labels"]["alertname"] == "ChatguardWorkerDown"
+        ]
         if alerts:
             break
         assert time.monotonic() < deadline, "ChatguardWorkerDown never became pending"

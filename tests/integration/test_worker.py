@@ -41,7 +41,13 @@ def test_every_raw_event_reaches_every_clean_topic_without_its_pii(kafka_bootstr
 
     # The canaries really are on chat.raw: if they were not, the leak check below proves nothing.
     raw = asyncio.run(
-        consume_until(kafka_bootstrap, [RAW.name], lambda rs: len({orjson.loads(r.value)["event_id"] for r in rs if b'"it-' + token.encode() in r.value}) >= EVENTS)
+        consume_until(
+            kafka_bootstrap,
+            [RAW.name],
+            lambda rs: (
+                len({orjson.loads(r.value)["event_id"] for r in rs if b'"it-' + token.encode() in r.value}) >= EVENTS
+            ),
+        )
     )
     raw_text = b"\n".join(r.value for r in raw)
     assert sum(c.encode() in raw_text for c in canaries) == len(canaries)
@@ -80,7 +86,7 @@ def test_every_raw_event_reaches_every_clean_topic_without_its_pii(kafka_bootstr
     "payload, field",
     [
         (b'{"event_id": "bad", "channel": "web", "text": "write to CANARY"}', "channel_kind"),
-        (b'this is not json, it holds CANARY', "event"),
+        (b"this is not json, it holds CANARY", "event"),
     ],
 )
 def test_broken_event_is_quarantined_without_its_text(kafka_bootstrap, worker, payload, field):
@@ -92,7 +98,8 @@ def test_broken_event_is_quarantined_without_its_text(kafka_bootstrap, worker, p
 
     def found(records: list) -> bool:
         return any(
-            orjson.loads(r.value)["raw_offset"] == meta.offset and orjson.loads(r.value)["raw_partition"] == meta.partition
+            orjson.loads(r.value)["raw_offset"] == meta.offset
+            and orjson.loads(r.value)["raw_partition"] == meta.partition
             for r in records
         )
 
@@ -100,7 +107,8 @@ def test_broken_event_is_quarantined_without_its_text(kafka_bootstrap, worker, p
     [record] = [
         orjson.loads(r.value)
         for r in records
-        if orjson.loads(r.value)["raw_offset"] == meta.offset and orjson.loads(r.value)["raw_partition"] == meta.partition
+        if orjson.loads(r.value)["raw_offset"] == meta.offset
+        and orjson.loads(r.value)["raw_partition"] == meta.partition
     ]
     assert record["stage"] == "decode"
     assert record["error_class"] == "SchemaError"
@@ -119,13 +127,23 @@ def test_sigterm_mid_stream_stops_promptly_and_a_successor_loses_nothing(kafka_b
     env = worker_env(kafka_bootstrap, pseudonym_key, "chatguard-it-stop")
     token = secrets.token_hex(4)
     events = [
-        RawMessage(f"stop-{token}-{i}", "web", "private", f"conv-{i % 29}", "s", "2026-11-29T10:00:00Z", f"call me on +48 601 {i:03d} 123, {token}")
+        RawMessage(
+            f"stop-{token}-{i}",
+            "web",
+            "private",
+            f"conv-{i % 29}",
+            "s",
+            "2026-11-29T10:00:00Z",
+            f"call me on +48 601 {i:03d} 123, {token}",
+        )
         for i in range(3_000)
     ]
     with worker_process(env, tmp_path / "first.log") as (first, url):
         asyncio.run(produce(kafka_bootstrap, RAW.name, [(e.conversation_id.encode(), encode(e)) for e in events]))
         deadline = time.monotonic() + 120
-        while metric_value(url, "chatguard_events_out_total", topic="chat.storage") < 300 and time.monotonic() < deadline:
+        while (
+            metric_value(url, "chatguard_events_out_total", topic="chat.storage") < 300 and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         stopped_after = metric_value(url, "chatguard_events_out_total", topic="chat.storage")
         assert stopped_after < len(events), "the stop must come mid-stream for this test to mean anything"
@@ -139,11 +157,15 @@ def test_sigterm_mid_stream_stops_promptly_and_a_successor_loses_nothing(kafka_b
     with worker_process(env, tmp_path / "second.log"):
 
         def all_there(records: list) -> bool:
-            return len({r.value.split(b'"event_id":"', 1)[1].split(b'"', 1)[0] for r in records if token.encode() in r.value}) >= len(events)
+            return len(
+                {r.value.split(b'"event_id":"', 1)[1].split(b'"', 1)[0] for r in records if token.encode() in r.value}
+            ) >= len(events)
 
         records = asyncio.run(consume_until(kafka_bootstrap, ["chat.storage"], all_there, timeout_s=240))
     ids = [orjson.loads(r.value)["event_id"] for r in records if token.encode() in r.value]
     assert set(ids) == {e.event_id for e in events}
     repeats = len(ids) - len(set(ids))
-    print(f"SIGTERM after {stopped_after:.0f} of {len(events)} events: exit 0 in {took:.1f} s, {repeats} repeated by the successor")
+    print(
+        f"SIGTERM after {stopped_after:.0f} of {len(events)} events: exit 0 in {took:.1f} s, {repeats} repeated by the successor"
+    )
     assert repeats <= 3 * 256  # at most the batches taken and not yet acknowledged: queued, detected, written

@@ -5,15 +5,16 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
 from pipeline.detection import Span
 from pipeline.engine import RedactionEngine
 from pipeline.policies import PolicySet, load_policies
-from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import Settings
+from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 
 FIXED_NOW = "2026-11-29T12:00:00.000Z"

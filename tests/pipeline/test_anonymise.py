@@ -38,8 +38,11 @@ MERGE_CASES = [
     ("tie-longer-wins", [S("A", 0, 4, 0.5), S("B", 2, 10, 0.5)], [S("B", 0, 10, 0.5)]),
     ("tie-longer-first", [S("A", 0, 10, 0.5), S("B", 2, 4, 0.5)], [S("A", 0, 10, 0.5)]),
     ("same-range-best-score", [S("A", 3, 7, 0.4), S("B", 3, 7, 0.6)], [S("B", 3, 7, 0.6)]),
-    ("two-groups", [S("A", 10, 14), S("B", 0, 3, 0.2), S("C", 12, 20, 0.7), S("D", 1, 2, 0.9)],
-     [S("B", 0, 3, 0.9), S("C", 10, 20, 0.7)]),
+    (
+        "two-groups",
+        [S("A", 10, 14), S("B", 0, 3, 0.2), S("C", 12, 20, 0.7), S("D", 1, 2, 0.9)],
+        [S("B", 0, 3, 0.9), S("C", 10, 20, 0.7)],
+    ),
 ]
 
 
@@ -99,7 +102,9 @@ def _expected_replacement(operator: str, entity: str, value: str, mask_char: str
     return re.compile(rf"<{entity}_[0-9a-f]{{16}}>")
 
 
-@pytest.mark.parametrize("operator, mask_char", [("mask", "*"), ("mask", "#"), ("placeholder", "*"), ("pseudonym", "*")])
+@pytest.mark.parametrize(
+    "operator, mask_char", [("mask", "*"), ("mask", "#"), ("placeholder", "*"), ("pseudonym", "*")]
+)
 def test_apply_findings_point_at_replacements(operator, mask_char):
     text, findings = _anonymiser(operator, mask_char).apply(TEXT, _spans())
     assert [f.entity_type for f in findings] == [s.entity_type for s in _spans()]
@@ -120,12 +125,19 @@ def test_apply_findings_point_at_replacements(operator, mask_char):
 def test_apply_output_is_a_valid_redacted_message(operator):
     text, findings = _anonymiser(operator).apply(TEXT, _spans())
     doc = {
-        "event_id": "e1", "channel": "web", "channel_kind": "private", "conversation_id": "c",
-        "sender": "u_1", "sent_at": "2026-11-29T10:00:00Z", "text": text,
+        "event_id": "e1",
+        "channel": "web",
+        "channel_kind": "private",
+        "conversation_id": "c",
+        "sender": "u_1",
+        "sent_at": "2026-11-29T10:00:00Z",
+        "text": text,
         "findings": [
             {"entity_type": f.entity_type, "start": f.start, "end": f.end, "score": f.score} for f in findings
         ],
-        "policy": "p", "policy_version": "1", "processed_at": "2026-11-29T10:00:00Z",
+        "policy": "p",
+        "policy_version": "1",
+        "processed_at": "2026-11-29T10:00:00Z",
     }
     assert RedactedMessage.from_dict(doc).findings == findings
 

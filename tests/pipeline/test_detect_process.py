@@ -11,10 +11,10 @@ import os
 import time
 from collections import Counter
 
-from pipeline import detect_process
-from pipeline.detect_process import DetectedBatch, DetectionProcess
 import orjson
 
+from pipeline import detect_process
+from pipeline.detect_process import DetectedBatch, DetectionProcess
 from schemas.topics import QUARANTINE
 
 STALL = b"stall"

@@ -14,8 +14,8 @@ from pipeline.detection import ChatDetector, load_spacy
 from pipeline.engine import Redaction
 from pipeline.errors import ConfigError
 from pipeline.policies import load_policies
-from schemas.pseudonyms import Pseudonymiser
 from pipeline.settings import DEFAULT_MODEL
+from schemas.pseudonyms import Pseudonymiser
 
 
 def luhn_valid(number: str) -> bool:
@@ -149,7 +149,11 @@ def test_several_values_in_one_message(real_engine, raw_message):
 
 def test_analytics_pseudonyms_join_across_messages(real_engine, raw_message, engine_key):
     a = _redact(real_engine, raw_message, "My email is john.doe@example.com")
-    b = _redact(real_engine, raw_message, "Please write to John.Doe@Example.com today", )
+    b = _redact(
+        real_engine,
+        raw_message,
+        "Please write to John.Doe@Example.com today",
+    )
     token = "<EMAIL_ADDRESS_" + Pseudonymiser(engine_key.encode()).value("EMAIL_ADDRESS", "john.doe@example.com") + ">"
     assert token in a.by_destination["analytics"].text
     assert token in b.by_destination["analytics"].text

@@ -9,9 +9,8 @@ from pipeline.detection import Span
 from pipeline.engine import Redaction, RedactionEngine, utc_now
 from pipeline.errors import StepError
 from pipeline.policies import parse_policies
-from schemas.pseudonyms import Pseudonymiser
 from schemas.codec import decode_redacted, encode
-from schemas.raw import RawMessage
+from schemas.pseudonyms import Pseudonymiser
 from schemas.topics import DESTINATIONS
 from schemas.validation import timestamp
 
@@ -48,14 +47,16 @@ def test_values_replaced_in_every_destination(make_engine, raw_message):
 
 
 def test_destinations_carry_their_policy_name_and_version(make_engine, raw_message):
-    policies = parse_policies({
-        "detection": {"entities": ["PERSON"]},
-        "policies": {
-            "storage": {"version": "s7", "operator": "mask"},
-            "nlp": {"version": "n3", "operator": "placeholder"},
-            "analytics": {"version": "a5", "operator": "pseudonym"},
-        },
-    })
+    policies = parse_policies(
+        {
+            "detection": {"entities": ["PERSON"]},
+            "policies": {
+                "storage": {"version": "s7", "operator": "mask"},
+                "nlp": {"version": "n3", "operator": "placeholder"},
+                "analytics": {"version": "a5", "operator": "pseudonym"},
+            },
+        }
+    )
     (result,) = _redactions(make_engine(policies=policies).redact_batch([raw_message(text="hi Anna Nowak")]))
     got = {name: (m.policy, m.policy_version) for name, m in result.by_destination.items()}
     assert got == {"storage": ("storage", "s7"), "nlp": ("nlp", "n3"), "analytics": ("analytics", "a5")}
@@ -87,8 +88,12 @@ def test_sender_is_pseudonymised_everywhere(make_engine, raw_message, engine_key
 
 def test_event_fields_are_carried_over(make_engine, raw_message, fixed_now, engine_key):
     event = raw_message(
-        event_id="slack:T1/C2/17.1", channel="slack", channel_kind="public", conversation_id="C2",
-        sent_at="2026-11-29T10:00:00.5+01:00", metadata={"dropped": "yes"},
+        event_id="slack:T1/C2/17.1",
+        channel="slack",
+        channel_kind="public",
+        conversation_id="C2",
+        sent_at="2026-11-29T10:00:00.5+01:00",
+        metadata={"dropped": "yes"},
     )
     (result,) = _redactions(make_engine().redact_batch([event]))
     for message in result.by_destination.values():
@@ -113,7 +118,9 @@ def test_processed_at_shared_by_a_batch(raw_message, engine_key, fake_detector):
     from pipeline.policies import load_policies
 
     ticks = iter(["2026-11-29T12:00:00.000Z", "2026-11-29T12:00:05.000Z"])
-    engine = RedactionEngine(fake_detector(), load_policies(), Pseudonymiser(engine_key.encode()), clock=lambda: next(ticks))
+    engine = RedactionEngine(
+        fake_detector(), load_policies(), Pseudonymiser(engine_key.encode()), clock=lambda: next(ticks)
+    )
     first = engine.redact_batch([raw_message(), raw_message()])
     second = engine.redact_batch([raw_message()])
     assert {m.processed_at for r in first for m in r.by_destination.values()} == {"2026-11-29T12:00:00.000Z"}
@@ -137,6 +144,7 @@ def test_overlapping_detections_are_merged(make_engine, raw_message, fake_detect
 
 
 # --- Poison isolation ---------------------------------------------------------------------
+
 
 def test_poison_text_is_isolated(make_engine, raw_message, fake_detector):
     secret = f"POISON from {EMAIL}"
@@ -185,8 +193,9 @@ def test_short_detector_result_falls_back_to_one_by_one(make_engine, raw_message
 def test_out_of_range_span_is_a_step_error(make_engine, raw_message, fake_detector, bad):
     target = "out of range Anna Nowak here"
     detector = fake_detector(extra=lambda t: [bad(t)] if t == target else [])
-    results = make_engine(detector).redact_batch([raw_message(text="before"), raw_message(text=target),
-                                                  raw_message(text="after")])
+    results = make_engine(detector).redact_batch(
+        [raw_message(text="before"), raw_message(text=target), raw_message(text="after")]
+    )
     assert isinstance(results[0], Redaction) and isinstance(results[2], Redaction)
     error = results[1]
     assert isinstance(error, StepError)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from runtime.cli import main as chatguard
 from pipeline.evaluation import (
     ENTITY_TYPES,
     LEAK_TARGETS,
@@ -26,6 +25,7 @@ from pipeline.evaluation import (
     merge_spans,
     normalise_for_leak,
 )
+from runtime.cli import main as chatguard
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DATASET = DATA / "chat_pii_labelled.jsonl"
@@ -43,7 +43,11 @@ def labelled(text: str, *values: tuple[str, str], lang: str = "en") -> LabelledM
 
 # The 5-message set: 2 PII-free controls, 5 labelled values (one a 3-letter name).
 MESSAGES = [
-    labelled("Hi, I'm Anna Nowak, mail anna.nowak@example.com", ("PERSON", "Anna Nowak"), ("EMAIL_ADDRESS", "anna.nowak@example.com")),
+    labelled(
+        "Hi, I'm Anna Nowak, mail anna.nowak@example.com",
+        ("PERSON", "Anna Nowak"),
+        ("EMAIL_ADDRESS", "anna.nowak@example.com"),
+    ),
     labelled("Call me on 601 234 567 please", ("PHONE_NUMBER", "601 234 567"), lang="pl"),
     labelled("My order number is 58213"),
     labelled("Promo code ZYW-4821-KX does not work", lang="pl"),
@@ -91,7 +95,10 @@ def test_perfect_redactor_scores_perfectly():
     report = evaluate(MESSAGES, FakeRedactor(MESSAGES))
     assert report.messages == 5
     assert {t: (s.n, s.found, s.leaked) for t, s in report.per_type.items()} == {
-        "PERSON": (2, 2, 0), "EMAIL_ADDRESS": (1, 1, 0), "PHONE_NUMBER": (1, 1, 0), "CREDIT_CARD": (1, 1, 0),
+        "PERSON": (2, 2, 0),
+        "EMAIL_ADDRESS": (1, 1, 0),
+        "PHONE_NUMBER": (1, 1, 0),
+        "CREDIT_CARD": (1, 1, 0),
     }
     assert list(report.per_type) == ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"]  # ENTITY_TYPES order
     assert (report.detected_spans, report.spans_on_pii, report.precision) == (5, 5, 1.0)
@@ -251,7 +258,9 @@ def test_normalise_for_leak_alnum_only_can_be_forced_either_way():
 
 # --- load_labelled -----------------------------------------------------------------------------
 
-GOOD = json.dumps({"text": "mail anna@wp.pl", "entities": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 15}], "lang": "pl"})
+GOOD = json.dumps(
+    {"text": "mail anna@wp.pl", "entities": [{"type": "EMAIL_ADDRESS", "start": 5, "end": 15}], "lang": "pl"}
+)
 
 
 def _file(tmp_path: Path, *lines: str) -> Path:
@@ -276,14 +285,32 @@ def test_load_labelled_reads_lines_and_skips_blank_ones(tmp_path):
         ('{"text": 5, "entities": [], "lang": "en"}', "'text' must be a string"),
         ('{"text": "x", "entities": [], "lang": "de"}', "'lang' must be one of en, pl"),
         ('{"text": "x", "entities": {}, "lang": "en"}', "'entities' must be a list"),
-        ('{"text": "abc", "entities": [{"type": "PERSON", "start": 1, "end": 4}], "lang": "en"}', "entities[0]: offsets 1..4 out of range"),
-        ('{"text": "abc", "entities": [{"type": "PERSON", "start": 2, "end": 2}], "lang": "en"}', "offsets 2..2 out of range"),
+        (
+            '{"text": "abc", "entities": [{"type": "PERSON", "start": 1, "end": 4}], "lang": "en"}',
+            "entities[0]: offsets 1..4 out of range",
+        ),
+        (
+            '{"text": "abc", "entities": [{"type": "PERSON", "start": 2, "end": 2}], "lang": "en"}',
+            "offsets 2..2 out of range",
+        ),
         ('{"text": "abc", "entities": [{"type": "PERSON", "start": -1, "end": 2}], "lang": "en"}', "out of range"),
         ('{"text": "abc", "entities": [{"type": "PERSON", "start": "0", "end": 2}], "lang": "en"}', "must be integers"),
-        ('{"text": "abc", "entities": [{"type": "PERSON", "start": true, "end": 2}], "lang": "en"}', "must be integers"),
-        ('{"text": "abc", "entities": [{"type": "NAME", "start": 0, "end": 2}], "lang": "en"}', "unknown entity type 'NAME'"),
-        ('{"text": "abc", "entities": [{"type": "PERSON", "start": 0, "end": 2, "score": 1}], "lang": "en"}', "entities[0]: unknown field 'score'"),
-        ('{"text": "abc", "entities": [{"type": "PERSON", "start": 0}], "lang": "en"}', "entities[0]: missing field 'end'"),
+        (
+            '{"text": "abc", "entities": [{"type": "PERSON", "start": true, "end": 2}], "lang": "en"}',
+            "must be integers",
+        ),
+        (
+            '{"text": "abc", "entities": [{"type": "NAME", "start": 0, "end": 2}], "lang": "en"}',
+            "unknown entity type 'NAME'",
+        ),
+        (
+            '{"text": "abc", "entities": [{"type": "PERSON", "start": 0, "end": 2, "score": 1}], "lang": "en"}',
+            "entities[0]: unknown field 'score'",
+        ),
+        (
+            '{"text": "abc", "entities": [{"type": "PERSON", "start": 0}], "lang": "en"}',
+            "entities[0]: missing field 'end'",
+        ),
         ('{"text": "abc", "entities": ["PERSON"], "lang": "en"}', "entities[0] must be an object"),
     ],
 )
@@ -307,7 +334,9 @@ def test_load_labelled_unreadable_file(tmp_path):
 
 
 def test_eval_command_names_the_bad_line_and_exits_2(tmp_path, capsys):
-    path = _file(tmp_path, GOOD, '{"text": "abc", "entities": [{"type": "PERSON", "start": 0, "end": 9}], "lang": "en"}')
+    path = _file(
+        tmp_path, GOOD, '{"text": "abc", "entities": [{"type": "PERSON", "start": 0, "end": 9}], "lang": "en"}'
+    )
     assert chatguard(["eval", str(path), "--baseline", "none"]) == 2
     err = capsys.readouterr().err
     assert f"{path}:2: entities[0]: offsets 0..9 out of range" in err
@@ -342,7 +371,9 @@ def test_committed_data_set_is_what_the_generator_writes():
     gen = _generator()
     messages = gen.generate()
     gen.self_check(messages)  # checksums of every identifier, size, PII-free share, template count
-    assert gen.render(messages) == DATASET.read_text(encoding="utf-8"), "stale: run python tests/data/generate_labelled.py"
+    assert gen.render(messages) == DATASET.read_text(encoding="utf-8"), (
+        "stale: run python tests/data/generate_labelled.py"
+    )
 
 
 def test_committed_data_set_composition():

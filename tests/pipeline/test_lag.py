@@ -15,10 +15,9 @@ from aiokafka.structs import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from pipeline.lag import LAG_METRIC, LagMonitor, LagMonitorThread, partition_lag
-from runtime.topics_admin import apply_topics
 from runtime.kafka import KafkaSettings
+from runtime.topics_admin import apply_topics
 from schemas.topics import HOUR_MS, TopicSpec
-
 
 # --- the arithmetic ---------------------------------------------------------------------------
 
@@ -59,7 +58,9 @@ async def _produce(bootstrap: str, topic: str, per_partition: dict[int, int]) ->
     await producer.start()
     try:
         futures = [
-            await producer.send(topic, f"m{i}".encode(), partition=p) for p, n in per_partition.items() for i in range(n)
+            await producer.send(topic, f"m{i}".encode(), partition=p)
+            for p, n in per_partition.items()
+            for i in range(n)
         ]
         await asyncio.gather(*futures)
     finally:
@@ -124,7 +125,9 @@ async def test_records_deleted_below_the_commit_count_from_the_log_start(kafka_b
 @pytest.mark.integration
 async def test_a_failed_sample_removes_the_series(kafka_bootstrap: str):
     registry = CollectorRegistry()
-    monitor = LagMonitor(KafkaSettings(bootstrap=kafka_bootstrap), "g", f"test.lag.missing.{secrets.token_hex(4)}", registry)
+    monitor = LagMonitor(
+        KafkaSettings(bootstrap=kafka_bootstrap), "g", f"test.lag.missing.{secrets.token_hex(4)}", registry
+    )
     monitor.gauge.labels(monitor.topic, "0").set(42)  # as left by an earlier good sample
     try:
         assert await monitor.update() is None
@@ -139,7 +142,9 @@ def test_background_thread_keeps_the_gauge_current(kafka_bootstrap: str):
     asyncio.run(_produce(kafka_bootstrap, topic, {0: 2, 1: 3}))
     registry = CollectorRegistry()
     group = f"test-lag-{secrets.token_hex(4)}"
-    thread = LagMonitorThread(LagMonitor(KafkaSettings(bootstrap=kafka_bootstrap), group, topic, registry), interval_s=0.5)
+    thread = LagMonitorThread(
+        LagMonitor(KafkaSettings(bootstrap=kafka_bootstrap), group, topic, registry), interval_s=0.5
+    )
     thread.start()
     try:
 

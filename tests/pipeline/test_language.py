@@ -39,7 +39,11 @@ def test_names_spelled_in_other_languages_leave_english_english(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["czy mogę zwrócić zestaw garnków bez paragonu", "Jak długo trwa dostawa do paczkomatu?", "kody z kapsli LATO19 nie dzialaja"],
+    [
+        "czy mogę zwrócić zestaw garnków bez paragonu",
+        "Jak długo trwa dostawa do paczkomatu?",
+        "kody z kapsli LATO19 nie dzialaja",
+    ],
 )
 def test_polish_chat_is_polish(text):
     assert detect_language(text) == "pl"

@@ -6,18 +6,34 @@ from __future__ import annotations
 import pytest
 
 from pipeline.names import country_names, english_vocabulary, is_demonym, is_first_name, names_a_thing
-from pipeline.spacy_model import load_spacy
 from pipeline.settings import DEFAULT_MODEL
+from pipeline.spacy_model import load_spacy
 
 
 @pytest.mark.parametrize(
-    "word", ["Keijo", "Krisztián", "Tomomi", "Cornelius", "Szabina", "Elínborg", "Wiesława", "Małgorzata", "anna", "Asya's", "Jean-Baptiste", "Lars-Erik"]
+    "word",
+    [
+        "Keijo",
+        "Krisztián",
+        "Tomomi",
+        "Cornelius",
+        "Szabina",
+        "Elínborg",
+        "Wiesława",
+        "Małgorzata",
+        "anna",
+        "Asya's",
+        "Jean-Baptiste",
+        "Lars-Erik",
+    ],
 )
 def test_first_names_of_many_countries(word):
     assert is_first_name(word)
 
 
-@pytest.mark.parametrize("word", ["The", "Princess", "ok", "hi", "you", "jak", "Becker", "Warsaw", "12", "J", "", "Anna-Becker", "-"])
+@pytest.mark.parametrize(
+    "word", ["The", "Princess", "ok", "hi", "you", "jak", "Becker", "Warsaw", "12", "J", "", "Anna-Becker", "-"]
+)
 def test_not_first_names(word):
     assert not is_first_name(word)
 
@@ -68,9 +84,19 @@ def test_names_a_thing(text, value, thing):
 @pytest.mark.parametrize(
     "word, nationality",
     [
-        ("Greenlander", True), ("Brazilian", True), ("Canadian", True), ("Kenyans", True), ("Pakistani", True),
-        ("Japanese", True), ("Icelander", True),
-        ("Malin", False), ("Perun", False), ("Chinn", False), ("Cyprian", False), ("Jordan", False), ("Frances", False),
+        ("Greenlander", True),
+        ("Brazilian", True),
+        ("Canadian", True),
+        ("Kenyans", True),
+        ("Pakistani", True),
+        ("Japanese", True),
+        ("Icelander", True),
+        ("Malin", False),
+        ("Perun", False),
+        ("Chinn", False),
+        ("Cyprian", False),
+        ("Jordan", False),
+        ("Frances", False),
     ],
 )
 def test_is_demonym(word, nationality):

@@ -12,8 +12,8 @@ from pipeline.evaluation import load_labelled
 from pipeline.language import detect_language
 from pipeline.names import english_vocabulary
 from pipeline.ner import NerRules, worth_running
-from pipeline.spacy_model import keep_only, load_spacy
 from pipeline.settings import DEFAULT_MODEL
+from pipeline.spacy_model import keep_only, load_spacy
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -41,14 +41,28 @@ RULES = NerRules(frozenset({"wisdom", "discipline", "brown", "park", "flight", "
 KEPT = [
     # text, NER's entities, the findings (type, value)
     ("Please forward this to Anna Kowalska", [("Anna Kowalska", "PERSON")], [("PERSON", "Anna Kowalska")]),
-    ("Trifon M Nekrasov\\n\\n67511 ul", [("Trifon M Nekrasov\\n\\n67511", "PERSON")], [("PERSON", "Trifon M Nekrasov")]),
-    ("Please forward this to Cornelius Thornbury today", [("Cornelius Thornbury", "ORG")], [("PERSON", "Cornelius Thornbury")]),
+    (
+        "Trifon M Nekrasov\\n\\n67511 ul",
+        [("Trifon M Nekrasov\\n\\n67511", "PERSON")],
+        [("PERSON", "Trifon M Nekrasov")],
+    ),
+    (
+        "Please forward this to Cornelius Thornbury today",
+        [("Cornelius Thornbury", "ORG")],
+        [("PERSON", "Cornelius Thornbury")],
+    ),
     ("Bibulat Sultygov\nTreasurer", [("Bibulat Sultygov", "ORG")], [("PERSON", "Bibulat Sultygov")]),
     ("She named him Julian", [("Julian", "NORP")], [("PERSON", "Julian")]),
-    ("founders: Kónya, Becker and Vasquez.", [("Kónya", "GPE"), ("Becker", "ORG"), ("Vasquez", "PERSON")],
-     [("PERSON", "Kónya"), ("PERSON", "Becker"), ("PERSON", "Vasquez")]),
-    ("Park and Mann were precision engineers", [("Park", "PERSON"), ("Mann", "PERSON")],
-     [("PERSON", "Park"), ("PERSON", "Mann")]),
+    (
+        "founders: Kónya, Becker and Vasquez.",
+        [("Kónya", "GPE"), ("Becker", "ORG"), ("Vasquez", "PERSON")],
+        [("PERSON", "Kónya"), ("PERSON", "Becker"), ("PERSON", "Vasquez")],
+    ),
+    (
+        "Park and Mann were precision engineers",
+        [("Park", "PERSON"), ("Mann", "PERSON")],
+        [("PERSON", "Park"), ("PERSON", "Mann")],
+    ),
     ("Thanks, Mr. Brown", [("Brown", "PERSON")], [("PERSON", "Brown")]),
     ("Please ask Smith to call me back", [("Smith", "PERSON")], [("PERSON", "Smith")]),
     ("Adebayo Okonkwo complained about the courier", [("Adebayo Okonkwo", "ORG")], [("PERSON", "Adebayo Okonkwo")]),
@@ -59,25 +73,40 @@ KEPT = [
     ("Jordan will call you back", [("Jordan", "GPE")], [("PERSON", "Jordan")]),
     ("Jordan was happy to help", [("Jordan", "PERSON")], [("PERSON", "Jordan")]),
     ("Thanks Rosa, what's your order number?", [("Rosa", "PERSON")], [("PERSON", "Rosa")]),
-    ("My manager, Oluwaseun Adebayo, approved the leave.", [("Oluwaseun Adebayo", "PERSON")],
-     [("PERSON", "Oluwaseun Adebayo")]),
+    (
+        "My manager, Oluwaseun Adebayo, approved the leave.",
+        [("Oluwaseun Adebayo", "PERSON")],
+        [("PERSON", "Oluwaseun Adebayo")],
+    ),
     ("Please ask Mr Pérez-Reverte to call back.", [("Pérez-Reverte", "ORG")], [("PERSON", "Pérez-Reverte")]),
-    ("Jean-Baptiste Lefèvre called about the invoice.", [("Jean-Baptiste Lefèvre", "ORG")],
-     [("PERSON", "Jean-Baptiste Lefèvre")]),
-    ("Lars-Erik Bjørnstad will sign the contract.", [("Lars-Erik Bjørnstad", "PRODUCT")],
-     [("PERSON", "Lars-Erik Bjørnstad")]),
+    (
+        "Jean-Baptiste Lefèvre called about the invoice.",
+        [("Jean-Baptiste Lefèvre", "ORG")],
+        [("PERSON", "Jean-Baptiste Lefèvre")],
+    ),
+    (
+        "Lars-Erik Bjørnstad will sign the contract.",
+        [("Lars-Erik Bjørnstad", "PRODUCT")],
+        [("PERSON", "Lars-Erik Bjørnstad")],
+    ),
     ("ok rosa, noted", [("rosa", "GPE")], [("PERSON", "rosa")]),
     ("John is a bank teller in Leeds", [("John", "PERSON")], [("PERSON", "John")]),
     ("Anna is a member of the club.", [("Anna", "PERSON")], [("PERSON", "Anna")]),
     ("Malin is a nurse at the hospital", [("Malin", "PERSON")], [("PERSON", "Malin")]),
-    ("Smith, Jones and Brown were there", [("Smith", "PERSON"), ("Jones", "PERSON"), ("Brown", "PERSON")],
-     [("PERSON", "Smith"), ("PERSON", "Jones"), ("PERSON", "Brown")]),
+    (
+        "Smith, Jones and Brown were there",
+        [("Smith", "PERSON"), ("Jones", "PERSON"), ("Brown", "PERSON")],
+        [("PERSON", "Smith"), ("PERSON", "Jones"), ("PERSON", "Brown")],
+    ),
     ("I work for Anna Kowalska", [("Anna Kowalska", "PERSON")], [("PERSON", "Anna Kowalska")]),
     ("The letter is from Maria", [("Maria", "PERSON")], [("PERSON", "Maria")]),
     ("This song by ex-Zombie Kastner is great", [("Kastner", "ORG")], [("PERSON", "Kastner")]),
     ("best regards samuel robinson", [("samuel robinson", "PERSON")], [("PERSON", "samuel robinson")]),
-    ("12 Oak St, Springfield\nIllinois", [("Springfield", "GPE"), ("Illinois", "GPE")],
-     [("STREET_ADDRESS", "Springfield"), ("STREET_ADDRESS", "Illinois")]),
+    (
+        "12 Oak St, Springfield\nIllinois",
+        [("Springfield", "GPE"), ("Illinois", "GPE")],
+        [("STREET_ADDRESS", "Springfield"), ("STREET_ADDRESS", "Illinois")],
+    ),
 ]
 DROPPED = [
     # text, NER's entities: nothing of them is a finding
@@ -131,7 +160,11 @@ DROPPED = [
 OTHER_LANGUAGE = [
     ("Jak długo trwa dostawa do paczkomatu?", [("Jak", "PERSON")], []),
     ("Czy krem do rąk nadal kosztuje 20 zł?", [("Czy krem", "PERSON")], []),
-    ("Dzień dobry, pisze Keijo Hänninen w sprawie paczki", [("Keijo Hänninen", "PERSON")], [("PERSON", "Keijo Hänninen")]),
+    (
+        "Dzień dobry, pisze Keijo Hänninen w sprawie paczki",
+        [("Keijo Hänninen", "PERSON")],
+        [("PERSON", "Keijo Hänninen")],
+    ),
     ("Czy mogę rozmawiać z panem Wójcikiem?", [("panem Wójcikiem", "PERSON")], [("PERSON", "Wójcikiem")]),
     ("Wiśniewski nie odbiera telefonu.", [("Wiśniewski", "PERSON")], [("PERSON", "Wiśniewski")]),
     ("Proszę przekazać to Żanecie Ślązak", [("Żanecie Ślązak", "PERSON")], [("PERSON", "Żanecie Ślązak")]),
@@ -139,7 +172,9 @@ OTHER_LANGUAGE = [
 
 
 def _found(text, tagged, addresses=(), english=True):
-    return [(kind, text[start:end]) for kind, start, end, _ in RULES.findings(text, ents(text, *tagged), addresses, english)]
+    return [
+        (kind, text[start:end]) for kind, start, end, _ in RULES.findings(text, ents(text, *tagged), addresses, english)
+    ]
 
 
 @pytest.mark.parametrize("text, tagged, expected", KEPT)
@@ -184,8 +219,14 @@ def test_where_ner_is_skipped_it_would_have_found_nothing():
     nlp = load_spacy(DEFAULT_MODEL)
     rules = NerRules(english_vocabulary(nlp))
     keep_only(nlp, ("ner",))
-    texts = [m.text for path in ("chat_pii_labelled.jsonl", "presidio_evaluator_generated.jsonl") for m in load_labelled(DATA / path)]
-    skipped = [(t, detect_language(t) == "en") for t in texts if not worth_running(t, detect_language(t) == "en", False)]
+    texts = [
+        m.text
+        for path in ("chat_pii_labelled.jsonl", "presidio_evaluator_generated.jsonl")
+        for m in load_labelled(DATA / path)
+    ]
+    skipped = [
+        (t, detect_language(t) == "en") for t in texts if not worth_running(t, detect_language(t) == "en", False)
+    ]
     assert len(skipped) > 100, "the sets should hold messages NER can skip"
     found = []
     for (text, english), doc in zip(skipped, nlp.pipe([t for t, _ in skipped], batch_size=256)):

@@ -91,6 +91,7 @@ def _set(path: str, value):
         for p in parents:
             node = node[p]
         node[last] = value
+
     return edit
 
 
@@ -101,6 +102,7 @@ def _del(path: str):
         for p in parents:
             node = node[p]
         del node[last]
+
     return edit
 
 

@@ -76,7 +76,13 @@ def test_reference_numbers_are_not_phones(text, value, reference):
 def test_the_default_recognizers_less_dates_urls_and_uuids():
     names = {type(r).__name__ for r in presidio_recognizers()}
     assert not names & LEFT_OUT
-    assert {"CreditCardRecognizer", "EmailRecognizer", "PhoneRecognizer", "UsLicenseRecognizer", "IbanRecognizer"} <= names
+    assert {
+        "CreditCardRecognizer",
+        "EmailRecognizer",
+        "PhoneRecognizer",
+        "UsLicenseRecognizer",
+        "IbanRecognizer",
+    } <= names
 
 
 @pytest.mark.slow
@@ -84,7 +90,11 @@ def test_prefilters_never_hide_a_kept_finding():
     """On every sentence of the generated set and the chat set: wherever a recognizer, run
     without its prefilter, keeps a finding (score >= 0.4 after the context boost), its
     prefilter matches the text (as recognizers read it: normalised)."""
-    texts = [normalise(m.text).text for name in ("presidio_evaluator_generated.jsonl", "chat_pii_labelled.jsonl") for m in load_labelled(DATA / name)]
+    texts = [
+        normalise(m.text).text
+        for name in ("presidio_evaluator_generated.jsonl", "chat_pii_labelled.jsonl")
+        for m in load_labelled(DATA / name)
+    ]
     missed = []
     for recognizer in presidio_recognizers():
         prefilter = prefilter_for(recognizer)

@@ -45,7 +45,9 @@ async def published(kafka_bootstrap: str, records) -> None:
 
 async def test_records_land_on_their_keys_partition_in_order(kafka_bootstrap, topics):
     keys = [f"conv-{i}".encode() for i in range(20)]
-    records = [(topic, key, f"{topic}|{key.decode()}|{n}".encode()) for n in range(10) for key in keys for topic in topics]
+    records = [
+        (topic, key, f"{topic}|{key.decode()}|{n}".encode()) for n in range(10) for key in keys for topic in topics
+    ]
     records.append((topics[0], None, b"no key"))
     await published(kafka_bootstrap, records)
 

@@ -31,6 +31,7 @@ DATASET = Path(__file__).resolve().parents[1] / "data" / "presidio_evaluator_gen
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture(scope="module")
 def gate() -> tuple[Report, Report, str]:
     from pipeline.engine import RedactionEngine
@@ -49,8 +50,18 @@ def _target_names() -> list:
     names = [f"{t} leak" for t in PUBLIC_TARGETS.leak] + ["all direct identifiers leak", "PII-free unchanged"]
     floors = [
         f"{t} leak vs baseline"
-        for t in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-                  "STREET_ADDRESS", "US_SSN", "US_DRIVER_LICENSE", "all direct identifiers")
+        for t in (
+            "PERSON",
+            "EMAIL_ADDRESS",
+            "PHONE_NUMBER",
+            "CREDIT_CARD",
+            "IBAN_CODE",
+            "IP_ADDRESS",
+            "STREET_ADDRESS",
+            "US_SSN",
+            "US_DRIVER_LICENSE",
+            "all direct identifiers",
+        )
     ]
     return names + floors
 

@@ -96,14 +96,19 @@ def cli_env(engine_key: str) -> dict[str, str]:
 
 def _chatguard(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     assert CHATGUARD.exists(), f"console script not installed next to {sys.executable}"
-    return subprocess.run(
-        [str(CHATGUARD), *args], input=stdin, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([str(CHATGUARD), *args], input=stdin, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_mixed_input(cli_env, raw_message):
-    valid = [raw_message(text=t) for t in (f"My email is {EMAIL}", "What time do you open tomorrow?",
-                                          "Call me at 212-555-0123", "My name is John Smith")]
+    valid = [
+        raw_message(text=t)
+        for t in (
+            f"My email is {EMAIL}",
+            "What time do you open tomorrow?",
+            "Call me at 212-555-0123",
+            "My name is John Smith",
+        )
+    ]
     lines = [
         encode(valid[0]).decode(),
         encode(valid[1]).decode(),
@@ -129,9 +134,11 @@ def test_cli_mixed_input(cli_env, raw_message):
 
 def test_cli_all_valid_to_analytics(cli_env, raw_message):
     sender_id = "sender-7f3a@example.org"
-    events = [raw_message(text=f"My email is {EMAIL}", sender_id=sender_id),
-              raw_message(text=f"Again: {EMAIL.upper()}", sender_id=sender_id),
-              raw_message(text="Thanks, that solved it!", sender_id=sender_id)]
+    events = [
+        raw_message(text=f"My email is {EMAIL}", sender_id=sender_id),
+        raw_message(text=f"Again: {EMAIL.upper()}", sender_id=sender_id),
+        raw_message(text="Thanks, that solved it!", sender_id=sender_id),
+    ]
     done = _chatguard(["redact", "--to", "analytics"], "".join(encode(e).decode() + "\n" for e in events), cli_env)
     assert done.returncode == 0, done.stderr
     assert not re.search(r"^line \d+:", done.stderr, re.M)

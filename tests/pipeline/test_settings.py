@@ -40,17 +40,19 @@ def test_reads_only_the_given_mapping(monkeypatch):
 
 
 def test_values_are_parsed(tmp_path: Path):
-    s = Settings.from_env(_env(
-        CHATGUARD_SPACY_MODEL="/models/en",
-        CHATGUARD_POLICY_FILE=str(tmp_path / "p.toml"),
-        CHATGUARD_BATCH_SIZE="10",
-        CHATGUARD_BATCH_TIMEOUT_S="0.5",
-        CHATGUARD_PUBLISH_TIMEOUT_S="12.5",
-        CHATGUARD_METRICS_PORT="0",
-        CHATGUARD_RAW_RETENTION_MS="600000",
-        CHATGUARD_CONSUMER_GROUP="g2",
-        CHATGUARD_KAFKA_BOOTSTRAP="kafka:9092",
-    ))
+    s = Settings.from_env(
+        _env(
+            CHATGUARD_SPACY_MODEL="/models/en",
+            CHATGUARD_POLICY_FILE=str(tmp_path / "p.toml"),
+            CHATGUARD_BATCH_SIZE="10",
+            CHATGUARD_BATCH_TIMEOUT_S="0.5",
+            CHATGUARD_PUBLISH_TIMEOUT_S="12.5",
+            CHATGUARD_METRICS_PORT="0",
+            CHATGUARD_RAW_RETENTION_MS="600000",
+            CHATGUARD_CONSUMER_GROUP="g2",
+            CHATGUARD_KAFKA_BOOTSTRAP="kafka:9092",
+        )
+    )
     assert s.spacy_model == "/models/en"
     assert s.policy_file == tmp_path / "p.toml"
     assert (s.batch_size, s.batch_timeout_s, s.publish_timeout_s) == (10, 0.5, 12.5)
@@ -95,8 +97,14 @@ def test_bad_number_names_the_variable(name, value):
 
 @pytest.mark.parametrize(
     "name, value",
-    [("CHATGUARD_BATCH_SIZE", "1"), ("CHATGUARD_BATCH_SIZE", "10000"), ("CHATGUARD_BATCH_TIMEOUT_S", "0.001"),
-     ("CHATGUARD_BATCH_TIMEOUT_S", "10"), ("CHATGUARD_METRICS_PORT", "65535"), ("CHATGUARD_RAW_RETENTION_MS", "60000")],
+    [
+        ("CHATGUARD_BATCH_SIZE", "1"),
+        ("CHATGUARD_BATCH_SIZE", "10000"),
+        ("CHATGUARD_BATCH_TIMEOUT_S", "0.001"),
+        ("CHATGUARD_BATCH_TIMEOUT_S", "10"),
+        ("CHATGUARD_METRICS_PORT", "65535"),
+        ("CHATGUARD_RAW_RETENTION_MS", "60000"),
+    ],
 )
 def test_number_bounds_are_inclusive(name, value):
     Settings.from_env(_env(**{name: value}))
@@ -134,10 +142,20 @@ def test_processing_guarantee_and_instance_id():
     assert Settings.from_env(_env()).processing_guarantee == "at_least_once"
     assert Settings.from_env(_env()).transactional_id is None
     settings = Settings.from_env(
-        _env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once", CHATGUARD_WORKER_INSTANCE_ID="worker-1", CHATGUARD_CONSUMER_GROUP="g")
+        _env(
+            CHATGUARD_PROCESSING_GUARANTEE="exactly_once",
+            CHATGUARD_WORKER_INSTANCE_ID="worker-1",
+            CHATGUARD_CONSUMER_GROUP="g",
+        )
     )
-    assert settings.exactly_once and settings.worker_instance_id == "worker-1" and settings.transactional_id == "g-worker-1"
-    with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID"):
+    assert (
+        settings.exactly_once
+        and settings.worker_instance_id == "worker-1"
+        and settings.transactional_id == "g-worker-1"
+    )
+    with pytest.raises(
+        ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID"
+    ):
         Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once"))
     with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE: must be one of"):
         Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="twice"))

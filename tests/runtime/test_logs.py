@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from schemas.errors import ConfigError
 from runtime.logs import ADDRESS_LOGGERS, QUIET_LOGGERS, configure_logging, library_level, log_level, quiet_libraries
+from schemas.errors import ConfigError
 
 
 @pytest.fixture
@@ -23,7 +23,14 @@ def test_debug_leaves_aiokafka_kafka_faust_and_mode_at_info(restore_levels):
     assert configure_logging({"CHATGUARD_LOG_LEVEL": "DEBUG"}) == logging.DEBUG
     assert logging.getLogger().isEnabledFor(logging.DEBUG)
     assert logging.getLogger("chatguard.ingest").isEnabledFor(logging.DEBUG)
-    for name in ("aiokafka", "aiokafka.producer.sender", "kafka", "faust.app.base", "mode.services", "websockets.server"):
+    for name in (
+        "aiokafka",
+        "aiokafka.producer.sender",
+        "kafka",
+        "faust.app.base",
+        "mode.services",
+        "websockets.server",
+    ):
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
         assert logging.getLogger(name).isEnabledFor(logging.INFO), name
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # they log client addresses at INFO

@@ -19,7 +19,10 @@ CHANNEL_SECRETS = (
     "CHATGUARD_INGEST_HMAC_SECRET",
 )
 WEAK = [
-    "x", "a" * (MIN_SECRET_LENGTH - 1), " " * 32, "\t \n" * 8,
+    "x",
+    "a" * (MIN_SECRET_LENGTH - 1),
+    " " * 32,
+    "\t \n" * 8,
     "a" * 40,  # long, but one character
     "\u200b" * 20,  # zero-width spaces: invisible
     "0123456789abcdef\u200b",  # a format character inside

@@ -7,7 +7,8 @@ Tables elsewhere are written as keyword arguments for these factories, e.g.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 

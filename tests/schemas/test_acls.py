@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.acls_admin import parse_assignments, run_acls_command
+from runtime.kafka import KafkaSettings
 from schemas import acls
 from schemas.acls import (
     GROUP,
@@ -21,8 +23,6 @@ from schemas.acls import (
     markdown_table,
     principal,
 )
-from runtime.acls_admin import parse_assignments, run_acls_command
-from runtime.kafka import KafkaSettings
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, all_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +70,21 @@ def test_quarantine_is_read_by_the_canary_only():
 
 
 def test_no_role_gets_broad_rights():
-    broad = {Operation.ALL, Operation.ALTER, Operation.ALTER_CONFIGS, Operation.CREATE, Operation.DELETE,
-             Operation.CLUSTER_ACTION}
+    broad = {
+        Operation.ALL,
+        Operation.ALTER,
+        Operation.ALTER_CONFIGS,
+        Operation.CREATE,
+        Operation.DELETE,
+        Operation.CLUSTER_ACTION,
+    }
     for role in ROLES.values():
         for grant in role.grants:
             assert not broad & set(grant.operations), (role.name, grant)
-            assert grant.resource_type in (ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID), (role.name, grant)
+            assert grant.resource_type in (ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID), (
+                role.name,
+                grant,
+            )
             # The one prefix: the worker's own transactional ids, under its group's name.
             assert grant.pattern is acls.PatternType.LITERAL or (role.name, grant.name) == ("worker", acls.TRANSACTIONS)
 
@@ -89,8 +98,17 @@ def test_bindings_expand_roles_principals_and_groups():
     assert AclBinding("User:w", ResourceType.TOPIC, "chat.raw", R) in result
     assert not any(b.principal == "User:bi" and b.resource_name == "chat.raw" for b in result)
     assert all(b.host == "*" and b.permission is acls.Permission.ALLOW for b in result)
-    assert all(b.pattern_type is acls.PatternType.LITERAL for b in result if b.resource_type is not ResourceType.TRANSACTIONAL_ID)
-    assert AclBinding("User:w", ResourceType.TRANSACTIONAL_ID, f"{WORKER_GROUP}-", acls.Operation.WRITE, acls.PatternType.PREFIXED) in result
+    assert all(
+        b.pattern_type is acls.PatternType.LITERAL
+        for b in result
+        if b.resource_type is not ResourceType.TRANSACTIONAL_ID
+    )
+    assert (
+        AclBinding(
+            "User:w", ResourceType.TRANSACTIONAL_ID, f"{WORKER_GROUP}-", acls.Operation.WRITE, acls.PatternType.PREFIXED
+        )
+        in result
+    )
     # 5 topics x 3 operations + the group's 2 + the transactional ids' 2
     assert len([b for b in result if b.principal == "User:w"]) == 19
 
@@ -118,7 +136,10 @@ def test_principal_names():
 
 def test_operation_labels_are_kafka_acls_spelling():
     assert [op.label for op in (R, Operation.IDEMPOTENT_WRITE, Operation.DESCRIBE_CONFIGS)] == [
-        "Read", "IdempotentWrite", "DescribeConfigs"]
+        "Read",
+        "IdempotentWrite",
+        "DescribeConfigs",
+    ]
 
 
 def test_readme_acl_table_is_the_code():
@@ -150,7 +171,10 @@ def test_schemas_acls_imports_neither_pipeline_nor_connectors():
 
 
 def test_parse_assignments():
-    assert parse_assignments(["worker=User:w", " analytics = bi "], "principal") == {"worker": "User:w", "analytics": "bi"}
+    assert parse_assignments(["worker=User:w", " analytics = bi "], "principal") == {
+        "worker": "User:w",
+        "analytics": "bi",
+    }
     for bad in (["worker"], ["=x"], ["worker="]):
         with pytest.raises(ValueError, match="expected ROLE=PRINCIPAL"):
             parse_assignments(bad, "principal")
@@ -170,7 +194,11 @@ def test_acls_command_dry_run_prints_the_bindings_and_uses_the_worker_group(caps
 
 @pytest.mark.parametrize(
     ("principals", "groups", "message"),
-    [([], [], "at least one --principal"), (["nobody=x"], [], "unknown role"), (["ingest=x"], ["ingest=g"], "no consumer group")],
+    [
+        ([], [], "at least one --principal"),
+        (["nobody=x"], [], "unknown role"),
+        (["ingest=x"], ["ingest=g"], "no consumer group"),
+    ],
 )
 def test_acls_command_refuses_bad_arguments(capsys, principals, groups, message):
     # Exit 2 before any connection (the bootstrap points nowhere).
@@ -216,20 +244,38 @@ def test_every_binding_of_the_table_maps_to_confluent_kafka_and_back():
 
 
 def test_librdkafka_config_is_the_same_connection_as_aiokafka_kwargs():
-    kafka = KafkaSettings(bootstrap="k:9093", security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
-                          sasl_username="u", sasl_password="p", ssl_cafile="/ca.pem")
+    kafka = KafkaSettings(
+        bootstrap="k:9093",
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="u",
+        sasl_password="p",
+        ssl_cafile="/ca.pem",
+    )
     assert kafka.librdkafka_config() == {
-        "bootstrap.servers": "k:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
-        "sasl.username": "u", "sasl.password": "p", "ssl.ca.location": "/ca.pem",
+        "bootstrap.servers": "k:9093",
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "u",
+        "sasl.password": "p",
+        "ssl.ca.location": "/ca.pem",
     }
-    assert KafkaSettings().librdkafka_config() == {"bootstrap.servers": "127.0.0.1:9092", "security.protocol": "PLAINTEXT"}
+    assert KafkaSettings().librdkafka_config() == {
+        "bootstrap.servers": "127.0.0.1:9092",
+        "security.protocol": "PLAINTEXT",
+    }
 
 
 def test_acls_command_against_no_broker_fails_at_once_in_one_line(capsys):
     import time
 
-    kafka = KafkaSettings(bootstrap="127.0.0.1:1", security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                          sasl_username="admin", sasl_password="s3cret-never-printed")
+    kafka = KafkaSettings(
+        bootstrap="127.0.0.1:1",
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="PLAIN",
+        sasl_username="admin",
+        sasl_password="s3cret-never-printed",
+    )
     started = time.monotonic()
     code = run_acls_command(kafka, ["worker=w"], [], False, io.StringIO())
     err = capsys.readouterr().err

@@ -18,7 +18,7 @@ def _raw(**overrides) -> RawMessage:
         conversation_id="C2",
         sender_id="U123",
         sent_at="2026-11-29T10:00:00.123456+01:00",
-        text="Zażółć 🙂 \"quoted\" \\ back\nslash",
+        text='Zażółć 🙂 "quoted" \\ back\nslash',
         metadata={"thread": "1700000000.000100", "edited": True, "n": 3, "ratio": 0.25, "none": None},
     )
     fields.update(overrides)
@@ -49,15 +49,27 @@ def test_encode_writes_every_field_as_plain_json():
     assert doc["text"] == msg.text
     assert doc["metadata"] == msg.metadata
     assert set(doc) == {
-        "schema_version", "event_id", "channel", "channel_kind", "conversation_id",
-        "sender_id", "sent_at", "text", "metadata",
+        "schema_version",
+        "event_id",
+        "channel",
+        "channel_kind",
+        "conversation_id",
+        "sender_id",
+        "sent_at",
+        "text",
+        "metadata",
     }
 
 
 def test_decode_accepts_json_written_by_others():
     doc = {
-        "event_id": "e1", "channel": "web", "channel_kind": "private", "conversation_id": "c",
-        "sender_id": "s", "sent_at": "2026-11-29T10:00:00Z", "text": "hi",
+        "event_id": "e1",
+        "channel": "web",
+        "channel_kind": "private",
+        "conversation_id": "c",
+        "sender_id": "s",
+        "sent_at": "2026-11-29T10:00:00Z",
+        "text": "hi",
     }
     msg = decode_raw(json.dumps(doc, indent=2).encode())
     assert msg.text == "hi" and msg.metadata == {} and msg.schema_version == 1
@@ -97,9 +109,17 @@ def test_redacted_payload_is_not_a_raw_message():
     from schemas.redacted import RedactedMessage
 
     redacted = RedactedMessage(
-        event_id="e1", channel="web", channel_kind="private", conversation_id="c", sender="u_1",
-        sent_at="2026-11-29T10:00:00Z", text="hi", findings=(), policy="storage",
-        policy_version="1", processed_at="2026-11-29T10:00:01Z",
+        event_id="e1",
+        channel="web",
+        channel_kind="private",
+        conversation_id="c",
+        sender="u_1",
+        sent_at="2026-11-29T10:00:00Z",
+        text="hi",
+        findings=(),
+        policy="storage",
+        policy_version="1",
+        processed_at="2026-11-29T10:00:01Z",
     )
     with pytest.raises(SchemaError) as info:
         decode_raw(encode(redacted))
@@ -110,13 +130,25 @@ def test_redacted_payload_is_not_a_raw_message():
 
 def test_quarantine_record_encodes_without_text():
     record = QuarantineRecord(
-        event_id="e1", channel="web", error_class="SchemaError", stage="decode",
-        raw_partition=3, raw_offset=1234, quarantined_at="2026-11-29T10:00:00.000Z", field="sent_at",
+        event_id="e1",
+        channel="web",
+        error_class="SchemaError",
+        stage="decode",
+        raw_partition=3,
+        raw_offset=1234,
+        quarantined_at="2026-11-29T10:00:00.000Z",
+        field="sent_at",
     )
     doc = orjson.loads(encode(record))
     assert doc == {
-        "event_id": "e1", "channel": "web", "error_class": "SchemaError", "stage": "decode",
-        "raw_partition": 3, "raw_offset": 1234, "quarantined_at": "2026-11-29T10:00:00.000Z",
-        "field": "sent_at", "schema_version": 1,
+        "event_id": "e1",
+        "channel": "web",
+        "error_class": "SchemaError",
+        "stage": "decode",
+        "raw_partition": 3,
+        "raw_offset": 1234,
+        "quarantined_at": "2026-11-29T10:00:00.000Z",
+        "field": "sent_at",
+        "schema_version": 1,
     }
     assert "text" not in doc

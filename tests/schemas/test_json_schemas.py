@@ -7,14 +7,13 @@ checked by the schemas' ``pattern`` only. The Python side also checks the calend
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 
 import orjson
 import pytest
 from jsonschema import Draft202012Validator
-
-import dataclasses
 
 from schemas import QuarantineRecord, RawMessage, SchemaError, encode
 from schemas.redacted import Finding, RedactedMessage
@@ -48,12 +47,16 @@ def test_schema_files_are_valid_draft_2020_12(name):
 
 def test_properties_and_required_match_the_dataclasses():
     # Every dataclass field is described; exactly the fields without a default are required.
-    for name, model in (("raw_message.v1.json", RawMessage), ("redacted_message.v1.json", RedactedMessage),
-                        ("quarantine_record.v1.json", QuarantineRecord)):
+    for name, model in (
+        ("raw_message.v1.json", RawMessage),
+        ("redacted_message.v1.json", RedactedMessage),
+        ("quarantine_record.v1.json", QuarantineRecord),
+    ):
         schema = _schema(name)
         fields = dataclasses.fields(model)
-        required = {f.name for f in fields
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {
+            f.name for f in fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
         assert set(schema["properties"]) == {f.name for f in fields}, name
         assert set(schema["required"]) == required, name
 
@@ -118,7 +121,9 @@ RAW_CASES = [
     ("meta-string", {"metadata": "a"}, False),
     ("meta-null", {"metadata": None}, True),
     pytest.param(
-        "channel-trailing-newline", {"channel": "web\n"}, False,
+        "channel-trailing-newline",
+        {"channel": "web\n"},
+        False,
         marks=pytest.mark.xfail(
             strict=True,
             reason="jsonschema uses Python re.search, whose $ matches before a final newline (ECMA-262's does not)",
@@ -238,15 +243,32 @@ def test_redacted_python_only_checks(redacted_doc, finding_doc, case_id, overrid
 def test_encoded_events_validate_against_their_schemas():
     raw = RawMessage("e1", "web", "private", "c1", "s1", "2026-11-29T10:00:00Z", "hello", {"k": 1})
     redacted = RedactedMessage(
-        "e1", "web", "private", "c1", "u_1", "2026-11-29T10:00:00Z", "hi <PERSON>",
-        (Finding("PERSON", 3, 11, 0.85),), "nlp", "1", "2026-11-29T10:00:01.000Z",
+        "e1",
+        "web",
+        "private",
+        "c1",
+        "u_1",
+        "2026-11-29T10:00:00Z",
+        "hi <PERSON>",
+        (Finding("PERSON", 3, 11, 0.85),),
+        "nlp",
+        "1",
+        "2026-11-29T10:00:01.000Z",
     )
     cases = [(raw, "raw_message.v1.json"), (redacted, "redacted_message.v1.json")]
     for stage in ("decode", "detect", "anonymise"):
-        cases.append((QuarantineRecord("e1", "web", "StepError", stage, 0, 0, "2026-11-29T10:00:00Z"),
-                      "quarantine_record.v1.json"))
-    cases.append((QuarantineRecord(None, None, "SchemaError", "decode", 5, 99, "2026-11-29T10:00:00Z", "event"),
-                  "quarantine_record.v1.json"))
+        cases.append(
+            (
+                QuarantineRecord("e1", "web", "StepError", stage, 0, 0, "2026-11-29T10:00:00Z"),
+                "quarantine_record.v1.json",
+            )
+        )
+    cases.append(
+        (
+            QuarantineRecord(None, None, "SchemaError", "decode", 5, 99, "2026-11-29T10:00:00Z", "event"),
+            "quarantine_record.v1.json",
+        )
+    )
     for event, name in cases:
         errors = list(_validator(name).iter_errors(orjson.loads(encode(event))))
         assert not errors, (name, [e.message for e in errors])

@@ -9,8 +9,17 @@ from schemas.errors import SchemaError
 from schemas.redacted import Finding, RedactedMessage
 
 REQUIRED = (
-    "event_id", "channel", "channel_kind", "conversation_id", "sender", "sent_at", "text",
-    "findings", "policy", "policy_version", "processed_at",
+    "event_id",
+    "channel",
+    "channel_kind",
+    "conversation_id",
+    "sender",
+    "sent_at",
+    "text",
+    "findings",
+    "policy",
+    "policy_version",
+    "processed_at",
 )
 
 

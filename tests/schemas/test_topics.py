@@ -44,7 +44,7 @@ def test_all_topics_refuses_non_positive_retention(retention_ms):
 
 def test_clean_topics_cover_every_destination():
     assert set(CLEAN_TOPICS) == {"analytics", "storage", "nlp"}
-    assert DESTINATIONS == tuple(CLEAN_TOPICS)
+    assert tuple(CLEAN_TOPICS) == DESTINATIONS
     assert CLEAN_TOPICS["analytics"].name == "chat.analytics"
     assert CLEAN_TOPICS["storage"].name == "chat.storage"
     assert CLEAN_TOPICS["nlp"].name == "chat.nlp"

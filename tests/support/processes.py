@@ -11,8 +11,8 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import uvicorn
 
@@ -96,7 +96,9 @@ def tail(path: Path, chars: int = 4000) -> str:
 
 
 @contextlib.contextmanager
-def chatguard_process(args: list[str], env: Mapping[str, str], ready_url: str, log_path: Path, timeout_s: float = 120.0):
+def chatguard_process(
+    args: list[str], env: Mapping[str, str], ready_url: str, log_path: Path, timeout_s: float = 120.0
+):
     """``chatguard <args>`` until the block ends; waits until ``ready_url`` answers."""
     with log_path.open("wb") as log:
         proc = subprocess.Popen([str(BIN / "chatguard"), *args], env=dict(env), stdout=log, stderr=subprocess.STDOUT)
@@ -118,7 +120,9 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 
 def apply_topics(env: Mapping[str, str]) -> None:
-    subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=dict(env), check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [str(BIN / "chatguard"), "topics", "apply"], env=dict(env), check=True, capture_output=True, timeout=60
+    )
 
 
 @contextlib.contextmanager

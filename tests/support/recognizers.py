@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Literal, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Literal, Union
 from unittest.mock import ANY
 
 import pytest
@@ -35,7 +36,9 @@ _EVERYTHING = re.compile("")
 def unfiltered(cls: type[ChatguardRecognizer]) -> ChatguardRecognizer:
     """An instance of recognizer class ``cls`` with its PREFILTER and pattern guards switched off
     (a PREFILTER that matches every text, so that an ``analyze`` calling it directly works too)."""
-    subclass: type[ChatguardRecognizer] = type(f"Unfiltered{cls.__name__}", (cls,), {"PREFILTER": _EVERYTHING, "PATTERN_GUARDS": {}})
+    subclass: type[ChatguardRecognizer] = type(
+        f"Unfiltered{cls.__name__}", (cls,), {"PREFILTER": _EVERYTHING, "PATTERN_GUARDS": {}}
+    )
     return subclass()
 
 

@@ -5,7 +5,7 @@ Every number is synthetic: made up from the checksum rules, never copied from an
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def pesel(year: int, month: int, day: int, serial: str = "1234") -> str:

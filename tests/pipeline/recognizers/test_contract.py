@@ -42,7 +42,13 @@ CONTEXT_WORDS = {
     "PaymentCardRecognizer": ("card", "karta"),
 }
 PII_FREE = [
-    "", "ZYW-4821-KX", "PROMO2026", "10:30", "12,99 zł", "2026-11-29", "iPhone 15 Pro",
+    "",
+    "ZYW-4821-KX",
+    "PROMO2026",
+    "10:30",
+    "12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
     "What time do you open tomorrow?",
 ]
 
@@ -101,7 +107,9 @@ def test_finds_nothing_in_pii_free_text(recognizer):
 def test_entities_filter_and_no_nlp_artifacts(recognizer):
     for text in ALL_MATCHING:
         assert recognizer.analyze(text, entities=["SOMETHING_ELSE"], nlp_artifacts=None) == []
-    hits = [t for t in ALL_MATCHING if recognizer.analyze(t, entities=recognizer.supported_entities, nlp_artifacts=None)]
+    hits = [
+        t for t in ALL_MATCHING if recognizer.analyze(t, entities=recognizer.supported_entities, nlp_artifacts=None)
+    ]
     assert hits  # each recognizer finds something in the shared tables
     for text in hits:
         results = recognizer.analyze(text, entities=recognizer.supported_entities, nlp_artifacts=None)
@@ -132,10 +140,35 @@ def test_100_kb_of_text(recognizer):
 
 def _fuzz_texts(count: int, seed: int = 20261129) -> list[str]:
     rng = random.Random(seed)
-    pieces = ALL_MATCHING + ALL_NOT_MATCHING + [
-        "hello", "ok", "tel", "ul.", "my name is", "jestem", "?", "#", "=", "@", "%40", "--", "\n",
-        "12", "601", "234", "567", "00-950", "PL", "st", "Road", "https://example.com/p?", "email=",
-    ]
+    pieces = (
+        ALL_MATCHING
+        + ALL_NOT_MATCHING
+        + [
+            "hello",
+            "ok",
+            "tel",
+            "ul.",
+            "my name is",
+            "jestem",
+            "?",
+            "#",
+            "=",
+            "@",
+            "%40",
+            "--",
+            "\n",
+            "12",
+            "601",
+            "234",
+            "567",
+            "00-950",
+            "PL",
+            "st",
+            "Road",
+            "https://example.com/p?",
+            "email=",
+        ]
+    )
     texts = []
     for _ in range(count):
         parts = rng.sample(pieces, rng.randint(1, 4))

@@ -35,7 +35,12 @@ NOT_MATCHING = [
     f"x{P2WPKH}",  # inside a longer word
     f"{P2WPKH}z",
     "bc1 is a prefix",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
 ]
 
 

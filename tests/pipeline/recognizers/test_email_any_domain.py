@@ -26,7 +26,11 @@ NOT_MATCHING = [
     "user@192.168.0.1",  # an IP literal, found by the IP recognizer
     "foo@bar",
     "price 5@12.99",
-    "kod ZYW-4821-KX", "PROMO2026", "iPhone 15 Pro", "cena 12,99 zł", "2026-11-29",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "iPhone 15 Pro",
+    "cena 12,99 zł",
+    "2026-11-29",
 ]
 
 

@@ -47,7 +47,8 @@ NOT_MATCHING = [
     "IBAN DE89 3704",  # too short
     f"IBAN {in_fours(bump(DE)).replace(' ', '/')}",
     f"IBAN {in_fours(bump(GB, 9)).replace(' ', '-')}",
-    "ZAM/2026/09/5495", "2026/11/29",
+    "ZAM/2026/09/5495",
+    "2026/11/29",
     # Mod 97 holds, but no country has this code or this length: voucher codes, not accounts.
     "codes from the caps: VW16-JV84 ZDTG-ZKFT VL45-XA68 none of them work",
     f"code {in_fours(iban('XY', '12345678901234'))}",
@@ -55,7 +56,13 @@ NOT_MATCHING = [
     f"IBAN {in_fours(iban('PL', '1240000012345678901234567'))}",  # 29, a Polish one has 28
     "card 4111 1111 1111 1111",
     "Call me at +48 601 234 567",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

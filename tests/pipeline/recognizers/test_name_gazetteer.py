@@ -38,7 +38,14 @@ test_finds, test_rejects, test_prefilter_accepts_every_match = table_tests(
 
 @pytest.mark.parametrize(
     "name, form",
-    [("maria", "marią"), ("zofia", "zofii"), ("anna", "annę"), ("jakub", "jakuba"), ("marek", "marka"), ("paweł", "pawłem")],
+    [
+        ("maria", "marią"),
+        ("zofia", "zofii"),
+        ("anna", "annę"),
+        ("jakub", "jakuba"),
+        ("marek", "marka"),
+        ("paweł", "pawłem"),
+    ],
 )
 def test_polish_case_forms(name, form):
     assert form in _polish_forms(name)

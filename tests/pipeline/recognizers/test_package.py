@@ -86,7 +86,15 @@ def test_ci_matches_what_ignorecase_matches(word):
 
     fast = re.compile(ci(word))
     slow = re.compile(re.escape(word).replace(r"\ ", r"[ \t]+"), re.IGNORECASE)
-    variants = {word, word.upper(), word.lower(), word.title(), word.swapcase(), word.replace("s", "ſ"), word.replace("i", "İ")}
+    variants = {
+        word,
+        word.upper(),
+        word.lower(),
+        word.title(),
+        word.swapcase(),
+        word.replace("s", "ſ"),
+        word.replace("i", "İ"),
+    }
     for variant in variants:
         assert bool(fast.fullmatch(variant)) == bool(slow.fullmatch(variant)), variant
 

@@ -34,7 +34,13 @@ NOT_MATCHING = [
     f"dowód {A}1",  # seven digits
     f"dowód {A[1:]}",  # two letters
     "dowód ĄBC300000",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

@@ -53,7 +53,13 @@ NOT_MATCHING = [
     f"NIP {grouped(N1, [3, 3, 2], '.')}.5",
     f"NIP {N1[:3]}.{N1[3:6]}-{N1[6:8]}-{N1[8:]}",  # mixed separators
     "Call me at +48 601 234 567",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

@@ -42,7 +42,13 @@ NOT_MATCHING = [
     f"PESEL {P1985[:10]}",  # 10 digits
     "zamówienie nr 12345678901",
     "Call me at +48 601 234 567",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

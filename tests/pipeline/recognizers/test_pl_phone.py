@@ -11,7 +11,7 @@ from pipeline.recognizers.pl_phone import (
     SCORE_PREFIXED,
     PlPhoneRecognizer,
 )
-from tests.pipeline.recognizers.synthetic import in_fours, iban, nrb, pesel
+from tests.pipeline.recognizers.synthetic import iban, in_fours, nrb, pesel
 from tests.support.recognizers import found, table_tests
 
 MATCHING = [
@@ -66,7 +66,13 @@ NOT_MATCHING = [
     f"konto {in_fours(iban('PL', nrb('124000001234567890123456')[2:]))}",
     f"konto {nrb('124000001234567890123456')}",
     "card 4111 1111 1111 1111",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

@@ -8,7 +8,11 @@ from tests.support.recognizers import table_tests
 MATCHING = [
     # text, value, score
     ("221B Baker Street", "221B Baker Street", SCORE_STREET),
-    ("1600 Pennsylvania Ave NW, Washington, DC 20500", "1600 Pennsylvania Ave NW, Washington, DC 20500", SCORE_DETAILED),
+    (
+        "1600 Pennsylvania Ave NW, Washington, DC 20500",
+        "1600 Pennsylvania Ave NW, Washington, DC 20500",
+        SCORE_DETAILED,
+    ),
     ("it's 12 Oak St. Apt 4 thanks", "12 Oak St. Apt 4", SCORE_DETAILED),
     ("45 High Road, London SW1A 1AA", "45 High Road, London SW1A 1AA", SCORE_DETAILED),
     ("send it to 9 elm grove, flat 2", "9 elm grove, flat 2", SCORE_DETAILED + 0.15),
@@ -18,8 +22,16 @@ MATCHING = [
     ("77 Martin Luther King Jr Blvd #5", "77 Martin Luther King Jr Blvd #5", SCORE_DETAILED),
     ("10 downing st", "10 downing st", SCORE_STREET),
     ("3 Abbey Road NW8 9AY", "3 Abbey Road NW8 9AY", SCORE_DETAILED),
-    ("my new address is 523 Willow Close, Springfield, IL 62704", "523 Willow Close, Springfield, IL 62704", SCORE_DETAILED + 0.15),
-    ("send to 490 King Close #38, Springfield, IL 62704 pls", "490 King Close #38, Springfield, IL 62704", SCORE_DETAILED),
+    (
+        "my new address is 523 Willow Close, Springfield, IL 62704",
+        "523 Willow Close, Springfield, IL 62704",
+        SCORE_DETAILED + 0.15,
+    ),
+    (
+        "send to 490 King Close #38, Springfield, IL 62704 pls",
+        "490 King Close #38, Springfield, IL 62704",
+        SCORE_DETAILED,
+    ),
     ("580 Maple Close\nBristol\nBS6 2WF. Thanks", "580 Maple Close\nBristol\nBS6 2WF", SCORE_DETAILED),
 ]
 
@@ -37,7 +49,12 @@ NOT_MATCHING = [
     "order 12345 placed",
     "wizyta o 12 u dr Nowak",
     "mam 2 konta na wp.pl",
-    "kod ZYW-4821-KX", "PROMO2026", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "00-950 Warszawa",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "00-950 Warszawa",
 ]
 
 

@@ -22,10 +22,10 @@ from pipeline.recognizers.street_address_intl import (
 from tests.support.recognizers import found, table_tests
 
 
-
 def ctx(score: float) -> float:
     """``score`` with an address word nearby."""
     return min(score + CONTEXT_BOOST, MAX_SCORE)
+
 
 MATCHING = [
     # text, value, score
@@ -35,7 +35,11 @@ MATCHING = [
         "4821 Lumikatu 17 Apt. 302\nVarjola\n, KS\n Uruguay 55210",
         ctx(SCORE_BLOCK),
     ),
-    ("2210 38 Ermou Street\n Suite 114\n Pelendri\n Cyprus 40127", "2210 38 Ermou Street\n Suite 114\n Pelendri\n Cyprus 40127", SCORE_BLOCK),
+    (
+        "2210 38 Ermou Street\n Suite 114\n Pelendri\n Cyprus 40127",
+        "2210 38 Ermou Street\n Suite 114\n Pelendri\n Cyprus 40127",
+        SCORE_BLOCK,
+    ),
     (
         "06123 Rózsadomb u. 41.\n Suite 209\n Kisvarsány\n Hungary 30418",
         "06123 Rózsadomb u. 41.\n Suite 209\n Kisvarsány\n Hungary 30418",
@@ -46,15 +50,27 @@ MATCHING = [
         "0457 P.O. Box 318 Apt. 044, Pärnu, Estonia",
         ctx(SCORE_BLOCK),
     ),
-    ("> 4471 Rinnekatu 8\n> Apt. 21\n> Lahti\n> Finland 15110", "4471 Rinnekatu 8\n> Apt. 21\n> Lahti\n> Finland 15110", SCORE_BLOCK),
+    (
+        "> 4471 Rinnekatu 8\n> Apt. 21\n> Lahti\n> Finland 15110",
+        "4471 Rinnekatu 8\n> Apt. 21\n> Lahti\n> Finland 15110",
+        SCORE_BLOCK,
+    ),
     (  # a literal "\n", as in text pasted from JSON
         "Billing:\\n72104 Jaanikatu 5\\n Apt. 12\\n Tartu\\n Estonia 50410",
         "72104 Jaanikatu 5\\n Apt. 12\\n Tartu\\n Estonia 50410",
         ctx(SCORE_BLOCK),
     ),
-    ("7710 Avenida Paulista 1500\nSão Paulo\nBrazil 01310-100", "7710 Avenida Paulista 1500\nSão Paulo\nBrazil 01310-100", SCORE_BLOCK),
+    (
+        "7710 Avenida Paulista 1500\nSão Paulo\nBrazil 01310-100",
+        "7710 Avenida Paulista 1500\nSão Paulo\nBrazil 01310-100",
+        SCORE_BLOCK,
+    ),
     ("1120 57 Karaiskaki Avenue, Limassol, Cyprus", "1120 57 Karaiskaki Avenue, Limassol, Cyprus", SCORE_BLOCK),
-    ("9016 Trenerys gate 12\nApt. 4\nBergen\nNorway 5003", "9016 Trenerys gate 12\nApt. 4\nBergen\nNorway 5003", SCORE_BLOCK),
+    (
+        "9016 Trenerys gate 12\nApt. 4\nBergen\nNorway 5003",
+        "9016 Trenerys gate 12\nApt. 4\nBergen\nNorway 5003",
+        SCORE_BLOCK,
+    ),
     ("Ringvej 5 Apt. 3 Odense Denmark", "Ringvej 5 Apt. 3 Odense Denmark", SCORE_BLOCK),
     (
         "send to 43180 treinta y tres 2070\n suite 334\n valentines\n uruguay",
@@ -170,7 +186,12 @@ NOT_MATCHING = [
     "Na stronie 5 jest błąd",
     "W sklepie Media Markt 3 sztuki",
     "Strona 3/10 nie ładuje się",
-    "kod ZYW-4821-KX", "PROMO2026", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro", "C/S ADR 144A",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
+    "C/S ADR 144A",
 ]
 
 

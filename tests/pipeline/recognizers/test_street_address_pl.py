@@ -48,7 +48,12 @@ NOT_MATCHING = [
     "za 2 10-150 zł",
     "mam 2, 10-150 osób",
     "kupiłem 3, 12-100 sztuk",
-    "kod ZYW-4821-KX", "PROMO2026", "o 10:30", "cena 12,99 zł", "2026-11-29", "iPhone 15 Pro",
+    "kod ZYW-4821-KX",
+    "PROMO2026",
+    "o 10:30",
+    "cena 12,99 zł",
+    "2026-11-29",
+    "iPhone 15 Pro",
 ]
 
 

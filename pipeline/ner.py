@@ -70,7 +70,7 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 MAYBE_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT"})
 # A company follows these ("I work for Factset", "a year at Balefire"), a surname rarely.
 _COMPANY_PREPOSITIONS = PLACE_PREPOSITIONS | frozenset(
-    ["for", "with", "as", "join", "joined", "joining", "support", "supports", "use", "using"]
+    "for with as join joined joining support supports use using".split()
 )
 # English derivational endings of abstract and agent nouns ("Wisdom", "Discipline",
 # "Salesperson", "Cytotechnologist"); surnames that are words ("Smith", "Baker", "Brown",

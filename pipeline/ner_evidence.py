@@ -9,9 +9,7 @@ from collections.abc import Sequence
 
 from pipeline.names import ORG_WORDS, SURNAME_ENDING, TITLES, country_names, is_demonym, is_first_name, names_a_thing
 
-PLACE_PREPOSITIONS = frozenset(
-    ["in", "to", "from", "at", "near", "of", "into", "via", "across", "around", "visit", "visiting", "towards"]
-)
+PLACE_PREPOSITIONS = frozenset("in to from at near of into via across around visit visiting towards".split())
 # Where a place is named, not a person: "moved here from X", "travelling to X", "lives in X".
 _PLACE_CONTEXT = re.compile(
     r"(?i:\b(?:mov(?:e|ed|ing)|travel(?:l?ing|l?ed)?|fl(?:y|ew|ying)|return(?:ed|ing)?|go(?:ing)?|went|"

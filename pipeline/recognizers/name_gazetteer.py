@@ -46,38 +46,9 @@ def _polish_forms(name: str) -> set[str]:
 
 # Title-case word pairs that open English sentences or name things, not people.
 _NOT_SURNAMES = frozenset(
-    [
-        "street",
-        "road",
-        "avenue",
-        "lane",
-        "drive",
-        "square",
-        "park",
-        "bank",
-        "university",
-        "college",
-        "school",
-        "hospital",
-        "hotel",
-        "airport",
-        "station",
-        "church",
-        "street",
-        "ltd",
-        "inc",
-        "llc",
-        "corp",
-        "company",
-        "group",
-        "team",
-        "day",
-        "night",
-        "morning",
-        "evening",
-        "christmas",
-        "easter",
-    ]
+    """street road avenue lane drive square park bank university college school hospital hotel
+    airport station church street ltd inc llc corp company group team day night morning evening
+    christmas easter""".split()
 )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from schemas.topics import CLEAN_TOPICS, NLP, QUARANTINE, RAW
+from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, QUARANTINE, RAW
 
 
 class ResourceType(enum.IntEnum):
@@ -137,6 +137,7 @@ def _consumer_role(destination: str) -> Role:
         example_principal=f"User:{destination}",
         grants=(
             Grant(ResourceType.TOPIC, topic, _READ),
+            Grant(ResourceType.TOPIC, ERASURE.name, _READ, "to drop an erased pseudonym's records"),
             Grant(ResourceType.GROUP, GROUP, _READ, "their own consumer group"),
         ),
         default_group=destination,
@@ -175,6 +176,7 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                     Grant(ResourceType.TOPIC, name, (*_WRITE, Operation.DESCRIBE_CONFIGS))
                     for name in _CLEAN_AND_QUARANTINE
                 ),
+                Grant(ResourceType.TOPIC, ERASURE.name, (Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS)),
                 Grant(ResourceType.GROUP, GROUP, _READ, "`CHATGUARD_CONSUMER_GROUP`"),
                 Grant(
                     ResourceType.TRANSACTIONAL_ID,
@@ -187,6 +189,12 @@ ROLES: Mapping[str, Role] = MappingProxyType(
             default_group=WORKER_GROUP,
         ),
         **{destination: _consumer_role(destination) for destination in CLEAN_TOPICS},
+        "vault": Role(
+            name="vault",
+            runs="`chatguard erase` (whoever carries out erasure requests)",
+            example_principal="User:chatguard-vault",
+            grants=(Grant(ResourceType.TOPIC, ERASURE.name, _WRITE),),
+        ),
         "canary": Role(
             name="canary",
             runs="`chatguard canary` (joins no group)",

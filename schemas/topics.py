@@ -38,6 +38,11 @@ NLP = TopicSpec("chat.nlp", DEFAULT_PARTITIONS, retention_ms=7 * DAY_MS)
 # Events held back because detection failed: ids, channel and error class only, never text.
 QUARANTINE = TopicSpec("chat.quarantine", 1, retention_ms=7 * DAY_MS)
 
+# Erasure notices: the keyed pseudonym of each data subject whose vault key was destroyed
+# (``chatguard erase``), so stores of the clean topics drop that pseudonym's records. Compacted:
+# the latest notice per pseudonym stays for as long as the topic exists. Never an identifier.
+ERASURE = TopicSpec("chat.erasure", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"}))
+
 # Destination name (the policy that produces it) -> its clean topic.
 CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType({"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP})
 DESTINATIONS: tuple[str, ...] = tuple(CLEAN_TOPICS)
@@ -48,4 +53,4 @@ def all_topics(raw_retention_ms: int = HOUR_MS) -> tuple[TopicSpec, ...]:
     if raw_retention_ms <= 0:
         raise ValueError("raw_retention_ms: must be positive")
     raw = TopicSpec(RAW.name, RAW.partitions, raw_retention_ms, RAW.config)
-    return (raw, *CLEAN_TOPICS.values(), QUARANTINE)
+    return (raw, *CLEAN_TOPICS.values(), QUARANTINE, ERASURE)

@@ -60,6 +60,7 @@ def test_a_consumer_role_reads_its_own_topic_and_group_only(destination):
     assert role.default_group == destination
     assert {(g.resource_type, g.name): set(g.operations) for g in role.grants} == {
         (ResourceType.TOPIC, CLEAN_TOPICS[destination].name): {R, D},
+        (ResourceType.TOPIC, "chat.erasure"): {R, D},  # erasure notices: drop an erased pseudonym's records
         (ResourceType.GROUP, GROUP): {R, D},
     }
 
@@ -110,7 +111,7 @@ def test_bindings_expand_roles_principals_and_groups():
         in result
     )
     # 5 topics x 3 operations + the group's 2 + the transactional ids' 2
-    assert len([b for b in result if b.principal == "User:w"]) == 19
+    assert len([b for b in result if b.principal == "User:w"]) == 21
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ def test_names_unique_and_namespaced():
     names = [spec.name for spec in all_topics()]
     assert len(names) == len(set(names))
     assert all(name.startswith("chat.") for name in names)
-    assert set(names) == {"chat.raw", "chat.analytics", "chat.storage", "chat.nlp", "chat.quarantine"}
+    assert set(names) == {"chat.raw", "chat.analytics", "chat.storage", "chat.nlp", "chat.quarantine", "chat.erasure"}
 
 
 def test_raw_retention_is_one_hour_by_default():

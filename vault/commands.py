@@ -1,0 +1,118 @@
+"""The vault's sub-commands: ``vault reveal|sweep|rotate-master``, ``audit verify``, ``erase``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+import orjson
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("vault", help="the vault: reveal a value with a reason, sweep expired values, rotate the master key")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    reveal = actions.add_parser("reveal", help="print the original value of a vault_ref (audited)")
+    reveal.add_argument("ref")
+    reveal.add_argument("--reason", required=True, help="why (10-500 characters); it goes to the audit log")
+    reveal.add_argument("--actor", default=None, help="who asks (default: the OS user)")
+    reveal.set_defaults(run=_run_reveal)
+    sweep = actions.add_parser("sweep", help="delete values past CHATGUARD_VAULT_RETENTION_DAYS")
+    sweep.set_defaults(run=_run_sweep)
+    rotate = actions.add_parser("rotate-master", help="re-wrap every subject key under a new master key")
+    rotate.add_argument("--new-key-file", required=True, help="the new master key (64 hex); then point CHATGUARD_VAULT_MASTER_KEY_FILE at it")
+    rotate.add_argument("--actor", default=None)
+    rotate.set_defaults(run=_run_rotate)
+
+    p = sub.add_parser("audit", help="the vault's audit log")
+    audit_actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    verify = audit_actions.add_parser("verify", help="check the hash chain: no entry edited, deleted or reordered")
+    verify.set_defaults(run=_run_verify)
+
+    p = sub.add_parser("erase", help="GDPR erasure: destroy a sender's vault key and values, notify chat.erasure")
+    p.add_argument("--channel", required=True, help="the channel the sender wrote on (web, mobile, messenger, slack, telegram, http)")
+    p.add_argument("--sender", required=True, help="the sender's id on that channel")
+    p.add_argument("--reason", required=True, help="the request's reference (10-500 characters), for the audit log")
+    p.add_argument("--actor", default=None)
+    p.add_argument("--no-notice", action="store_true", help="do not publish to chat.erasure (no Kafka at hand)")
+    p.set_defaults(run=_run_erase)
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return (args.actor or getpass.getuser())[:200]
+
+
+def _vault():  # type: ignore[no-untyped-def]
+    from vault.core import open_vault
+    from vault.settings import VaultSettings
+
+    return open_vault(VaultSettings.from_env())
+
+
+def _run_reveal(args: argparse.Namespace) -> int:
+    revealed = _vault().reveal(args.ref, args.reason, _actor(args))
+    print(orjson.dumps({"ref": revealed.ref, "entity_type": revealed.entity_type, "value": revealed.value}).decode())
+    return 0
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    print(f"chatguard vault sweep: {_vault().sweep()} expired values removed", file=sys.stderr)
+    return 0
+
+
+def _run_rotate(args: argparse.Namespace) -> int:
+    from vault.keys import LocalKeys, read_master_key
+    from vault.settings import VaultSettings
+
+    settings = VaultSettings.from_env()
+    vault = _vault()
+    assert settings.master_key_file is not None  # from_env requires it
+    new = LocalKeys(read_master_key(args.new_key_file), read_master_key(settings.master_key_file))
+    done = vault.rotate_master(new, _actor(args))
+    print(f"chatguard vault rotate-master: {done} subject keys re-wrapped under {new.key_id}; "
+          "now set CHATGUARD_VAULT_MASTER_KEY_FILE to the new file", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    verdict = _vault().verify_audit()
+    if verdict.ok:
+        print(f"chatguard audit verify: {verdict.entries} entries, chain intact; head {verdict.head}")
+        return 0
+    print(f"chatguard audit verify: BROKEN at {verdict.problem}; {verdict.entries} entries before it hold", file=sys.stderr)
+    return 1
+
+
+def _run_erase(args: argparse.Namespace) -> int:
+    from runtime.kafka import KafkaSettings
+    from runtime.settings import load
+    from schemas.pseudonyms import Pseudonymiser
+    from vault.core import check_reason
+    from vault.erasure import publish_erasure
+    from vault.settings import PseudonymKey
+
+    reason = check_reason(args.reason)
+    key = load(PseudonymKey).pseudonym_key
+    if key is None:
+        from schemas.errors import ConfigError
+
+        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: it names the sender in the vault)")
+    subject = Pseudonymiser(key).sender(args.channel, args.sender)
+    removed = _vault().erase(subject, _actor(args), reason)
+    print(f"chatguard erase: {subject}: key destroyed, {removed} values deleted", file=sys.stderr)
+    if not args.no_notice:
+        from aiokafka.errors import KafkaError
+
+        from schemas.errors import Unreachable
+
+        kafka = KafkaSettings.from_env()
+        try:
+            asyncio.run(publish_erasure(kafka, subject))
+        except KafkaError as exc:
+            raise Unreachable(
+                f"the vault is erased, but the notice to chat.erasure failed ({type(exc).__name__}) at "
+                f"{kafka.bootstrap}; run again to resend it"
+            ) from None
+        print(f"chatguard erase: notice published to chat.erasure for {subject}", file=sys.stderr)
+    return 0

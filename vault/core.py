@@ -1,0 +1,208 @@
+"""The vault: store detected values per data subject, reveal with a reason, erase by key.
+
+Writes come in batches (one detection batch, one transaction). Each subject (the sender's keyed
+pseudonym) has a random data key, wrapped by the master key (``vault.keys``); values are sealed
+under it (``vault.crypto``). Every reveal, refused reveal, erasure, sweep and rotation is chained
+into the audit log (``vault.audit``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from schemas.errors import ConfigError
+from vault import audit as audit_log
+from vault.crypto import associated_data, new_data_key, open_sealed, seal
+from vault.errors import BadReason, RevealRefused
+from vault.keys import KeyProvider, UnknownMasterKey
+from vault.settings import VaultSettings
+from vault.tables import audit, entries, subjects
+
+MIN_REASON, MAX_REASON = 10, 500
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One detected value to keep: where it came from and whose it is."""
+
+    event_id: str
+    entity_type: str
+    subject: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revealed:
+    ref: str
+    event_id: str
+    entity_type: str
+    subject: str
+    value: str
+
+    def __repr__(self) -> str:
+        return f"Revealed(ref={self.ref!r}, entity_type={self.entity_type!r}, value=***)"
+
+
+def new_ref() -> str:
+    return "v_" + secrets.token_hex(16)
+
+
+def check_reason(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if not MIN_REASON <= len(text) <= MAX_REASON or not text.isprintable():
+        raise BadReason(f"a reason of {MIN_REASON} to {MAX_REASON} printable characters is required")
+    return text
+
+
+class Vault:
+    def __init__(self, engine: Engine, keys: KeyProvider, retention_s: int, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.retention_s = retention_s
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def put_many(self, items: Sequence[Item]) -> list[str]:
+        """Seal and store ``items`` in one transaction; their refs, in order."""
+        if not items:
+            return []
+        now = self._now()
+        refs = [new_ref() for _ in items]
+        with self.engine.begin() as conn:
+            data_keys = self._data_keys(conn, {item.subject for item in items}, now)
+            conn.execute(
+                insert(entries),
+                [
+                    {
+                        "ref": ref,
+                        "subject": item.subject,
+                        "event_id": item.event_id,
+                        "entity_type": item.entity_type,
+                        "sealed": seal(
+                            data_keys[item.subject],
+                            item.value,
+                            associated_data(ref, item.event_id, item.entity_type, item.subject),
+                        ),
+                        "created_at": now,
+                        "expires_at": now + self.retention_s,
+                    }
+                    for ref, item in zip(refs, items, strict=True)
+                ],
+            )
+        return refs
+
+    def _data_keys(self, conn, wanted: set[str], now: int) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+        rows = conn.execute(select(subjects).where(subjects.c.subject.in_(sorted(wanted)))).all()
+        found = {r.subject: self.keys.unwrap(r.key_id, r.wrapped_key, r.subject) for r in rows}
+        for subject in sorted(wanted - found.keys()):
+            data_key = new_data_key()
+            key_id, wrapped = self.keys.wrap(data_key, subject)
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(subjects).values(subject=subject, key_id=key_id, wrapped_key=wrapped, created_at=now))
+                found[subject] = data_key
+            except IntegrityError:  # another worker made it first: use theirs
+                row = conn.execute(select(subjects).where(subjects.c.subject == subject)).one()
+                found[subject] = self.keys.unwrap(row.key_id, row.wrapped_key, subject)
+        return found
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def reveal(self, ref: str, reason: str | None, actor: str) -> Revealed:
+        """The original value of ``ref``; every attempt, refused or not, is audited."""
+        now = self._now()
+        try:
+            text = check_reason(reason)
+        except BadReason:
+            with self.engine.begin() as conn:
+                audit_log.append(conn, at=now, actor=actor, action="reveal", ref=ref[:64], outcome="bad_reason")
+            raise
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(entries, subjects.c.key_id, subjects.c.wrapped_key)
+                .join(subjects, subjects.c.subject == entries.c.subject)
+                .where(entries.c.ref == ref, entries.c.expires_at > now)
+            ).first()
+            outcome, revealed, missing_key = "refused", None, None
+            if row is not None:
+                try:
+                    data_key = self.keys.unwrap(row.key_id, row.wrapped_key, row.subject)
+                    aad = associated_data(row.ref, row.event_id, row.entity_type, row.subject)
+                    value = open_sealed(data_key, row.sealed, aad)
+                    outcome, revealed = "revealed", Revealed(row.ref, row.event_id, row.entity_type, row.subject, value)
+                except InvalidTag:
+                    outcome = "undecryptable"
+                except UnknownMasterKey as exc:
+                    outcome, missing_key = "key_not_loaded", exc
+            audit_log.append(
+                conn, at=now, actor=actor, action="reveal", ref=ref[:64],
+                subject=row.subject if row is not None else None, reason=text, outcome=outcome,
+            )  # fmt: skip
+        if missing_key is not None:
+            raise missing_key  # the operator's configuration, not the ref: say so
+        if revealed is None:
+            raise RevealRefused("no value for this ref (unknown, expired or erased)")
+        return revealed
+
+    # -- forgetting -----------------------------------------------------------------------------
+
+    def erase(self, subject: str, actor: str, reason: str | None = None) -> int:
+        """Destroy ``subject``'s key and delete its values; returns how many values went."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(subjects).where(subjects.c.subject == subject))
+            removed = conn.execute(delete(entries).where(entries.c.subject == subject)).rowcount
+            audit_log.append(
+                conn, at=self._now(), actor=actor, action="erase", subject=subject,
+                reason=" ".join(reason.split()) if reason else None, outcome=f"erased {removed}",
+            )  # fmt: skip
+        return int(removed)
+
+    def sweep(self, actor: str = "sweep") -> int:
+        """Delete values past their retention; returns how many."""
+        now = self._now()
+        with self.engine.begin() as conn:
+            removed = int(conn.execute(delete(entries).where(entries.c.expires_at <= now)).rowcount)
+            if removed:
+                audit_log.append(conn, at=now, actor=actor, action="sweep", outcome=f"expired {removed}")
+        return removed
+
+    def rotate_master(self, new_keys: KeyProvider, actor: str) -> int:
+        """Re-wrap every subject key under ``new_keys``' current master key (which must also
+        unwrap the old one); returns how many were re-wrapped."""
+        done = 0
+        with self.engine.begin() as conn:
+            stale = conn.execute(select(subjects).where(subjects.c.key_id != new_keys.key_id)).all()
+            for row in stale:
+                key_id, wrapped = new_keys.wrap(new_keys.unwrap(row.key_id, row.wrapped_key, row.subject), row.subject)
+                conn.execute(update(subjects).where(subjects.c.subject == row.subject).values(key_id=key_id, wrapped_key=wrapped))
+                done += 1
+            audit_log.append(conn, at=self._now(), actor=actor, action="rotate_master", outcome=f"rewrapped {done}")
+        self.keys = new_keys
+        return done
+
+    def verify_audit(self) -> audit_log.Verdict:
+        with self.engine.connect() as conn:
+            rows: Iterable = (r._mapping for r in conn.execute(select(audit).order_by(audit.c.seq)))
+            return audit_log.verify(rows)
+
+
+def open_vault(settings: VaultSettings) -> Vault:
+    """The vault ``settings`` name: its master key read, its database opened and migrated."""
+    from vault.keys import LocalKeys, read_master_key
+    from vault.store import open_engine
+
+    if settings.master_key_file is None:
+        raise ConfigError("CHATGUARD_VAULT_MASTER_KEY_FILE: required")
+    keys = LocalKeys(read_master_key(settings.master_key_file))
+    return Vault(open_engine(settings.url), keys, settings.retention_days * 86_400)

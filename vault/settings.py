@@ -1,0 +1,68 @@
+"""The vault's settings, shared by the worker, ``chatguard redact`` and the vault commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from runtime.settings import load, masked_repr, pseudonym_key_setting, setting
+from schemas.errors import ConfigError
+
+
+def default_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('chatguard')) / 'vault.db'}"
+
+
+@dataclass(frozen=True, slots=True)
+class VaultSettings:
+    mode: str = setting(
+        "CHATGUARD_VAULT", "on",
+        "`off` runs without a vault: detected values are redacted and kept nowhere, `vault_ref` stays null",
+        choices=("on", "off"), parse=lambda raw: raw.strip().lower(),
+    )
+    master_key_file: Path | None = setting(
+        "CHATGUARD_VAULT_MASTER_KEY_FILE", None,
+        "file holding the vault's master key, 64 hex characters (`openssl rand -hex 32 > FILE`); it wraps each "
+        "data subject's key. Required unless `CHATGUARD_VAULT=off`; `make run` generates one under `.run/`",
+        shown_default="**required**",
+    )
+    database_url: str = setting(
+        "CHATGUARD_VAULT_DATABASE_URL", "",
+        "SQLAlchemy URL of the vault's database: SQLite embedded by default, PostgreSQL in production "
+        "(`postgresql+psycopg://user:password@host/db`)",
+        secret=True, strong=False, shown_default="SQLite file in the user's data directory",
+    )
+    retention_days: int = setting(
+        "CHATGUARD_VAULT_RETENTION_DAYS", 30, "days a value stays in the vault; `chatguard vault sweep` or the "
+        "worker removes older ones", low=1, high=3650,
+    )
+
+    def __repr__(self) -> str:
+        return masked_repr(self)  # a database URL may carry a password
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode == "on"
+
+    @property
+    def url(self) -> str:
+        return self.database_url or default_database_url()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> VaultSettings:
+        settings = load(cls, environ)
+        if settings.enabled and settings.master_key_file is None:
+            raise ConfigError(
+                "CHATGUARD_VAULT_MASTER_KEY_FILE: required (openssl rand -hex 32 > FILE), or CHATGUARD_VAULT=off"
+            )
+        return settings
+
+
+@dataclass(frozen=True, slots=True)
+class PseudonymKey:
+    """The worker's pseudonym key: ``chatguard erase`` names the sender by it, as the vault does."""
+
+    pseudonym_key: bytes | None = pseudonym_key_setting()

@@ -1,0 +1,60 @@
+"""The vault's tables (SQLAlchemy Core), one definition for SQLite and PostgreSQL.
+
+Times are Unix seconds (integers): the same on both databases, and comparable without time zones.
+Subject keys and values live in separate tables: erasure deletes the subject's key row, so any
+copy of its value rows left elsewhere is ciphertext without a key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+subjects = Table(
+    "vault_subjects",
+    metadata,
+    Column("subject", String(64), primary_key=True),  # the sender's keyed pseudonym (u_...)
+    Column("key_id", String(64), nullable=False),  # the master key that wrapped it
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+entries = Table(
+    "vault_entries",
+    metadata,
+    Column("ref", String(64), primary_key=True),  # random, never derived from the value
+    Column("subject", String(64), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("entity_type", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("vault_entries_subject", "subject"),
+    Index("vault_entries_expires_at", "expires_at"),
+)
+
+audit = Table(
+    "vault_audit",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("ref", String(64)),
+    Column("subject", String(64)),
+    Column("reason", Text),
+    Column("outcome", String(40), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row: the chain's last entry. Appending updates it first, which takes the row's write lock,
+# so two writers never chain onto the same entry (SQLite and PostgreSQL alike).
+audit_head = Table(
+    "vault_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
+from schemas.keeping import KeptValue
 from vault import audit as audit_log
 from vault.crypto import associated_data, new_data_key, open_sealed, seal
 from vault.errors import BadReason, RevealRefused
@@ -28,14 +29,7 @@ from vault.tables import audit, entries, subjects
 MIN_REASON, MAX_REASON = 10, 500
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One detected value to keep: where it came from and whose it is."""
-
-    event_id: str
-    entity_type: str
-    subject: str
-    value: str
+Item = KeptValue  # what the vault keeps is what the pipeline hands over
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,32 @@
+"""The contract between the pipeline and whatever keeps detected values (the vault).
+
+The pipeline hands each batch's detected values to a ``ValueKeeper`` and writes the refs it gets
+back as ``vault_ref`` on the clean events' findings; it never learns how values are kept. The
+keeper is found through the ``chatguard.value_keepers`` entry point (``runtime.plugins``), so the
+pipeline does not import the vault and runs without it (``CHATGUARD_VAULT=off``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class KeptValue:
+    """One detected value to keep: the event it came from, its type, whose it is."""
+
+    event_id: str
+    entity_type: str
+    subject: str  # the sender's keyed pseudonym, as on the clean topics
+    value: str
+
+    def __repr__(self) -> str:
+        return f"KeptValue(event_id={self.event_id!r}, entity_type={self.entity_type!r}, subject={self.subject!r}, value=***)"
+
+
+class ValueKeeper(Protocol):
+    def put_many(self, items: Sequence[KeptValue]) -> list[str]:
+        """Keep ``items`` (all or none); their refs, in order: random, never derived from a value."""
+        ...

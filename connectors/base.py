@@ -105,10 +105,10 @@ class Channel(ABC):
     def parse(self, request: ReceivedRequest, payload: Any) -> Parsed:
         """Turn a verified payload into minimised messages; raise BadRequest if malformed."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - an optional hook: most channels have nothing to start
         """Called once when the service starts (e.g. to open a Kafka consumer)."""
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027 - an optional hook: most channels have nothing to stop
         """Called once when the service stops."""
 
     def accepted(self, event_ids: list[str]) -> Response:

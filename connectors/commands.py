@@ -6,6 +6,11 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.raw import RawMessage
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -153,9 +158,10 @@ async def _produce(args: argparse.Namespace) -> int:
     from schemas.codec import decode_raw
     from schemas.errors import SchemaError
 
-    def from_file():
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
-        with stream:
+    invalid = 0
+
+    def from_file() -> Iterator[RawMessage]:
+        with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as stream:
             for number, line in enumerate(stream, start=1):
                 if not line.strip():
                     continue
@@ -166,7 +172,6 @@ async def _produce(args: argparse.Namespace) -> int:
                     invalid += 1
                     print(f"chatguard produce: line {number}: {exc}", file=sys.stderr)
 
-    invalid = 0
     messages = (raw for raw, _ in SampleTraffic().messages(args.count)) if args.sample else from_file()
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
     sent = 0

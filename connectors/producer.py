@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 
@@ -100,10 +101,8 @@ class RawProducer:
         What the broken one still holds fails, so its callers answer 503 and platforms retry."""
         try:
             self._producer = None
-            try:
+            with contextlib.suppress(Exception):  # it is being discarded; a failing stop changes nothing
                 await asyncio.wait_for(broken.stop(), timeout=5)
-            except Exception:  # noqa: BLE001 - it is being discarded; a failing stop changes nothing
-                pass
             await self.start_eventually()
         finally:
             self._replacing = None

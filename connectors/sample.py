@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from schemas.raw import RawMessage
+from schemas.raw import ChannelKind, RawMessage
 
 FIRST = ["Anna", "Piotr", "Katarzyna", "Tomasz", "John", "Emily", "Michael", "Sarah", "Marek", "Olivia"]
 LAST = ["Kowalska", "Nowak", "Wiśniewski", "Smith", "Johnson", "Brown", "Lewandowski", "Taylor", "Wójcik", "Miller"]
-CHANNELS = [
+CHANNELS: list[tuple[str, ChannelKind]] = [
     ("web", "private"),
     ("mobile", "private"),
     ("messenger", "public"),
@@ -102,7 +102,7 @@ class SampleTraffic:
         raw = RawMessage(
             event_id=event_id,
             channel=channel,
-            channel_kind=kind,  # type: ignore[arg-type]
+            channel_kind=kind,
             conversation_id=conversation,
             sender_id=f"user-{rng.randrange(1, 500)}",
             sent_at=sent_at,

@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connectors.base import Channel, Ingest, RawSink
@@ -37,38 +38,30 @@ def channels_from_settings(settings: IngestSettings) -> tuple[list[Channel], lis
     enabled: list[Channel] = []
     disabled: list[str] = []
 
-    def add(name: str, ready: bool, needs: str, make) -> None:
-        if ready:
-            enabled.append(make())
-        else:
-            disabled.append(f"{name} disabled: set {needs}")
+    def off(name: str, needs: str) -> None:
+        disabled.append(f"{name} disabled: set {needs}")
 
     s = settings
-    add(
-        "widget",
-        bool(s.widget_site_keys),
-        "CHATGUARD_WIDGET_SITE_KEYS",
-        lambda: WidgetChannel(s.widget_site_keys, s.kafka, s.widget),
-    )
-    add(
-        "messenger",
-        bool(s.messenger_app_secret and s.messenger_verify_token),
-        "CHATGUARD_MESSENGER_APP_SECRET and CHATGUARD_MESSENGER_VERIFY_TOKEN",
-        lambda: MessengerChannel(s.messenger_app_secret, s.messenger_verify_token),
-    )
-    add(
-        "slack",
-        bool(s.slack_signing_secret),
-        "CHATGUARD_SLACK_SIGNING_SECRET",
-        lambda: SlackChannel(s.slack_signing_secret),
-    )
-    add(
-        "telegram",
-        bool(s.telegram_secret_token),
-        "CHATGUARD_TELEGRAM_SECRET_TOKEN",
-        lambda: TelegramChannel(s.telegram_secret_token),
-    )
-    add("http", bool(s.ingest_hmac_secret), "CHATGUARD_INGEST_HMAC_SECRET", lambda: HttpChannel(s.ingest_hmac_secret))
+    if s.widget_site_keys:
+        enabled.append(WidgetChannel(s.widget_site_keys, s.kafka, s.widget))
+    else:
+        off("widget", "CHATGUARD_WIDGET_SITE_KEYS")
+    if s.messenger_app_secret and s.messenger_verify_token:
+        enabled.append(MessengerChannel(s.messenger_app_secret, s.messenger_verify_token))
+    else:
+        off("messenger", "CHATGUARD_MESSENGER_APP_SECRET and CHATGUARD_MESSENGER_VERIFY_TOKEN")
+    if s.slack_signing_secret:
+        enabled.append(SlackChannel(s.slack_signing_secret))
+    else:
+        off("slack", "CHATGUARD_SLACK_SIGNING_SECRET")
+    if s.telegram_secret_token:
+        enabled.append(TelegramChannel(s.telegram_secret_token))
+    else:
+        off("telegram", "CHATGUARD_TELEGRAM_SECRET_TOKEN")
+    if s.ingest_hmac_secret:
+        enabled.append(HttpChannel(s.ingest_hmac_secret))
+    else:
+        off("http", "CHATGUARD_INGEST_HMAC_SECRET")
     return enabled, disabled
 
 
@@ -85,9 +78,11 @@ def build_app(
         for line in disabled:
             log.warning(line)
     registry = registry or CollectorRegistry()
-    producer = RawProducer(settings.kafka) if sink is None else None
+    producer: RawProducer | None = None
+    if sink is None:
+        sink = producer = RawProducer(settings.kafka)
     ingest = Ingest(
-        sink=sink or producer,  # type: ignore[arg-type]
+        sink=sink,
         metrics=IngestMetrics(registry),
         body_limit=settings.body_limit,
         ack_timeout_s=settings.ack_timeout_s,
@@ -114,11 +109,12 @@ def build_app(
             if connecting is not None:
                 connecting.cancel()
                 await asyncio.gather(connecting, return_exceptions=True)
-                await producer.stop()  # type: ignore[union-attr]
+            if producer is not None:  # exactly when connecting is
+                await producer.stop()
 
     posts = {channel.path: ingest.endpoint(channel) for channel in channels}
     # The POST routes are in the router too, so other methods get 405 and not 404.
-    routes = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz)]
     routes.extend(Route(path, endpoint, methods=["POST"]) for path, endpoint in posts.items())
     for channel in channels:
         routes.extend(channel.routes(ingest))
@@ -140,7 +136,7 @@ class IngestApp:
     dict lookup); everything else (widget page, WebSocket, SSE, Messenger's handshake,
     /healthz, lifespan) through Starlette's router."""
 
-    def __init__(self, posts: dict[str, ASGIApp], router: Starlette, registry: CollectorRegistry) -> None:
+    def __init__(self, posts: Mapping[str, ASGIApp], router: Starlette, registry: CollectorRegistry) -> None:
         self._posts = posts
         self.router = router
         self.registry = registry  # served by serve_metrics, not on this app's port
@@ -153,7 +149,9 @@ class IngestApp:
                 return
         await self.router(scope, receive, send)
 
-    def lifespan(self) -> contextlib.AbstractAsyncContextManager[None]:
+    def lifespan(
+        self,
+    ) -> contextlib.AbstractAsyncContextManager[None] | contextlib.AbstractAsyncContextManager[Mapping[str, Any]]:
         """Start and stop the producer and channels as a server would (for in-process tests)."""
         return self.router.router.lifespan_context(self.router)
 

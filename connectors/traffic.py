@@ -10,7 +10,7 @@ import asyncio
 import itertools
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import orjson
@@ -132,17 +132,16 @@ def widget_request(site_key: str, raw: RawMessage) -> SignedRequest:
 
 def platform_requests(settings: IngestSettings, seed: int = 7, count: int | None = None) -> Iterator[SignedRequest]:
     """Sample messages, each sent through the next enabled channel in turn, signed as it signs."""
-    builders = []
-    if settings.slack_signing_secret:
-        builders.append(lambda raw, i: slack_request(settings.slack_signing_secret, raw))  # type: ignore[arg-type]
-    if settings.messenger_app_secret:
-        builders.append(lambda raw, i: messenger_request(settings.messenger_app_secret, raw))  # type: ignore[arg-type]
-    if settings.telegram_secret_token:
-        builders.append(
-            lambda raw, i: telegram_request(settings.telegram_secret_token, raw, update_id=seed * 10**9 + i)
-        )  # type: ignore[arg-type]
-    if settings.ingest_hmac_secret:
-        builders.append(lambda raw, i: http_request(settings.ingest_hmac_secret, raw))  # type: ignore[arg-type]
+    # The settings are frozen: each secret, checked set here, is the one its builder signs with.
+    builders: list[Callable[[RawMessage, int], SignedRequest]] = []
+    if slack_secret := settings.slack_signing_secret:
+        builders.append(lambda raw, i: slack_request(slack_secret, raw))
+    if messenger_secret := settings.messenger_app_secret:
+        builders.append(lambda raw, i: messenger_request(messenger_secret, raw))
+    if telegram_token := settings.telegram_secret_token:
+        builders.append(lambda raw, i: telegram_request(telegram_token, raw, update_id=seed * 10**9 + i))
+    if hmac_secret := settings.ingest_hmac_secret:
+        builders.append(lambda raw, i: http_request(hmac_secret, raw))
     if settings.widget_site_keys:
         key = sorted(settings.widget_site_keys)[0]
         builders.append(lambda raw, i: widget_request(key, raw))

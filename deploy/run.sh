@@ -28,6 +28,12 @@ fi
 while IFS='=' read -r name value; do
   [ -n "${!name:-}" ] || export "$name=$value"
 done < "$STATE/secrets.env"
+# The vault: its master key in a file of its own (mode 600), its database an SQLite file here.
+if [ ! -s "$STATE/vault-master.key" ]; then
+  (umask 077 && "$BIN/python" -c "import secrets; print(secrets.token_hex(32))" > "$STATE/vault-master.key")
+fi
+export CHATGUARD_VAULT_MASTER_KEY_FILE=${CHATGUARD_VAULT_MASTER_KEY_FILE:-$PWD/$STATE/vault-master.key}
+export CHATGUARD_VAULT_DATABASE_URL=${CHATGUARD_VAULT_DATABASE_URL:-sqlite:///$PWD/$STATE/vault.db}
 
 pids=()
 started_broker=no

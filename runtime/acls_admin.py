@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from runtime.kafka import KafkaSettings
@@ -74,15 +75,21 @@ def _exact_filter(binding: AclBinding) -> AclBindingFilter:
     )
 
 
+def _code(value: Enum | str | int) -> int:
+    """Kafka's code of one of a confluent binding's enums. confluent's constructor converts
+    each to its enum; its stubs still type the attribute as the constructor's input."""
+    return value.value  # type: ignore[union-attr]  # an enum at runtime (see above); the stubs keep the input union
+
+
 def _ours(found: ConfluentBinding) -> AclBinding:
     return AclBinding(
         found.principal,
-        ResourceType(found.restype.value),
+        ResourceType(_code(found.restype)),
         found.name,
-        Operation(found.operation.value),
-        PatternType(found.resource_pattern_type.value),
+        Operation(_code(found.operation)),
+        PatternType(_code(found.resource_pattern_type)),
         found.host,
-        Permission(found.permission_type.value),
+        Permission(_code(found.permission_type)),
     )
 
 
@@ -111,7 +118,8 @@ class _Admin:
 
         self.refusals = refusals
         self.client: AdminClient | None = AdminClient(
-            {**kafka.librdkafka_config(), "logger": _DebugLog(), "error_cb": on_error}
+            # confluent documents callbacks as config entries; its stubs type the values str/int/float/bool only.
+            {**kafka.librdkafka_config(), "logger": _DebugLog(), "error_cb": on_error}  # type: ignore[dict-item]
         )
 
     def wait(self, future: Future[T], what: str) -> T:
@@ -165,7 +173,13 @@ def _describe(admin: _Admin) -> list[AclBinding]:
 
     assert admin.client is not None
     everything = AclBindingFilter(
-        ConfluentResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY
+        ConfluentResourceType.ANY,
+        None,  # type: ignore[arg-type]  # None = any name; the stubs say str
+        ResourcePatternType.ANY,
+        None,  # type: ignore[arg-type]  # None = any principal; the stubs say str
+        None,  # type: ignore[arg-type]  # None = any host; the stubs say str
+        AclOperation.ANY,
+        AclPermissionType.ANY,
     )
     found = admin.wait(
         admin.client.describe_acls(everything, request_timeout=REQUEST_TIMEOUT_S), "cannot describe ACLs"

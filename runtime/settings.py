@@ -16,12 +16,19 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from runtime.secrets import check_secret, masked
 from schemas.errors import ConfigError
 
-T = TypeVar("T")
+
+class _Dataclass(Protocol):
+    """What ``dataclasses.fields`` needs: a settings class is a dataclass."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+
+T = TypeVar("T", bound=_Dataclass)
 _SPEC = "chatguard.setting"
 _NESTED = "chatguard.nested"
 TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
@@ -72,7 +79,7 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None, **overrides: An
     env = os.environ if environ is None else environ
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.name in overrides:
             continue
         if f.metadata.get(_NESTED):
@@ -156,7 +163,12 @@ def specs(cls: type) -> Iterator[tuple[str, Spec, Any]]:
         if f.metadata.get(_NESTED):
             yield from specs(hints[f.name])
         elif _SPEC in f.metadata:
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:  # setting() always gives one of the two
+                raise TypeError(f"setting {f.name!r} has no default")
             yield f.name, f.metadata[_SPEC], default
 
 

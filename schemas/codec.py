@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import orjson
 
@@ -11,7 +11,7 @@ from schemas.quarantine import QuarantineRecord
 from schemas.raw import RawMessage
 from schemas.redacted import RedactedMessage
 
-Event = Union[RawMessage, RedactedMessage, QuarantineRecord]
+Event: TypeAlias = RawMessage | RedactedMessage | QuarantineRecord
 
 
 def encode(event: Event) -> bytes:

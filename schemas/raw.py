@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from schemas import validation as v
 
@@ -49,7 +49,8 @@ class RawMessage:
             schema_version=v.version(obj, "schema_version", RAW_MESSAGE_VERSION),
             event_id=v.identifier(obj, "event_id"),
             channel=v.matching(obj, "channel", _CHANNEL, "a lower-case channel name like web or slack"),
-            channel_kind=v.one_of(obj, "channel_kind", CHANNEL_KINDS),  # type: ignore[arg-type]
+            # one_of checked it against CHANNEL_KINDS, the values of ChannelKind.
+            channel_kind=cast(ChannelKind, v.one_of(obj, "channel_kind", CHANNEL_KINDS)),
             conversation_id=v.identifier(obj, "conversation_id"),
             sender_id=v.identifier(obj, "sender_id"),
             sent_at=v.timestamp(obj, "sent_at"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from schemas import validation as v
 from schemas.errors import SchemaError
@@ -100,7 +100,8 @@ class RedactedMessage:
             schema_version=v.version(obj, "schema_version", REDACTED_MESSAGE_VERSION),
             event_id=v.identifier(obj, "event_id"),
             channel=v.identifier(obj, "channel"),
-            channel_kind=v.one_of(obj, "channel_kind", CHANNEL_KINDS),  # type: ignore[arg-type]
+            # one_of checked it against CHANNEL_KINDS, the values of ChannelKind.
+            channel_kind=cast(ChannelKind, v.one_of(obj, "channel_kind", CHANNEL_KINDS)),
             conversation_id=v.identifier(obj, "conversation_id"),
             sender=v.identifier(obj, "sender"),
             sent_at=v.timestamp(obj, "sent_at"),
@@ -112,5 +113,5 @@ class RedactedMessage:
         )
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

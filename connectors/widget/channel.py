@@ -205,9 +205,8 @@ class WidgetChannel(Channel):
             # Tokenless posts (server-side senders: `chatguard traffic`, the canary) share the
             # site key's bucket only; a visitor's count against its address and its session.
             self.take(post.site_key, request.client if post.claims is not None else None)
-            if post.claims is not None:
-                if wait := self.client_limits.take("s" + post.claims.conversation_id):
-                    raise TooManyRequests("too many requests in this conversation", wait, "rate_limited_client")
+            if post.claims is not None and (wait := self.client_limits.take("s" + post.claims.conversation_id)):
+                raise TooManyRequests("too many requests in this conversation", wait, "rate_limited_client")
         except TooManyRequests as exc:
             if self._ingest is not None:
                 self._ingest.metrics.rejections.labels(self.name, exc.metric_reason).inc()
@@ -217,7 +216,9 @@ class WidgetChannel(Channel):
     def accepted(self, event_ids: list[str]) -> Response:
         post = _POST.get()
         return JSONResponse(
-            {"event_id": event_ids[0]}, status_code=202, headers=self.cors_headers(post and post.cors_origin)
+            {"event_id": event_ids[0]},
+            status_code=202,
+            headers=self.cors_headers(post.cors_origin if post is not None else None),
         )
 
     def routes(self, ingest: Ingest) -> list[BaseRoute]:

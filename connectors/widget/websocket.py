@@ -19,7 +19,8 @@ import asyncio
 import collections
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.responses import Response
@@ -84,9 +85,9 @@ class WidgetSockets:
                 async with asyncio.timeout(self._hello_timeout_s):
                     frame = await websocket.receive()
             except TimeoutError:
-                exc = Unauthorized(f"no hello frame within {self._hello_timeout_s:.0f} s", "missing_token")
-                count(exc.http_status, exc)
-                await _refuse(websocket, exc)
+                missing = Unauthorized(f"no hello frame within {self._hello_timeout_s:.0f} s", "missing_token")
+                count(missing.http_status, missing)
+                await _refuse(websocket, missing)
                 return
             if frame["type"] == "websocket.disconnect":
                 return
@@ -106,16 +107,16 @@ class WidgetSockets:
                 if frame["type"] == "websocket.disconnect":
                     return
                 if claims.expires_at <= time.time():
-                    exc = Unauthorized(
+                    expired = Unauthorized(
                         "conversation token expired; open a new session (POST /widget/session)", "expired_token"
                     )
-                    count(exc.http_status, exc)
-                    await _refuse(websocket, exc)
+                    count(expired.http_status, expired)
+                    await _refuse(websocket, expired)
                     return
                 reply = await self._frame(ingest, frame, site_key, claims, client)
                 await websocket.send_text(orjson.dumps(reply).decode())
 
-    def _hello(self, frame: dict, origin: str | None, host: str | None) -> tuple[str, Claims]:
+    def _hello(self, frame: Mapping[str, Any], origin: str | None, host: str | None) -> tuple[str, Claims]:
         text = frame.get("text")
         if text is None or len(text) > 4096:
             raise BadRequest('the first frame must be {"type": "hello", "site_key", "token"}')
@@ -136,11 +137,13 @@ class WidgetSockets:
         assert claims is not None
         return site_key, claims
 
-    async def _frame(self, ingest: Ingest, frame: dict, site_key: str, claims: Claims, client: str | None) -> dict:
+    async def _frame(
+        self, ingest: Ingest, frame: Mapping[str, Any], site_key: str, claims: Claims, client: str | None
+    ) -> dict[str, str | None]:
         channel = self._channel
         started = time.perf_counter()
         status = 500
-        message_id = None
+        message_id: str | None = None
         try:
             channel.take(site_key, client)
             text = frame.get("text")

@@ -21,6 +21,7 @@ worker then stops without acknowledging the batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import multiprocessing
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from aiokafka.errors import MessageSizeTooLargeError
 
 from pipeline.deadline import DeadlineExceeded
+from pipeline.detection import ChatDetector
 from pipeline.engine import Redaction, RedactionEngine, utc_now
 from pipeline.errors import StepError
 from pipeline.publisher import Record, record_fits
@@ -132,10 +134,8 @@ class DetectionProcess:
     async def _restart(self) -> None:
         self.restarts += 1
         if self._pid:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         await asyncio.get_running_loop().run_in_executor(None, self.start)
@@ -160,9 +160,9 @@ def _in_order(values: Sequence[RawValue], parts: Sequence[DetectedBatch]) -> Det
     """One batch from parts that each cover some of ``values``: records in the order of the
     values they came from, so a partition's events stay in order."""
     position = {(partition, offset): i for i, (_, partition, offset) in enumerate(values)}
-    keyed = []
+    keyed: list[tuple[tuple[int, int], Record]] = []
     for part in parts:
-        keyed += zip(part.sources, part.records)
+        keyed += zip(part.sources, part.records, strict=True)  # one source per record
     keyed.sort(key=lambda pair: position[pair[0]])
     findings: Counter[str] = Counter()
     for part in parts:
@@ -188,10 +188,8 @@ _PR_SET_PDEATHSIG = 1
 def _init(progress=None) -> None:
     global _progress
     _progress = progress
-    try:
+    with contextlib.suppress(OSError):  # not Linux: the parent's shutdown still stops the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:  # not Linux: the parent's shutdown still stops the child
-        pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
@@ -209,22 +207,24 @@ def _detect(values: list[RawValue]) -> DetectedBatch:
         raise RuntimeError("detection process not initialised")
     decoded = [_decode(value) for value, _, _ in values]
     positions = [i for i, d in enumerate(decoded) if isinstance(d, RawMessage)]
-    valid = [decoded[i] for i in positions]
+    valid = [d for d in decoded if isinstance(d, RawMessage)]  # the events at ``positions``
 
     def report(first: int, last: int) -> None:  # detector's indices -> this batch's
         if _progress is not None and 0 <= first <= last < len(positions):
             _progress[1], _progress[2] = positions[first], positions[last]
 
-    _engine.detector.progress = report  # type: ignore[attr-defined]
+    detector = _engine.detector
+    if isinstance(detector, ChatDetector):  # what from_settings builds; the Detector protocol has no progress
+        detector.progress = report
     started = time.perf_counter()
-    redactions = iter(_engine.redact_batch(valid))  # type: ignore[arg-type]
+    redactions = iter(_engine.redact_batch(valid))
     seconds = time.perf_counter() - started
     records: list[Record] = []
     sources: list[tuple[int, int]] = []
     findings: Counter[str] = Counter()
     redacted = 0
     quarantined: list[tuple[str, str]] = []
-    for (_, partition, offset), item in zip(values, decoded):
+    for (_, partition, offset), item in zip(values, decoded, strict=True):
         result = item if isinstance(item, StepError) else next(redactions)
         if isinstance(result, Redaction):
             key = next(iter(result.by_destination.values())).conversation_id.encode()

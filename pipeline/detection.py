@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
@@ -38,6 +38,9 @@ from pipeline.presidio_recognizers import (
     use_bundled_public_suffix_list,
 )
 from pipeline.spacy_model import keep_only, load_spacy, tokenizable
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 __all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
 
@@ -104,7 +107,7 @@ class ChatDetector:
         self.entities = frozenset(entities)
         self.score_threshold = score_threshold
         self.model = model
-        self._recognizers = []
+        self._recognizers: list[_Entry] = []
         supported: set[str] = {"PERSON"}
         for recognizer in [*presidio_recognizers(), *chatguard_recognizers()]:
             wanted = [e for e in recognizer.supported_entities if e in self.entities]
@@ -131,7 +134,7 @@ class ChatDetector:
         if unknown:
             raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
         wants_ner = bool(self.entities & {"PERSON", "STREET_ADDRESS"})
-        self._nlp = None
+        self._nlp: Language | None = None
         self._ner_rules = NerRules()
         if wants_ner:
             self._nlp = load_spacy(model)
@@ -158,7 +161,7 @@ class ChatDetector:
                     return []
                 if entry.only_uncovered is not None:
                     return _analyze_uncovered(entry, text, entry.only_uncovered, [], Budget(None))
-                return entry.recognizer.analyze(text, entry.wanted, None)
+                return _analyze(entry, text)
 
             out.append((name, run))
         if self._nlp is not None:
@@ -182,7 +185,7 @@ class ChatDetector:
             if entry.only_uncovered is not None:
                 results = _analyze_uncovered(entry, text, entry.only_uncovered, covered, budget)
             else:
-                results = entry.recognizer.analyze(text, entry.wanted, None)
+                results = _analyze(entry, text)
             budget.check()
             boost_by_context(text, results, entry.context)
             if entry.guard is not None:
@@ -228,19 +231,22 @@ class ChatDetector:
         found: list[list[tuple[str, int, int, float]] | StepError],
         budgets: Sequence[Budget],
     ) -> None:
+        nlp = self._nlp
+        assert nlp is not None  # detect() calls this only with a model loaded
         live = {i: view for i, view in enumerate(views) if view is not None}
         english = {i: detect_language(view.text) == "en" for i, view in live.items()}
-        addresses = {
-            i: [_to_view(view, s, e) for t, s, e, _ in found[i] if t == "STREET_ADDRESS"]  # type: ignore[union-attr]
-            for i, view in live.items()
-        }
+        addresses: dict[int, list[tuple[int, int]]] = {}
+        for i, view in live.items():
+            held = found[i]
+            assert not isinstance(held, StepError)  # a message with a view has spans, not an error
+            addresses[i] = [_to_view(view, s, e) for t, s, e, _ in held if t == "STREET_ADDRESS"]
         needs_ner = [i for i, view in live.items() if worth_running(view.text, english[i], bool(addresses[i]))]
         self.ner_share.add(len(needs_ner), len(views))
         for group in _groups(needs_ner, [len(live[i].text) for i in needs_ner]):
             self.progress(group[0], group[-1])
             started = time.perf_counter()
-            docs = self._nlp.pipe([tokenizable(live[i].text) for i in group], batch_size=256)  # type: ignore[union-attr]
-            for i, doc in zip(group, docs):
+            docs = nlp.pipe([tokenizable(live[i].text) for i in group], batch_size=256)
+            for i, doc in zip(group, docs, strict=True):  # one doc per text
                 view = live[i]
                 spans = found[i]
                 assert not isinstance(spans, StepError)
@@ -304,10 +310,16 @@ def _analyze_uncovered(
     results = []
     for start, end in _split(windows):
         budget.check()
-        for r in entry.recognizer.analyze(text[start:end], entry.wanted, None):
+        for r in _analyze(entry, text[start:end]):
             r.start, r.end = r.start + start, r.end + start
             results.append(r)
     return results
+
+
+def _analyze(entry: _Entry, text: str) -> list[RecognizerResult]:
+    """``entry``'s recognizer over ``text``, without NLP artifacts: every recognizer run here is
+    pattern-based and reads none."""
+    return entry.recognizer.analyze(text, entry.wanted, None)  # type: ignore[arg-type]  # presidio types nlp_artifacts as NlpArtifacts, yet its pattern recognizers take None
 
 
 def _split(windows: Iterable[Sequence[int]]) -> Iterable[tuple[int, int]]:
@@ -324,7 +336,7 @@ def _groups(indices: Sequence[int], lengths: Sequence[int]) -> list[list[int]]:
     """``indices`` in runs of at most NER_GROUP_CHARS characters; a longer text alone."""
     groups: list[list[int]] = []
     size = 0
-    for i, length in zip(indices, lengths):
+    for i, length in zip(indices, lengths, strict=True):
         if groups and size + length <= NER_GROUP_CHARS and len(groups[-1]) < 256:
             groups[-1].append(i)
             size += length

@@ -59,7 +59,12 @@ class RedactionEngine:
         detector = ChatDetector(
             settings.spacy_model, policies.entities, policies.score_threshold, deadline_s=settings.detect_deadline_s
         )
-        return cls(detector, policies, Pseudonymiser(settings.pseudonym_key))
+        key = settings.pseudonym_key
+        if key is None:  # Settings.from_env() refuses this unless called with require_key=False
+            raise TypeError(
+                "RedactionEngine.from_settings: settings.pseudonym_key is None; a pseudonym key is required"
+            )
+        return cls(detector, policies, Pseudonymiser(key))
 
     def redact_batch(self, events: Sequence[RawMessage]) -> list[Result]:
         """One result per event, in order. Never raises for a bad event: it yields a StepError."""
@@ -67,7 +72,7 @@ class RedactionEngine:
         processed_at = self._clock()
         return [
             spans if isinstance(spans, StepError) else self._anonymise(event, spans, processed_at)
-            for event, spans in zip(events, detected)
+            for event, spans in zip(events, detected, strict=True)
         ]
 
     def _detect(self, events: Sequence[RawMessage]) -> list[list[Span] | StepError]:
@@ -79,7 +84,7 @@ class RedactionEngine:
         except Exception:
             # One poison text must not hold back its neighbours: retry one by one to find it.
             found = [self._detect_one(text) for text in texts]
-        return [r if isinstance(r, StepError) else _checked(r, text) for r, text in zip(found, texts)]
+        return [r if isinstance(r, StepError) else _checked(r, text) for r, text in zip(found, texts, strict=True)]
 
     def _detect_one(self, text: str) -> list[Span] | StepError:
         try:

@@ -39,7 +39,7 @@ def redact_stream(
                 failed += 1
                 print(f"line {number}: {exc}", file=stderr)
         results = engine.redact_batch([raw for _, raw in parsed])
-        for (number, _), result in zip(parsed, results):
+        for (number, _), result in zip(parsed, results, strict=True):
             if isinstance(result, StepError):
                 # Fail closed: an event whose detection failed is not written at all.
                 failed += 1

@@ -19,12 +19,16 @@ import asyncio
 import logging
 import threading
 from collections.abc import Hashable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from runtime.kafka import KafkaSettings
 from schemas.topics import RAW
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
 
 log = logging.getLogger("chatguard.lag")
 
@@ -70,15 +74,15 @@ class LagMonitor:
         self.kafka = kafka
         self.group_id = group_id
         self.topic = topic
-        kw = {"registry": registry} if registry is not None else {}
         self.gauge = Gauge(
             LAG_METRIC,
             "Messages on the topic not yet committed by the workers' consumer group, by partition.",
             ["topic", "partition"],
-            **kw,
+            # None means prometheus_client's default registry (registry=None would register nowhere).
+            registry=REGISTRY if registry is None else registry,
         )
-        self._admin = None
-        self._consumer = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         from aiokafka import AIOKafkaConsumer
@@ -114,6 +118,8 @@ class LagMonitor:
         if self._admin is None:
             await self.start()
         admin, consumer = self._admin, self._consumer
+        if admin is None or consumer is None:  # start() sets both or raises
+            raise RuntimeError("lag monitor not started")
         described = [t for t in await admin.describe_topics([self.topic]) if t["topic"] == self.topic]
         if not described or described[0]["error_code"] or not described[0]["partitions"]:
             raise LookupError(f"topic {self.topic} not found")

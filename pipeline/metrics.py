@@ -5,39 +5,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
 
 class PipelineMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        kw = {"registry": registry} if registry is not None else {}
-        self.events_in = Counter("chatguard_events_in_total", "Events read, by topic.", ["topic"], **kw)
+        # None means prometheus_client's default registry (passing registry=None would register nowhere).
+        reg = REGISTRY if registry is None else registry
+        self.events_in = Counter("chatguard_events_in_total", "Events read, by topic.", ["topic"], registry=reg)
         self.events_out = Counter(
-            "chatguard_events_out_total", "Events written and acknowledged by Kafka, by topic.", ["topic"], **kw
+            "chatguard_events_out_total", "Events written and acknowledged by Kafka, by topic.", ["topic"], registry=reg
         )
-        self.findings = Counter("chatguard_findings_total", "PII values found, by entity type.", ["entity_type"], **kw)
+        self.findings = Counter(
+            "chatguard_findings_total", "PII values found, by entity type.", ["entity_type"], registry=reg
+        )
         self.redacted_events = Counter(
-            "chatguard_redacted_events_total", "Events that had at least one value redacted.", **kw
+            "chatguard_redacted_events_total", "Events that had at least one value redacted.", registry=reg
         )
         self.detection_seconds = Histogram(
             "chatguard_detection_duration_seconds",
             "Time to detect and anonymise one batch of events.",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            **kw,
+            registry=reg,
         )
         self.batch_size = Histogram(
             "chatguard_batch_size_events",
             "Events per detection batch.",
             buckets=(1, 4, 16, 64, 128, 256, 512, 1024),
-            **kw,
+            registry=reg,
         )
         self.quarantined = Counter(
             "chatguard_quarantined_events_total",
             "Events held back on chat.quarantine, by failed stage and error class.",
             ["stage", "error_class"],
-            **kw,
+            registry=reg,
         )
-        self.errors = Counter("chatguard_errors_total", "Errors, by stage.", ["stage"], **kw)
+        self.errors = Counter("chatguard_errors_total", "Errors, by stage.", ["stage"], registry=reg)
 
     def observe_redacted(self, findings: Mapping[str, int], redacted: int) -> None:
         """A batch's redactions, once Kafka has them: spans per entity type, events redacted."""

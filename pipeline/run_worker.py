@@ -39,7 +39,7 @@ def faust_worker(app: faust.App, loglevel: str) -> faust.Worker:
         set_up_root(logger, level)
         quiet_libraries(level)  # Faust has just reconfigured logging: the floor again
 
-    worker.on_setup_root_logger = on_setup_root_logger  # type: ignore[method-assign]
+    worker.on_setup_root_logger = on_setup_root_logger  # type: ignore[method-assign]  # faust's only hook after its logging setup is this Worker method
     return worker
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import urllib.error
 import urllib.request
@@ -69,7 +70,7 @@ def render(prev: Snapshot, now: Snapshot) -> list[str]:
 
 
 def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (operator-given URL)
+    with urllib.request.urlopen(url, timeout=2) as response:  # an operator-given URL
         return response.read().decode()
 
 
@@ -83,22 +84,19 @@ def watch(url: str, interval: float, out: TextIO, iterations: int | None = None,
         try:
             text = fetch(url)
             if ingest_url:
-                try:
+                with contextlib.suppress(OSError):  # the worker's view alone is still worth showing
                     text += "\n" + fetch(ingest_url)
-                except OSError:
-                    pass  # the worker's view alone is still worth showing
-            now: Snapshot | None = parse(text, time.monotonic())
+            now = parse(text, time.monotonic())
         except (urllib.error.URLError, OSError):
             lines = [f"chatguard  waiting for the worker's metrics at {url} ..."]
-            now = prev
         else:
             # The first reading has nothing to compare with: rates start at zero.
             lines = render(prev or now, now)
+            prev = now
         if interactive and drawn:
             out.write(f"\x1b[{drawn}F\x1b[J")  # back to the block's first line, clear below
         out.write("\n".join(lines) + "\n")
         out.flush()
         drawn = len(lines)
-        prev = now
         time.sleep(interval)
     return 0

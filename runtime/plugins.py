@@ -23,6 +23,8 @@ def value_keeper(environ: Mapping[str, str] | None = None) -> ValueKeeper | None
     if not found:
         if env.get("CHATGUARD_VAULT", "on").strip().lower() == "off":
             return None
-        raise ConfigError("CHATGUARD_VAULT: no vault is installed (install chatguard with the vault), or set CHATGUARD_VAULT=off")
+        raise ConfigError(
+            "CHATGUARD_VAULT: no vault is installed (install chatguard with the vault), or set CHATGUARD_VAULT=off"
+        )
     keeper: ValueKeeper | None = found[0].load()(env)
     return keeper

@@ -41,7 +41,9 @@ QUARANTINE = TopicSpec("chat.quarantine", 1, retention_ms=7 * DAY_MS)
 # Erasure notices: the keyed pseudonym of each data subject whose vault key was destroyed
 # (``chatguard erase``), so stores of the clean topics drop that pseudonym's records. Compacted:
 # the latest notice per pseudonym stays for as long as the topic exists. Never an identifier.
-ERASURE = TopicSpec("chat.erasure", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"}))
+ERASURE = TopicSpec(
+    "chat.erasure", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"})
+)
 
 # Destination name (the policy that produces it) -> its clean topic.
 CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType({"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP})

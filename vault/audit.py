@@ -75,9 +75,13 @@ def verify(rows: Iterable[Mapping[str, Any]]) -> Verdict:
     expected_prev, count = GENESIS, 0
     for count, row in enumerate(rows, start=1):
         if row["seq"] != count:
-            return Verdict(count - 1, expected_prev, f"entry {count}: found seq {row['seq']} (an entry deleted or moved)")
+            return Verdict(
+                count - 1, expected_prev, f"entry {count}: found seq {row['seq']} (an entry deleted or moved)"
+            )
         if row["prev_hash"] != expected_prev:
-            return Verdict(count - 1, expected_prev, f"entry {count}: does not follow entry {count - 1} (reordered or replaced)")
+            return Verdict(
+                count - 1, expected_prev, f"entry {count}: does not follow entry {count - 1} (reordered or replaced)"
+            )
         if entry_hash(row) != row["hash"]:
             return Verdict(count - 1, expected_prev, f"entry {count}: its content does not match its hash (edited)")
         expected_prev = row["hash"]

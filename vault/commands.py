@@ -6,12 +6,18 @@ import argparse
 import asyncio
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 import orjson
 
+if TYPE_CHECKING:
+    from vault.core import Vault
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("vault", help="the vault: reveal a value with a reason, sweep expired values, rotate the master key")
+    p = sub.add_parser(
+        "vault", help="the vault: reveal a value with a reason, sweep expired values, rotate the master key"
+    )
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     reveal = actions.add_parser("reveal", help="print the original value of a vault_ref (audited)")
     reveal.add_argument("ref")
@@ -21,7 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     sweep = actions.add_parser("sweep", help="delete values past CHATGUARD_VAULT_RETENTION_DAYS")
     sweep.set_defaults(run=_run_sweep)
     rotate = actions.add_parser("rotate-master", help="re-wrap every subject key under a new master key")
-    rotate.add_argument("--new-key-file", required=True, help="the new master key (64 hex); then point CHATGUARD_VAULT_MASTER_KEY_FILE at it")
+    rotate.add_argument(
+        "--new-key-file",
+        required=True,
+        help="the new master key (64 hex); then point CHATGUARD_VAULT_MASTER_KEY_FILE at it",
+    )
     rotate.add_argument("--actor", default=None)
     rotate.set_defaults(run=_run_rotate)
 
@@ -31,7 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(run=_run_verify)
 
     p = sub.add_parser("erase", help="GDPR erasure: destroy a sender's vault key and values, notify chat.erasure")
-    p.add_argument("--channel", required=True, help="the channel the sender wrote on (web, mobile, messenger, slack, telegram, http)")
+    p.add_argument(
+        "--channel",
+        required=True,
+        help="the channel the sender wrote on (web, mobile, messenger, slack, telegram, http)",
+    )
     p.add_argument("--sender", required=True, help="the sender's id on that channel")
     p.add_argument("--reason", required=True, help="the request's reference (10-500 characters), for the audit log")
     p.add_argument("--actor", default=None)
@@ -43,7 +57,7 @@ def _actor(args: argparse.Namespace) -> str:
     return (args.actor or getpass.getuser())[:200]
 
 
-def _vault():  # type: ignore[no-untyped-def]
+def _vault() -> Vault:
     from vault.core import open_vault
     from vault.settings import VaultSettings
 
@@ -80,7 +94,10 @@ def _run_verify(args: argparse.Namespace) -> int:
     if verdict.ok:
         print(f"chatguard audit verify: {verdict.entries} entries, chain intact; head {verdict.head}")
         return 0
-    print(f"chatguard audit verify: BROKEN at {verdict.problem}; {verdict.entries} entries before it hold", file=sys.stderr)
+    print(
+        f"chatguard audit verify: BROKEN at {verdict.problem}; {verdict.entries} entries before it hold",
+        file=sys.stderr,
+    )
     return 1
 
 

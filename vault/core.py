@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
@@ -56,7 +56,9 @@ def check_reason(reason: str | None) -> str:
 
 
 class Vault:
-    def __init__(self, engine: Engine, keys: KeyProvider, retention_s: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, engine: Engine, keys: KeyProvider, retention_s: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.retention_s = retention_s
@@ -96,7 +98,7 @@ class Vault:
             )
         return refs
 
-    def _data_keys(self, conn, wanted: set[str], now: int) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    def _data_keys(self, conn: Connection, wanted: set[str], now: int) -> dict[str, bytes]:
         rows = conn.execute(select(subjects).where(subjects.c.subject.in_(sorted(wanted)))).all()
         found = {r.subject: self.keys.unwrap(r.key_id, r.wrapped_key, r.subject) for r in rows}
         for subject in sorted(wanted - found.keys()):
@@ -104,7 +106,9 @@ class Vault:
             key_id, wrapped = self.keys.wrap(data_key, subject)
             try:
                 with conn.begin_nested():
-                    conn.execute(insert(subjects).values(subject=subject, key_id=key_id, wrapped_key=wrapped, created_at=now))
+                    conn.execute(
+                        insert(subjects).values(subject=subject, key_id=key_id, wrapped_key=wrapped, created_at=now)
+                    )
                 found[subject] = data_key
             except IntegrityError:  # another worker made it first: use theirs
                 row = conn.execute(select(subjects).where(subjects.c.subject == subject)).one()
@@ -179,7 +183,9 @@ class Vault:
             stale = conn.execute(select(subjects).where(subjects.c.key_id != new_keys.key_id)).all()
             for row in stale:
                 key_id, wrapped = new_keys.wrap(new_keys.unwrap(row.key_id, row.wrapped_key, row.subject), row.subject)
-                conn.execute(update(subjects).where(subjects.c.subject == row.subject).values(key_id=key_id, wrapped_key=wrapped))
+                conn.execute(
+                    update(subjects).where(subjects.c.subject == row.subject).values(key_id=key_id, wrapped_key=wrapped)
+                )
                 done += 1
             audit_log.append(conn, at=self._now(), actor=actor, action="rotate_master", outcome=f"rewrapped {done}")
         self.keys = new_keys

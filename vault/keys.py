@@ -65,7 +65,9 @@ class LocalKeys:
 
     def wrap(self, data_key: bytes, subject: str) -> tuple[str, bytes]:
         nonce = os.urandom(NONCE_BYTES)
-        return self._current_id, nonce + self._keys[self._current_id].encrypt(nonce, data_key, _aad(subject, self._current_id))
+        return self._current_id, nonce + self._keys[self._current_id].encrypt(
+            nonce, data_key, _aad(subject, self._current_id)
+        )
 
     def unwrap(self, key_id: str, wrapped: bytes, subject: str) -> bytes:
         aead = self._keys.get(key_id)

@@ -19,25 +19,34 @@ def default_database_url() -> str:
 @dataclass(frozen=True, slots=True)
 class VaultSettings:
     mode: str = setting(
-        "CHATGUARD_VAULT", "on",
+        "CHATGUARD_VAULT",
+        "on",
         "`off` runs without a vault: detected values are redacted and kept nowhere, `vault_ref` stays null",
-        choices=("on", "off"), parse=lambda raw: raw.strip().lower(),
+        choices=("on", "off"),
+        parse=lambda raw: raw.strip().lower(),
     )
     master_key_file: Path | None = setting(
-        "CHATGUARD_VAULT_MASTER_KEY_FILE", None,
+        "CHATGUARD_VAULT_MASTER_KEY_FILE",
+        None,
         "file holding the vault's master key, 64 hex characters (`openssl rand -hex 32 > FILE`); it wraps each "
         "data subject's key. Required unless `CHATGUARD_VAULT=off`; `make run` generates one under `.run/`",
         shown_default="**required**",
     )
     database_url: str = setting(
-        "CHATGUARD_VAULT_DATABASE_URL", "",
+        "CHATGUARD_VAULT_DATABASE_URL",
+        "",
         "SQLAlchemy URL of the vault's database: SQLite embedded by default, PostgreSQL in production "
         "(`postgresql+psycopg://user:password@host/db`)",
-        secret=True, strong=False, shown_default="SQLite file in the user's data directory",
+        secret=True,
+        strong=False,
+        shown_default="SQLite file in the user's data directory",
     )
     retention_days: int = setting(
-        "CHATGUARD_VAULT_RETENTION_DAYS", 30, "days a value stays in the vault; `chatguard vault sweep` or the "
-        "worker removes older ones", low=1, high=3650,
+        "CHATGUARD_VAULT_RETENTION_DAYS",
+        30,
+        "days a value stays in the vault; `chatguard vault sweep` or the worker removes older ones",
+        low=1,
+        high=3650,
     )
 
     def __repr__(self) -> str:

@@ -227,7 +227,7 @@ def evaluate(messages: Sequence[LabelledMessage], redactor: Redactor, *, warmup:
     leaked_lines: dict[str, list[int]] = {}
     changed_lines: list[int] = []
     detected = on_pii = pii_free = unchanged = withheld = 0
-    for message, (redacted, spans) in zip(messages, results):
+    for message, (redacted, spans) in zip(messages, results, strict=True):
         text = message.text
         if redacted is None:
             withheld += 1

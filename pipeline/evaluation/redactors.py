@@ -59,7 +59,7 @@ def presidio_redactor(model: str) -> Redactor:
 
     use_bundled_public_suffix_list()
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
-    nlp_engine.nlp = {"en": spacy.load(model)}
+    nlp_engine.nlp = {"en": spacy.load(model)}  # type: ignore[assignment]  # presidio's __init__ sets nlp = None, so its inferred type is None
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine)
     anonymizer = AnonymizerEngine()
 
@@ -67,7 +67,7 @@ def presidio_redactor(model: str) -> Redactor:
         out: list[RedactorResult] = []
         for text in texts:
             results = analyzer.analyze(text, language="en")
-            redacted = anonymizer.anonymize(text, results).text
+            redacted = anonymizer.anonymize(text, results).text  # type: ignore[arg-type]  # presidio's anonymizer takes the analyzer's results (duck-typed) but annotates its own RecognizerResult
             out.append((redacted, merge_spans((r.start, r.end, r.entity_type) for r in results)))
         return out
 

@@ -114,10 +114,11 @@ class ChatguardRecognizer(PatternRecognizer):
     CONTEXT: ClassVar[list[str]] = []
     #: A cheap regex that must ``search()`` the text for the recognizer to be worth running.
     #: Never stricter than ``PATTERNS``: every text a pattern can match, it matches too.
-    PREFILTER: ClassVar[re.Pattern[str] | None] = None
+    #: Not a ClassVar: an instance built with its own ``patterns=`` switches it off for itself.
+    PREFILTER: re.Pattern[str] | None = None
     #: Optional per-pattern prefilters, by pattern name: a pattern is only run when its
     #: guard ``search()``es the text (same rule as PREFILTER: never stricter than the pattern).
-    PATTERN_GUARDS: ClassVar[dict[str, re.Pattern[str]]] = {}
+    PATTERN_GUARDS: dict[str, re.Pattern[str]] = {}
     #: Flags for compiling ``PATTERNS`` (standard-library ``re``).
     FLAGS: ClassVar[int] = re.IGNORECASE
     #: Characters looked at for context words before and after a match.
@@ -125,6 +126,11 @@ class ChatguardRecognizer(PatternRecognizer):
     CONTEXT_AFTER: ClassVar[int] = 20
 
     _compiled_cache: ClassVar[dict[tuple[str, int], re.Pattern[str]]] = {}
+
+    # Set by presidio's constructors, which leave them unannotated: declared here for the type
+    # checker (annotations only, no class attributes).
+    name: str
+    patterns: list[Pattern]
 
     def __init__(
         self,
@@ -142,7 +148,8 @@ class ChatguardRecognizer(PatternRecognizer):
         context = list(context if context is not None else self.CONTEXT)
         super().__init__(
             supported_entity=supported_entity or self.ENTITY,
-            name=name,
+            # presidio's own default, spelled out: it annotates ``name: str = None``.
+            name=type(self).__name__ if name is None else name,
             supported_language=supported_language,
             patterns=patterns,
             context=context,
@@ -238,7 +245,7 @@ class ChatguardRecognizer(PatternRecognizer):
             original_score=pattern.score,
             pattern_name=pattern.name,
             pattern=pattern.regex,
-            validation_result=valid,
+            validation_result=valid,  # type: ignore[arg-type]  # presidio annotates it ``bool = None``; None is "not validated"
             textual_explanation=f"Detected by `{self.name}` using pattern `{pattern.name}`",
         )
         explanation.score = score

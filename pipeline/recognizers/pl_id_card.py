@@ -25,7 +25,7 @@ def is_valid_id_card(text: str) -> bool:
     compact = text.replace(" ", "")
     if len(compact) != 9 or not compact[:3].isascii() or not compact[:3].isalpha() or not compact[3:].isdigit():
         return False
-    return sum(id_card_value(c) * w for c, w in zip(compact, WEIGHTS)) % 10 == 0
+    return sum(id_card_value(c) * w for c, w in zip(compact, WEIGHTS, strict=True)) % 10 == 0
 
 
 class PlIdCardRecognizer(ChatguardRecognizer):

@@ -23,7 +23,7 @@ WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
 def nip_check_digit(first9: str) -> int | None:
     """The check digit for nine NIP digits, or None when the remainder is 10 (never issued)."""
-    rest = sum(int(d) * w for d, w in zip(first9, WEIGHTS)) % 11
+    rest = sum(int(d) * w for d, w in zip(first9, WEIGHTS, strict=True)) % 11
     return None if rest == 10 else rest
 
 

@@ -27,7 +27,7 @@ _SEP = r"[ \-]?"
 
 
 def pesel_check_digit(first10: str) -> int:
-    return (10 - sum(int(d) * w for d, w in zip(first10, WEIGHTS)) % 10) % 10
+    return (10 - sum(int(d) * w for d, w in zip(first10, WEIGHTS, strict=True)) % 10) % 10
 
 
 def pesel_birth_date(digits: str) -> date | None:

@@ -37,7 +37,7 @@ BARE_9_DIGIT_SCORE = 0.2
 
 def regon_check_digit(body: str) -> int:
     weights = WEIGHTS_9 if len(body) == 8 else WEIGHTS_14
-    return sum(int(d) * w for d, w in zip(body, weights)) % 11 % 10
+    return sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11 % 10
 
 
 def is_valid_regon(text: str) -> bool:

@@ -443,9 +443,10 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
                 resume = match.start("hn")
             else:
                 resume = match.end()
-            match = match.re.search(text, resume)
-            if match is None or match.start() >= stop:
+            found = match.re.search(text, resume)
+            if found is None or found.start() >= stop:
                 return
+            match = found
 
     def _street(self, text: str, match: re.Match[str]) -> tuple[int, int, float] | None:
         """(start, end, score) of a street-line match, or None when the evidence is too thin."""
@@ -483,7 +484,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
         strong_bn = bn_next and (len(bn) >= 3 and not _YEAR.fullmatch(bn) or len(bn) >= 2 and bn[0] == "0")
         # "Dunajska 97 street", "Ringvej 144 St.": a street word right after the number.
         street_after = _STREET_AFTER.match(text, hn_end) is not None
-        c_slash = len(words[0]) > 1 and _C_SLASH.search(text, max(0, offset - 3), offset) is not None
+        c_slash_match = _C_SLASH.search(text, max(0, offset - 3), offset) if len(words[0]) > 1 else None
+        c_slash = c_slash_match is not None
         first = 0 if c_slash or bn_next and words[0] == "via" and len(words) > 1 else _street_start(words)
         if match.group("comma") and (first is None or not _is_prefix(words[first])):
             return None  # "Via Roma, 5" has its street word first; "Tampere, 25 years" none
@@ -550,8 +552,8 @@ class IntlStreetAddressRecognizer(ChatguardRecognizer):
             else:
                 return None
         start = spans[first][0]
-        if c_slash:
-            start = offset - len(_C_SLASH.search(text, max(0, offset - 3), offset).group())
+        if c_slash_match is not None:
+            start = offset - len(c_slash_match.group())
         # A building number counts only right before the street ("6750 Koskikatu 25").
         if bn is not None and start == match.end("bnfull"):
             start = match.start()

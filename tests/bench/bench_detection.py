@@ -46,7 +46,7 @@ def mixed_texts(count: int) -> list[str]:
     half = count // 2
     if half > min(len(chat), len(generated)):
         raise SystemExit(f"bench: --mix {count} needs {half} messages from each set")
-    return [text for pair in zip(chat[:half], generated[:half]) for text in pair]
+    return [text for pair in zip(chat[:half], generated[:half], strict=True) for text in pair]
 
 
 def events(texts: list[str]) -> list[RawMessage]:

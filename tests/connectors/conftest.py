@@ -30,10 +30,12 @@ def ingest_client(kafka_bootstrap: str) -> Callable[..., contextlib.AbstractAsyn
         settings = IngestSettings(kafka=KafkaSettings(bootstrap=bootstrap or kafka_bootstrap), **overrides)
         registry = CollectorRegistry()
         app = build_app(settings, channels=channels, registry=registry)
-        async with app.lifespan():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client:
-                client.app = app  # type: ignore[attr-defined]
-                client.registry = registry  # type: ignore[attr-defined]
-                yield client
+        async with (
+            app.lifespan(),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as client,
+        ):
+            client.app = app  # type: ignore[attr-defined]
+            client.registry = registry  # type: ignore[attr-defined]
+            yield client
 
     return make

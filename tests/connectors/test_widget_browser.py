@@ -79,11 +79,13 @@ def services(kafka_bootstrap, pseudonym_key, tmp_path_factory) -> Iterator[dict]
         CHATGUARD_INGEST_PORT=str(free_port()),
         CHATGUARD_LOG_LEVEL="WARNING",
     )
-    with worker_process(worker_env, logs["worker"]) as (worker, _):
-        with ingest_process(ingest_env, logs["ingest"]) as (ingest, base):
-            yield {"base": base, "site_key": site_key, "url": f"{base}/widget/#site_key={site_key}", "logs": logs}
-            assert ingest.poll() is None, tail(logs["ingest"])
-            assert worker.poll() is None, tail(logs["worker"])
+    with (
+        worker_process(worker_env, logs["worker"]) as (worker, _),
+        ingest_process(ingest_env, logs["ingest"]) as (ingest, base),
+    ):
+        yield {"base": base, "site_key": site_key, "url": f"{base}/widget/#site_key={site_key}", "logs": logs}
+        assert ingest.poll() is None, tail(logs["ingest"])
+        assert worker.poll() is None, tail(logs["worker"])
     assert "Traceback" not in logs["ingest"].read_text(errors="replace"), tail(logs["ingest"])
 
 

@@ -182,7 +182,7 @@ def check_batch(engine: RedactionEngine, batch: list[tuple[str, list[str]]]) -> 
     took = time.perf_counter() - started
     assert len(results) == len(events)
     assert took < DEADLINE_S * len(events), f"batch took {took:.1f} s"
-    for (text, emails), raw, result in zip(batch, events, results):
+    for (text, emails), raw, result in zip(batch, events, results, strict=True):
         assert isinstance(result, (Redaction, StepError)), type(result)
         if isinstance(result, StepError):
             assert result.error_class != "DeadlineExceeded", f"over the {DEADLINE_S:g} s budget ({len(text)} chars)"

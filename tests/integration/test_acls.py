@@ -227,7 +227,9 @@ async def test_analytics_is_refused_on_chat_raw(secured_broker: SecuredBroker):
     error = await _refused_read(analytics, RAW.name, ANALYTICS_GROUP)
     assert isinstance(error, TopicAuthorizationFailedError), repr(error)
     # It does not even see that chat.raw exists, nor any topic but its own and the erasure notices.
-    assert sorted(await _admin_call(analytics, lambda admin: admin.list_topics())) == sorted([ANALYTICS.name, ERASURE.name])
+    assert sorted(await _admin_call(analytics, lambda admin: admin.list_topics())) == sorted(
+        [ANALYTICS.name, ERASURE.name]
+    )
     (described,) = await _admin_call(analytics, lambda admin: admin.describe_topics([RAW.name]))
     assert described["error_code"] == TopicAuthorizationFailedError.errno
     assert described["partitions"] == []

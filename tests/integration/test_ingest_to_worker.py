@@ -45,7 +45,7 @@ def test_signed_webhooks_from_every_channel_arrive_redacted_on_chat_storage(serv
     # Which raw event ids to expect: each channel derives them from its platform message id.
     sent = [orjson.loads(r.body) for r in requests]
     texts = {}
-    for request, body in zip(requests, sent):
+    for request, body in zip(requests, sent, strict=True):
         if request.channel == "slack":
             texts[event_id_for("slack", body["event_id"])] = body["event"]["text"]
         elif request.channel == "messenger":

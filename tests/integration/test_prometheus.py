@@ -180,7 +180,7 @@ def test_ingest_metrics_through_prometheus(stack, traffic):
 def test_worker_metrics_through_prometheus(stack, traffic):
     base = stack["prometheus"]
     # A fresh consumer group reads chat.raw from the start: at least what this test sent.
-    wait_for(base, 'chatguard_events_in_total{topic="chat.raw"} >= %d' % MESSAGES, timeout_s=180)
+    wait_for(base, f'chatguard_events_in_total{{topic="chat.raw"}} >= {MESSAGES}', timeout_s=180)
     wait_for(base, 'chatguard_events_out_total{topic="chat.storage"} > 0', timeout_s=60)
     assert value(wait_for(base, "sum(chatguard_findings_total)")) > 0
     assert value(wait_for(base, "chatguard_redacted_events_total")) > 0

@@ -64,7 +64,7 @@ def test_merge_keeps_exactly_the_flagged_characters(seed):
         spans.append(S(rng.choice("ABC"), start, start + rng.randint(1, 12), round(rng.random(), 2)))
     merged = merge_overlaps(spans)
     assert _covered(merged) == _covered(spans)
-    for left, right in zip(merged, merged[1:]):
+    for left, right in zip(merged, merged[1:], strict=False):
         assert left.end <= right.start  # sorted, no overlaps
     for m in merged:
         members = [s for s in spans if m.start <= s.start and s.end <= m.end]

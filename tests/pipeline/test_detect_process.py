@@ -65,7 +65,7 @@ def values(*raws: bytes):
 
 
 def assert_held_back(batch: DetectedBatch, offset: int):
-    (record,) = [r for r, source in zip(batch.records, batch.sources) if source == (0, offset)]
+    (record,) = [r for r, source in zip(batch.records, batch.sources, strict=True) if source == (0, offset)]
     assert record[0] == QUARANTINE.name
     held = orjson.loads(record[2])
     assert (held["stage"], held["error_class"], held["raw_offset"]) == ("detect", "DeadlineExceeded", offset)

@@ -165,7 +165,7 @@ def test_batch_gives_the_same_result_as_one_by_one(real_engine, raw_message):
     texts = [text for _, text, _ in DETECTED[:8]] + UNCHANGED[:4]
     events = [raw_message(text=t) for t in texts]
     batched = real_engine.redact_batch(events)
-    for event, together in zip(events, batched):
+    for event, together in zip(events, batched, strict=True):
         (alone,) = real_engine.redact_batch([event])
         assert together.spans == alone.spans, event.text
 
@@ -211,7 +211,7 @@ def test_detector_returns_one_list_per_text_in_order():
     texts = ["nothing", "a@example.com", "", "b@example.com and c@example.com"]
     found = detector.detect(texts)
     assert [len(spans) for spans in found] == [0, 1, 0, 2]
-    for text, spans in zip(texts, found):
+    for text, spans in zip(texts, found, strict=True):
         for span in spans:
             assert text[span.start : span.end].endswith("@example.com")
             assert 0 < span.score <= 1

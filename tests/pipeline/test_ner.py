@@ -229,7 +229,7 @@ def test_where_ner_is_skipped_it_would_have_found_nothing():
     ]
     assert len(skipped) > 100, "the sets should hold messages NER can skip"
     found = []
-    for (text, english), doc in zip(skipped, nlp.pipe([t for t, _ in skipped], batch_size=256)):
+    for (text, english), doc in zip(skipped, nlp.pipe([t for t, _ in skipped], batch_size=256), strict=True):
         findings = rules.findings(text, doc.ents, [], english)
         if findings:
             found.append((text, findings))

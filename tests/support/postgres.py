@@ -40,7 +40,10 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     port = free_port()
-    run = lambda argv, **kw: subprocess.run(_as_server_user(argv), check=True, capture_output=True, text=True, timeout=120, **kw)  # noqa: E731
+
+    def run(argv: list[str]) -> None:
+        subprocess.run(_as_server_user(argv), check=True, capture_output=True, text=True, timeout=120)
+
     run([_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={base} -c fsync=off"
     run([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "server.log"), "-w", "-t", "60", "start"])
@@ -48,5 +51,9 @@ def postgres_server() -> Iterator[str]:
         run([_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "chatguard"])
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/chatguard"
     finally:
-        subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True, timeout=120)
+        subprocess.run(
+            _as_server_user([_binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(base, ignore_errors=True)

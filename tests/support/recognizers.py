@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal, Union
+from typing import Literal
 from unittest.mock import ANY
 
 import pytest
@@ -15,7 +15,7 @@ from pipeline.recognizers._base import ChatguardRecognizer
 
 Found = tuple[str, str, float]
 #: A MATCHING row: (text, value) or (text, value, score).
-MatchingRow = Union[tuple[str, str], tuple[str, str, float]]
+MatchingRow = tuple[str, str] | tuple[str, str, float]
 Position = Literal["only", "first", "any"]
 TableTest = Callable[..., None]
 

@@ -42,7 +42,12 @@ def make_vault(database_url: str) -> Iterator[Callable[..., Vault]]:
     made: list[Vault] = []
 
     def make(keys: LocalKeys | None = None, retention_s: int = 3600, clock: Callable[[], float] | None = None) -> Vault:
-        vault = Vault(open_engine(database_url), keys or LocalKeys(os.urandom(32)), retention_s, **({"clock": clock} if clock else {}))
+        vault = Vault(
+            open_engine(database_url),
+            keys or LocalKeys(os.urandom(32)),
+            retention_s,
+            **({"clock": clock} if clock else {}),
+        )
         made.append(vault)
         return vault
 

@@ -175,7 +175,7 @@ def test_two_writers_chain_the_audit_and_share_a_new_subjects_key(make_vault):
                 (ref,) = vault.put_many([Item(f"e{n}-{i}", "PERSON", "u_00000000000000c3", f"name {n}-{i}")])
                 refs.append(ref)
                 vault.reveal(ref, REASON, f"writer-{n}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(v, n)) for n, v in enumerate((first, second))]

@@ -13,7 +13,7 @@ def pesel(year: int, month: int, day: int, serial: str = "1234") -> str:
     offset = {18: 80, 19: 0, 20: 20, 21: 40, 22: 60}[year // 100]
     body = f"{year % 100:02d}{month + offset:02d}{day:02d}{serial}"
     weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
-    check = (10 - sum(int(d) * w for d, w in zip(body, weights)) % 10) % 10
+    check = (10 - sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 10) % 10
     return body + str(check)
 
 
@@ -22,7 +22,7 @@ def nip(first9: str) -> str:
     weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
     for last in range(10):
         body = first9[:8] + str((int(first9[8]) + last) % 10)
-        rest = sum(int(d) * w for d, w in zip(body, weights)) % 11
+        rest = sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11
         if rest != 10:
             return body + str(rest)
     raise AssertionError("unreachable")
@@ -30,20 +30,20 @@ def nip(first9: str) -> str:
 
 def regon9(first8: str) -> str:
     weights = (8, 9, 2, 3, 4, 5, 6, 7)
-    return first8 + str(sum(int(d) * w for d, w in zip(first8, weights)) % 11 % 10)
+    return first8 + str(sum(int(d) * w for d, w in zip(first8, weights, strict=True)) % 11 % 10)
 
 
 def regon14(first8: str, unit: str = "0001") -> str:
     body = regon9(first8) + unit
     weights = (2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8)
-    return body + str(sum(int(d) * w for d, w in zip(body, weights)) % 11 % 10)
+    return body + str(sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11 % 10)
 
 
 def id_card(series: str, digits5: str) -> str:
     """A valid ID card number: series (3 letters), check digit, 5 digits."""
     values = [ord(c.upper()) - 55 for c in series] + [int(d) for d in digits5]
     weights = (7, 3, 1, 7, 3, 1, 7, 3)
-    return series + str(sum(v * w for v, w in zip(values, weights)) % 10) + digits5
+    return series + str(sum(v * w for v, w in zip(values, weights, strict=True)) % 10) + digits5
 
 
 def _numeric(s: str) -> str:
@@ -86,4 +86,4 @@ def bump(value: str, index: int = -1) -> str:
 def pesel_with_check(body10: str) -> str:
     """Ten digits + the right PESEL check digit, whatever date they encode."""
     weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
-    return body10 + str((10 - sum(int(d) * w for d, w in zip(body10, weights)) % 10) % 10)
+    return body10 + str((10 - sum(int(d) * w for d, w in zip(body10, weights, strict=True)) % 10) % 10)

@@ -118,7 +118,7 @@ def test_entities_filter_and_no_nlp_artifacts(recognizer):
 
 @each_recognizer
 def test_spans_inside_the_text_and_scores_in_range(recognizer):
-    for text in ALL_MATCHING + ALL_NOT_MATCHING + [text[:cut] for text in ALL_MATCHING for cut in (1, len(text) // 2)]:
+    for text in ALL_MATCHING + ALL_NOT_MATCHING + [t[:cut] for t in ALL_MATCHING for cut in (1, len(t) // 2)]:
         _results_hold(recognizer, text)
 
 

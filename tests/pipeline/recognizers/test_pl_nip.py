@@ -15,7 +15,7 @@ def _remainder_ten() -> str:
     weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
     for n in range(100000000, 100001000):
         body = str(n)
-        if sum(int(d) * w for d, w in zip(body, weights)) % 11 == 10:
+        if sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11 == 10:
             return body + "0"
     raise AssertionError("none found")
 

@@ -17,7 +17,7 @@ R14B = regon14("30211859", "0042")
 def _r14_with_bad_parent() -> str:
     body = bump(regon9("73210423")) + "0001"
     weights = (2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8)
-    return body + str(sum(int(d) * w for d, w in zip(body, weights)) % 11 % 10)
+    return body + str(sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11 % 10)
 
 
 MATCHING = [

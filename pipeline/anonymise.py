@@ -82,18 +82,22 @@ class Anonymiser:
             return f"<{entity_type}_{self._numbers.number(conversation_id, entity_type, pseudonym)}>"
         return f"<{entity_type}_{pseudonym}>"
 
-    def apply(self, text: str, spans: Sequence[Span], conversation_id: str = "") -> tuple[str, tuple[Finding, ...]]:
-        """``spans`` must not overlap (see merge_overlaps) and must lie within ``text``."""
+    def apply(
+        self, text: str, spans: Sequence[Span], conversation_id: str = "", refs: Sequence[str | None] | None = None
+    ) -> tuple[str, tuple[Finding, ...]]:
+        """``spans`` must not overlap (see merge_overlaps) and must lie within ``text``; ``refs``,
+        when given, are the spans' vault refs, in the same order."""
         parts: list[str] = []
         findings: list[Finding] = []
         cursor = 0
         length = 0
-        for span in spans:
+        for i, span in enumerate(spans):
             parts.append(text[cursor : span.start])
             length += span.start - cursor
             operator = self.policy.operator_for(span.entity_type)
             new = self.replacement(operator, span.entity_type, text[span.start : span.end], conversation_id)
-            findings.append(Finding(span.entity_type, length, length + len(new), round(span.score, 4)))
+            ref = refs[i] if refs is not None else None
+            findings.append(Finding(span.entity_type, length, length + len(new), round(span.score, 4), ref))
             parts.append(new)
             length += len(new)
             cursor = span.end

@@ -88,8 +88,9 @@ def _run_redact(args: argparse.Namespace) -> int:
     from pipeline.engine import RedactionEngine
     from pipeline.jsonl import redact_stream
     from pipeline.settings import Settings
+    from runtime.plugins import value_keeper
 
-    engine = RedactionEngine.from_settings(Settings.from_env())
+    engine = RedactionEngine.from_settings(Settings.from_env(), keeper=value_keeper())
     return redact_stream(engine, args.to, sys.stdin, sys.stdout, sys.stderr, args.batch_size)
 
 

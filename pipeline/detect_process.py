@@ -41,6 +41,7 @@ from pipeline.engine import Redaction, RedactionEngine, utc_now
 from pipeline.errors import StepError
 from pipeline.publisher import Record, record_fits
 from pipeline.settings import Settings
+from runtime.plugins import value_keeper
 from schemas.codec import decode_raw, encode
 from schemas.errors import SchemaError
 from schemas.quarantine import QuarantineRecord
@@ -198,7 +199,7 @@ def _load(environ: dict[str, str]) -> int:
     """A task, not the initializer: its ConfigError then reaches the parent as itself.
     Returns the child's pid, for the watchdog."""
     global _engine
-    _engine = RedactionEngine.from_settings(Settings.from_env(environ))
+    _engine = RedactionEngine.from_settings(Settings.from_env(environ), keeper=value_keeper(environ))
     return os.getpid()
 
 

@@ -14,6 +14,7 @@ from pipeline.detection import ChatDetector, Detector, Span
 from pipeline.errors import StepError
 from pipeline.policies import PolicySet, load_policies
 from pipeline.settings import Settings
+from schemas.keeping import KeptValue, ValueKeeper
 from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 from schemas.redacted import RedactedMessage
@@ -42,8 +43,10 @@ class RedactionEngine:
         policies: PolicySet,
         pseudonymiser: Pseudonymiser,
         clock: Callable[[], str] = utc_now,
+        keeper: ValueKeeper | None = None,
     ) -> None:
         self._detector = detector
+        self._keeper = keeper
         self._pseudonymiser = pseudonymiser
         self._anonymisers = {name: Anonymiser(p, pseudonymiser) for name, p in policies.policies.items()}
         self._clock = clock
@@ -54,7 +57,9 @@ class RedactionEngine:
         return self._detector
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RedactionEngine:
+    def from_settings(cls, settings: Settings, keeper: ValueKeeper | None = None) -> RedactionEngine:
+        """The engine ``settings`` describe; with ``keeper``, every detected value is kept there
+        and its ref written on the findings (the worker and ``chatguard redact``)."""
         policies = load_policies(settings.policy_file)
         detector = ChatDetector(
             settings.spacy_model, policies.entities, policies.score_threshold, deadline_s=settings.detect_deadline_s
@@ -64,16 +69,32 @@ class RedactionEngine:
             raise TypeError(
                 "RedactionEngine.from_settings: settings.pseudonym_key is None; a pseudonym key is required"
             )
-        return cls(detector, policies, Pseudonymiser(key))
+        return cls(detector, policies, Pseudonymiser(key), keeper=keeper)
 
     def redact_batch(self, events: Sequence[RawMessage]) -> list[Result]:
-        """One result per event, in order. Never raises for a bad event: it yields a StepError."""
+        """One result per event, in order. Never raises for a bad event: it yields a StepError.
+        Raises if the value keeper fails: no event of the batch may then go out without its refs."""
         detected = self._detect(events)
+        merged = [d if isinstance(d, StepError) else _merged(d) for d in detected]
+        refs = self._keep(events, merged)
         processed_at = self._clock()
         return [
-            spans if isinstance(spans, StepError) else self._anonymise(event, spans, processed_at)
-            for event, spans in zip(events, detected, strict=True)
+            spans if isinstance(spans, StepError) else self._anonymise(event, spans, event_refs, processed_at)
+            for event, spans, event_refs in zip(events, merged, refs, strict=True)
         ]
+
+    def _keep(self, events: Sequence[RawMessage], merged: Sequence[list[Span] | StepError]) -> list[list[str | None]]:
+        """Each event's spans' refs in the value keeper, one write for the whole batch."""
+        if self._keeper is None:
+            return [[None] * (0 if isinstance(spans, StepError) else len(spans)) for spans in merged]
+        items = [
+            KeptValue(event.event_id, span.entity_type, self._pseudonymiser.sender(event.channel, event.sender_id), event.text[span.start : span.end])
+            for event, spans in zip(events, merged, strict=True)
+            if not isinstance(spans, StepError)
+            for span in spans
+        ]  # fmt: skip
+        kept = iter(self._keeper.put_many(items))
+        return [[] if isinstance(spans, StepError) else [next(kept) for _ in spans] for spans in merged]
 
     def _detect(self, events: Sequence[RawMessage]) -> list[list[Span] | StepError]:
         texts = [e.text for e in events]
@@ -92,14 +113,13 @@ class RedactionEngine:
         except Exception as exc:
             return StepError("detect", exc)
 
-    def _anonymise(self, event: RawMessage, spans: list[Span], processed_at: str) -> Result:
+    def _anonymise(self, event: RawMessage, merged: list[Span], refs: list[str | None], processed_at: str) -> Result:
         try:
-            merged = merge_overlaps(spans)
             sender = self._pseudonymiser.sender(event.channel, event.sender_id)
             conversation = self._pseudonymiser.conversation(event.channel, event.conversation_id)
             out = {}
             for name, anonymiser in self._anonymisers.items():
-                text, findings = anonymiser.apply(event.text, merged, conversation)
+                text, findings = anonymiser.apply(event.text, merged, conversation, refs)
                 out[name] = RedactedMessage(
                     event_id=event.event_id,
                     channel=event.channel,
@@ -116,6 +136,13 @@ class RedactionEngine:
             return Redaction(event.event_id, out, tuple(merged))
         except Exception as exc:
             return StepError("anonymise", exc)
+
+
+def _merged(spans: list[Span]) -> list[Span] | StepError:
+    try:
+        return merge_overlaps(spans)
+    except Exception as exc:
+        return StepError("anonymise", exc)
 
 
 def _checked(spans: list[Span], text: str) -> list[Span] | StepError:

@@ -37,8 +37,8 @@ class Finding:
     start: int
     end: int
     score: float
-    # Reserved for the client-held vault: an opaque reference that lets a key holder recover
-    # the value. Always None until the vault exists.
+    # The value's ref in the client-held vault (random, never derived from the value): a key
+    # holder reveals it with a reason. None when the worker runs without a vault.
     vault_ref: str | None = None
 
     @classmethod

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests.support.kafka import create_topics
 from tests.support.paths import KAFKA_SH
 from tests.support.ports import free_port
+from tests.support.vaults import vault_env
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +51,8 @@ def pseudonym_key() -> str:
 
 
 @pytest.fixture
-def chatguard_env(kafka_bootstrap: str, pseudonym_key: str) -> dict[str, str]:
-    """Environment for a chatguard process talking to the test broker."""
+def chatguard_env(kafka_bootstrap: str, pseudonym_key: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for a chatguard process talking to the test broker, with a vault of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
     env.update(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,
@@ -58,5 +60,6 @@ def chatguard_env(kafka_bootstrap: str, pseudonym_key: str) -> dict[str, str]:
         CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"chatguard-test-{secrets.token_hex(4)}",
         CHATGUARD_LOG_LEVEL="WARNING",
+        **vault_env(tmp_path / "vault"),
     )
     return env

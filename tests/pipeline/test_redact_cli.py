@@ -20,6 +20,7 @@ import pytest
 from pipeline.jsonl import redact_stream
 from schemas.codec import encode
 from schemas.redacted import RedactedMessage
+from tests.support.vaults import vault_env
 
 CHATGUARD = Path(sys.executable).parent / "chatguard"
 EMAIL = "jane.doe@example.com"
@@ -88,9 +89,10 @@ def test_stream_empty_input(make_engine):
 
 
 @pytest.fixture
-def cli_env(engine_key: str) -> dict[str, str]:
+def cli_env(engine_key: str, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
     env["CHATGUARD_PSEUDONYM_KEY"] = engine_key
+    env.update(vault_env(tmp_path / "vault"))
     return env
 
 

@@ -33,12 +33,14 @@ def test_bad_settings_in_the_detection_process_stop_the_worker_in_one_line():
     import subprocess
 
     from tests.support.paths import BIN
+    from tests.support.vaults import vault_env
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATGUARD_")}
     env.update(
         CHATGUARD_PSEUDONYM_KEY=secrets.token_hex(16),
         CHATGUARD_SPACY_MODEL="en_not_a_model",
         CHATGUARD_KAFKA_BOOTSTRAP="127.0.0.1:9",
+        **vault_env(),
     )
     done = subprocess.run([str(BIN / "chatguard"), "worker"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr

@@ -18,6 +18,7 @@ import uvicorn
 
 from tests.support.paths import BIN
 from tests.support.ports import free_port
+from tests.support.vaults import vault_env
 
 
 @contextlib.contextmanager
@@ -59,6 +60,7 @@ def worker_env(bootstrap: str, pseudonym_key: str, group_prefix: str, **extra: s
         "CHATGUARD_METRICS_PORT": str(free_port()),
         "CHATGUARD_CONSUMER_GROUP": f"{group_prefix}-{secrets.token_hex(4)}",
         "CHATGUARD_LOG_LEVEL": "WARNING",
+        **vault_env(),
     }
     return clean_env(**{**defaults, **extra})
 

@@ -44,7 +44,7 @@ class VaultSettings:
     retention_days: int = setting(
         "CHATGUARD_VAULT_RETENTION_DAYS",
         30,
-        "days a value stays in the vault; `chatguard vault sweep` or the worker removes older ones",
+        "days a value stays in the vault: a reveal after that is refused, and `chatguard vault sweep` (run it daily) deletes it",
         low=1,
         high=3650,
     )

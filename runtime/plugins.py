@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from runtime.settings import load, vault_mode_setting
 from schemas.errors import ConfigError
 from schemas.keeping import ValueKeeper
 
 VALUE_KEEPERS = "chatguard.value_keepers"
+
+
+@dataclass(frozen=True, slots=True)
+class KeeperSwitch:
+    mode: str = vault_mode_setting()
 
 
 def value_keeper(environ: Mapping[str, str] | None = None) -> ValueKeeper | None:
@@ -21,7 +28,7 @@ def value_keeper(environ: Mapping[str, str] | None = None) -> ValueKeeper | None
     env = os.environ if environ is None else environ
     found = sorted(entry_points(group=VALUE_KEEPERS), key=lambda e: e.name)
     if not found:
-        if env.get("CHATGUARD_VAULT", "on").strip().lower() == "off":
+        if load(KeeperSwitch, env).mode == "off":
             return None
         raise ConfigError(
             "CHATGUARD_VAULT: no vault is installed (install chatguard with the vault), or set CHATGUARD_VAULT=off"

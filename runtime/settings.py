@@ -64,9 +64,13 @@ def setting(
     masked in repr and, unless ``strong=False`` (a password chosen elsewhere), must follow the
     secret rule."""
     spec = Spec(env, help, low, high, choices, secret, secret if strong is None else strong, parse, shown_default)
+    # A secret is left out of the dataclass's own repr, so a class that forgets masked_repr
+    # still never prints it.
     if isinstance(default, (dict, list, set)):
-        return dataclasses.field(default_factory=lambda: type(default)(default), metadata={_SPEC: spec})
-    return dataclasses.field(default=default, metadata={_SPEC: spec})
+        return dataclasses.field(
+            default_factory=lambda: type(default)(default), metadata={_SPEC: spec}, repr=not secret
+        )
+    return dataclasses.field(default=default, metadata={_SPEC: spec}, repr=not secret)
 
 
 def nested(cls: type) -> Any:
@@ -229,4 +233,15 @@ def metrics_addr_setting() -> Any:
         "CHATGUARD_METRICS_ADDR",
         "127.0.0.1",
         "address of the worker's and the canary's metrics endpoints; `0.0.0.0` in a pod or container",
+    )
+
+
+def vault_mode_setting() -> Any:
+    """CHATGUARD_VAULT: read by the vault and by the loader that looks for it (runtime/plugins.py)."""
+    return setting(
+        "CHATGUARD_VAULT",
+        "on",
+        "`off` runs without a vault: detected values are redacted and kept nowhere, `vault_ref` stays null",
+        choices=("on", "off"),
+        parse=lambda raw: raw.strip().lower(),
     )

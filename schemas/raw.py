@@ -10,7 +10,7 @@ from schemas import validation as v
 
 RAW_MESSAGE_VERSION = 1
 CHANNEL_KINDS = frozenset({"private", "public"})
-_CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+CHANNEL_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _FIELDS = frozenset(
     {
         "schema_version",
@@ -48,7 +48,7 @@ class RawMessage:
         return cls(
             schema_version=v.version(obj, "schema_version", RAW_MESSAGE_VERSION),
             event_id=v.identifier(obj, "event_id"),
-            channel=v.matching(obj, "channel", _CHANNEL, "a lower-case channel name like web or slack"),
+            channel=v.matching(obj, "channel", CHANNEL_NAME, "a lower-case channel name like web or slack"),
             # one_of checked it against CHANNEL_KINDS, the values of ChannelKind.
             channel_kind=cast(ChannelKind, v.one_of(obj, "channel_kind", CHANNEL_KINDS)),
             conversation_id=v.identifier(obj, "conversation_id"),

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -23,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     reveal.add_argument("ref")
     reveal.add_argument("--reason", required=True, help="why (10-500 characters); it goes to the audit log")
     reveal.add_argument("--actor", default=None, help="who asks (default: the OS user)")
-    reveal.set_defaults(run=_run_reveal)
+    reveal.set_defaults(run=_guarded(_run_reveal))
     sweep = actions.add_parser("sweep", help="delete values past CHATGUARD_VAULT_RETENTION_DAYS")
-    sweep.set_defaults(run=_run_sweep)
+    sweep.set_defaults(run=_guarded(_run_sweep))
     rotate = actions.add_parser("rotate-master", help="re-wrap every subject key under a new master key")
     rotate.add_argument(
         "--new-key-file",
@@ -33,12 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the new master key (64 hex); then point CHATGUARD_VAULT_MASTER_KEY_FILE at it",
     )
     rotate.add_argument("--actor", default=None)
-    rotate.set_defaults(run=_run_rotate)
+    rotate.set_defaults(run=_guarded(_run_rotate))
 
     p = sub.add_parser("audit", help="the vault's audit log")
     audit_actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     verify = audit_actions.add_parser("verify", help="check the hash chain: no entry edited, deleted or reordered")
-    verify.set_defaults(run=_run_verify)
+    verify.set_defaults(run=_guarded(_run_verify))
 
     p = sub.add_parser("erase", help="GDPR erasure: destroy a sender's vault key and values, notify chat.erasure")
     p.add_argument(
@@ -50,11 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="the request's reference (10-500 characters), for the audit log")
     p.add_argument("--actor", default=None)
     p.add_argument("--no-notice", action="store_true", help="do not publish to chat.erasure (no Kafka at hand)")
-    p.set_defaults(run=_run_erase)
+    p.set_defaults(run=_guarded(_run_erase))
+
+
+def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def guarded(args: argparse.Namespace) -> int:
+        from vault.store import database_errors
+
+        with database_errors():
+            return run(args)
+
+    return guarded
 
 
 def _actor(args: argparse.Namespace) -> str:
-    return (args.actor or getpass.getuser())[:200]
+    from vault.core import check_actor
+
+    return check_actor(args.actor or getpass.getuser())
 
 
 def _vault() -> Vault:
@@ -104,20 +117,33 @@ def _run_verify(args: argparse.Namespace) -> int:
 def _run_erase(args: argparse.Namespace) -> int:
     from runtime.kafka import KafkaSettings
     from runtime.settings import load
+    from schemas.errors import ConfigError
     from schemas.pseudonyms import Pseudonymiser
+    from schemas.raw import CHANNEL_NAME
     from vault.core import check_reason
     from vault.erasure import publish_erasure
     from vault.settings import PseudonymKey
 
     reason = check_reason(args.reason)
+    if not CHANNEL_NAME.fullmatch(args.channel):
+        raise ConfigError("--channel: a channel name as the events carry it, lower-case (web, mobile, slack, ...)")
     key = load(PseudonymKey).pseudonym_key
     if key is None:
-        from schemas.errors import ConfigError
-
         raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: it names the sender in the vault)")
     subject = Pseudonymiser(key).sender(args.channel, args.sender)
-    removed = _vault().erase(subject, _actor(args), reason)
-    print(f"chatguard erase: {subject}: key destroyed, {removed} values deleted", file=sys.stderr)
+    erased = _vault().erase(subject, _actor(args), reason)
+    if erased.had_key:
+        print(f"chatguard erase: {subject}: key destroyed, {erased.values} values deleted", file=sys.stderr)
+    else:
+        print(
+            f"chatguard erase: the vault holds no key for {subject} (no value kept from this sender on "
+            f"{args.channel}, or erased before); check --channel and --sender",
+            file=sys.stderr,
+        )
+    if not erased.scrubbed:
+        print(
+            "chatguard erase: a reader kept SQLite's log busy; run 'chatguard vault sweep' to scrub it", file=sys.stderr
+        )
     if not args.no_notice:
         from aiokafka.errors import KafkaError
 

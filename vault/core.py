@@ -24,7 +24,8 @@ from vault.crypto import associated_data, new_data_key, open_sealed, seal
 from vault.errors import BadReason, RevealRefused
 from vault.keys import KeyProvider, UnknownMasterKey
 from vault.settings import VaultSettings
-from vault.tables import audit, entries, subjects
+from vault.store import scrub
+from vault.tables import audit, audit_head, entries, subjects
 
 MIN_REASON, MAX_REASON = 10, 500
 
@@ -46,6 +47,21 @@ class Revealed:
 
 def new_ref() -> str:
     return "v_" + secrets.token_hex(16)
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    had_key: bool  # False: the vault held nothing for this subject
+    values: int
+    scrubbed: bool  # False: SQLite's log still holds old pages; a later sweep retries
+
+
+def check_actor(actor: str) -> str:
+    """Who acts, as they say (the OS user by default): self-asserted, so printable only and short."""
+    text = " ".join(actor.split())
+    if not 1 <= len(text) <= 200 or not text.isprintable():
+        raise BadReason("an actor name of 1 to 200 printable characters is required")
+    return text
 
 
 def check_reason(reason: str | None) -> str:
@@ -120,6 +136,7 @@ class Vault:
     def reveal(self, ref: str, reason: str | None, actor: str) -> Revealed:
         """The original value of ``ref``; every attempt, refused or not, is audited."""
         now = self._now()
+        actor = check_actor(actor)
         try:
             text = check_reason(reason)
         except BadReason:
@@ -155,16 +172,18 @@ class Vault:
 
     # -- forgetting -----------------------------------------------------------------------------
 
-    def erase(self, subject: str, actor: str, reason: str | None = None) -> int:
-        """Destroy ``subject``'s key and delete its values; returns how many values went."""
+    def erase(self, subject: str, actor: str, reason: str | None = None) -> Erased:
+        """Destroy ``subject``'s key and delete its values."""
+        actor = check_actor(actor)
         with self.engine.begin() as conn:
-            conn.execute(delete(subjects).where(subjects.c.subject == subject))
+            had_key = bool(conn.execute(delete(subjects).where(subjects.c.subject == subject)).rowcount)
             removed = conn.execute(delete(entries).where(entries.c.subject == subject)).rowcount
             audit_log.append(
                 conn, at=self._now(), actor=actor, action="erase", subject=subject,
-                reason=" ".join(reason.split()) if reason else None, outcome=f"erased {removed}",
+                reason=" ".join(reason.split()) if reason else None,
+                outcome=f"erased {removed}" if had_key else "no key held",
             )  # fmt: skip
-        return int(removed)
+        return Erased(had_key, int(removed), scrub(self.engine))
 
     def sweep(self, actor: str = "sweep") -> int:
         """Delete values past their retention; returns how many."""
@@ -173,6 +192,7 @@ class Vault:
             removed = int(conn.execute(delete(entries).where(entries.c.expires_at <= now)).rowcount)
             if removed:
                 audit_log.append(conn, at=now, actor=actor, action="sweep", outcome=f"expired {removed}")
+        scrub(self.engine)
         return removed
 
     def rotate_master(self, new_keys: KeyProvider, actor: str) -> int:
@@ -189,12 +209,18 @@ class Vault:
                 done += 1
             audit_log.append(conn, at=self._now(), actor=actor, action="rotate_master", outcome=f"rewrapped {done}")
         self.keys = new_keys
+        scrub(self.engine)  # the old wrapped keys' page images
         return done
 
     def verify_audit(self) -> audit_log.Verdict:
         with self.engine.connect() as conn:
             rows: Iterable = (r._mapping for r in conn.execute(select(audit).order_by(audit.c.seq)))
-            return audit_log.verify(rows)
+            verdict = audit_log.verify(rows)
+            head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
+        if verdict.ok and head is not None and (head.seq, head.hash) != (verdict.entries, verdict.head):
+            problem = f"the log ends at entry {verdict.entries}, its head says {head.seq} (entries cut off the end)"
+            return audit_log.Verdict(verdict.entries, verdict.head, problem)
+        return verdict
 
 
 def open_vault(settings: VaultSettings) -> Vault:

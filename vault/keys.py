@@ -81,6 +81,8 @@ def read_master_key(path: str | os.PathLike[str]) -> bytes:
     file, never its content."""
     name = f"vault master key file {os.fspath(path)}"
     try:
+        if Path(path).stat().st_mode & 0o077:
+            raise ConfigError(f"{name}: readable by others; allow its owner only (chmod 600)")
         text = Path(path).read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise ConfigError(f"{name}: not found (make one with: openssl rand -hex 32 > FILE)") from None

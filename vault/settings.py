@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from runtime.settings import load, masked_repr, pseudonym_key_setting, setting
+from runtime.settings import load, masked_repr, pseudonym_key_setting, setting, vault_mode_setting
 from schemas.errors import ConfigError
 
 
@@ -18,13 +18,7 @@ def default_database_url() -> str:
 
 @dataclass(frozen=True, slots=True)
 class VaultSettings:
-    mode: str = setting(
-        "CHATGUARD_VAULT",
-        "on",
-        "`off` runs without a vault: detected values are redacted and kept nowhere, `vault_ref` stays null",
-        choices=("on", "off"),
-        parse=lambda raw: raw.strip().lower(),
-    )
+    mode: str = vault_mode_setting()
     master_key_file: Path | None = setting(
         "CHATGUARD_VAULT_MASTER_KEY_FILE",
         None,
@@ -75,3 +69,6 @@ class PseudonymKey:
     """The worker's pseudonym key: ``chatguard erase`` names the sender by it, as the vault does."""
 
     pseudonym_key: bytes | None = pseudonym_key_setting()
+
+    def __repr__(self) -> str:
+        return masked_repr(self)

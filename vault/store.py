@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, Unreachable
 from vault.audit import ensure_head
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -31,10 +34,22 @@ def open_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the worker's writes
             cursor.execute("PRAGMA busy_timeout=10000")
+            # Erased keys and values must not linger in free pages (see scrub).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
-    migrate(engine)
+    with database_errors():
+        migrate(engine)
     return engine
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """The database refused or did not answer: say so by the error's class, never the URL."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise Unreachable(f"the vault's database refused or is unreachable ({type(exc.orig).__name__})") from None
 
 
 def migrate(engine: Engine) -> None:
@@ -44,3 +59,15 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         ensure_head(conn)
+
+
+def scrub(engine: Engine) -> bool:
+    """After an erasure or a rotation: copy SQLite's write-ahead log into the database and empty
+    it, so the deleted rows' old page images (a wrapped key, sealed values) leave the disk.
+    False if a reader held it back (run ``chatguard vault sweep`` later to retry). PostgreSQL
+    keeps dead rows until VACUUM and in its WAL archive: the README says what to run."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy

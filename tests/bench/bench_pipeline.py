@@ -29,6 +29,7 @@ from schemas.topics import RAW, STORAGE  # noqa: E402
 from tests.support.kafka import produce  # noqa: E402
 from tests.support.paths import BIN, KAFKA_SH  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
+from tests.support.vaults import vault_env  # noqa: E402
 
 
 def sample_messages(count: int, seed: int, tag: str) -> list[RawMessage]:
@@ -167,11 +168,13 @@ def bench_end_to_end(
     workers: int = 1,
     between=lambda: None,
     exactly_once: bool = False,
+    vault: bool = True,
 ) -> Timeline:
     """Workers in one consumer group (one per core is the deployment rule) on fresh offsets;
     one measured run per list in ``runs``, ``between()`` after each; the best run returned.
     ``exactly_once``: the workers commit each batch in a Kafka transaction, and the reader
-    reads committed records only."""
+    reads committed records only. ``vault``: every detected value is kept in a vault (an SQLite
+    file shared by the workers, as ``make run`` does); without it, CHATGUARD_VAULT=off."""
     group = f"chatguard-bench-{secrets.token_hex(4)}"
     procs = []
     with tempfile.TemporaryDirectory() as datadir:
@@ -186,6 +189,7 @@ def bench_end_to_end(
             )
             if exactly_once:
                 env.update(CHATGUARD_PROCESSING_GUARANTEE="exactly_once", CHATGUARD_WORKER_INSTANCE_ID=f"bench-{n}")
+            env.update(vault_env(Path(datadir) / "vault") if vault else {"CHATGUARD_VAULT": "off"})
             subprocess.run([str(BIN / "chatguard"), "topics", "apply"], env=env, check=True, capture_output=True)
             procs.append(
                 subprocess.Popen(
@@ -279,6 +283,16 @@ def main() -> int:
                 flush=True,
             )
             report("end to end through Kafka (1 worker)", e2e, engine.best, plain)
+            runs = [sample_messages(args.messages, seed=11, tag=f"{run}v{n}") for n in "ab"]
+            e2e_off = bench_end_to_end(
+                bootstrap, runs, sample_messages(300, seed=8, tag=f"warm{run}v"), key, vault=False
+            )
+            report("... without the vault (1 worker)", e2e_off, engine.best, plain)
+            print(
+                f"    with the vault: {100 * e2e.steady_rate / e2e_off.steady_rate:.0f} % of the rate without it "
+                "(target: at least 80 %)",
+                flush=True,
+            )
             runs = [sample_messages(args.messages, seed=11, tag=f"{run}x{n}") for n in "ab"]
             e2e_x = bench_end_to_end(
                 bootstrap, runs, sample_messages(300, seed=7, tag=f"warm{run}x"), key, exactly_once=True

@@ -8,9 +8,10 @@ import os
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from vault.core import Item
+from vault.core import Item, Vault
 from vault.errors import BadReason, RevealRefused
 from vault.keys import LocalKeys
+from vault.store import open_engine
 from vault.tables import audit, entries, subjects
 
 REASON = "ship the contest prize to the winner"
@@ -75,7 +76,8 @@ def test_erasure_destroys_the_key_so_no_copy_of_the_values_opens(make_vault):
     refs = vault.put_many(items())
     with vault.engine.connect() as conn:
         backup = [dict(row._mapping) for row in conn.execute(select(entries).where(entries.c.subject == ANNA))]
-    assert vault.erase(ANNA, "dpo", "GDPR request 2026-117") == 3
+    erased = vault.erase(ANNA, "dpo", "GDPR request 2026-117")
+    assert (erased.had_key, erased.values) == (True, 3)
     for ref in (refs[0], refs[1], refs[3]):
         with pytest.raises(RevealRefused):
             vault.reveal(ref, REASON, "moderator-1")
@@ -188,3 +190,48 @@ def test_two_writers_chain_the_audit_and_share_a_new_subjects_key(make_vault):
     with first.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM vault_subjects")).scalar() == 1
     assert {first.reveal(r, REASON, "m").value for r in refs} == {f"name {n}-{i}" for n in (0, 1) for i in range(20)}
+
+
+def test_erasing_a_subject_the_vault_never_saw_says_so(make_vault):
+    vault = make_vault()
+    vault.put_many(items())
+    erased = vault.erase("u_00000000000000ff", "dpo", "GDPR request 2026-121")
+    assert (erased.had_key, erased.values) == (False, 0)
+    with vault.engine.connect() as conn:
+        assert conn.execute(select(audit.c.outcome).order_by(audit.c.seq.desc())).scalar() == "no key held"
+
+
+def test_an_erased_key_and_its_values_leave_the_sqlite_files(tmp_path):
+    """SQLite's files only: PostgreSQL keeps dead rows until VACUUM (README, Vault and erasure)."""
+    database = tmp_path / "vault.db"
+    keys = LocalKeys(os.urandom(32))
+    vault = Vault(open_engine(f"sqlite:///{database}"), keys, 3600)
+    reader = Vault(open_engine(f"sqlite:///{database}"), keys, 3600)  # another connection, as the worker keeps one
+    refs = vault.put_many(items())
+    assert reader.reveal(refs[2], REASON, "m").value == "bob@example.org"
+    with vault.engine.connect() as conn:
+        wrapped = conn.execute(select(subjects.c.wrapped_key).where(subjects.c.subject == ANNA)).scalar_one()
+        sealed = [r.sealed for r in conn.execute(select(entries.c.sealed).where(entries.c.subject == ANNA))]
+    assert vault.erase(ANNA, "dpo", "GDPR request 2026-122").scrubbed
+    on_disk = b"".join(p.read_bytes() for p in (database, tmp_path / "vault.db-wal") if p.exists())
+    assert wrapped not in on_disk
+    assert not any(s[13:45] in on_disk for s in sealed)  # a stretch of each sealed value's ciphertext
+
+
+def test_verify_notices_entries_cut_off_the_end(make_vault):
+    vault = make_vault()
+    refs = vault.put_many(items())
+    for ref in refs:
+        vault.reveal(ref, REASON, "moderator-1")
+    with vault.engine.begin() as conn:
+        conn.execute(delete(audit).where(audit.c.seq == 4))
+    verdict = vault.verify_audit()
+    assert not verdict.ok and "cut off the end" in (verdict.problem or "")
+
+
+@pytest.mark.parametrize("actor", ["", "   ", "alice\x1b[2J", "x" * 201])
+def test_an_actor_must_be_a_short_printable_name(make_vault, actor):
+    vault = make_vault()
+    (ref,) = vault.put_many(items()[:1])
+    with pytest.raises(BadReason, match="actor"):
+        vault.reveal(ref, REASON, actor)

@@ -1,4 +1,4 @@
-"""The ingest tier's sub-commands: sample, produce. Never imports the pipeline."""
+"""The ingest tier's sub-commands: ingest, traffic, sample, produce, canary. Never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from schemas.errors import ConfigError, Unreachable
 
 if TYPE_CHECKING:
     from schemas.raw import RawMessage
@@ -83,12 +85,10 @@ def _run_ingest(args: argparse.Namespace) -> int:
     try:
         serve_metrics(settings, app.registry)
     except OSError as exc:
-        print(
-            f"chatguard ingest: cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} "
-            f"({exc.strerror}); set CHATGUARD_INGEST_METRICS_PORT",
-            file=sys.stderr,
-        )
-        return 2
+        raise ConfigError(
+            f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} ({exc.strerror}); "
+            "set CHATGUARD_INGEST_METRICS_PORT"
+        ) from None
     # No access log: request lines carry query strings (verify tokens, conversation ids).
     # uvicorn sets its own loggers' level: never below INFO (at DEBUG/TRACE they print frames).
     uvicorn.run(
@@ -116,9 +116,8 @@ def _run_traffic(args: argparse.Namespace) -> int:
         settings = IngestSettings.from_env()
         requests = platform_requests(settings, seed=args.seed, count=args.count)
         statuses = asyncio.run(send(args.url, requests, rate=args.rate))
-    except ValueError as exc:
-        print(f"chatguard traffic: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # a channel without its secret, a bad URL: named, never a value
+        raise ConfigError(str(exc)) from None
     print("chatguard traffic: " + ", ".join(f"HTTP {k}: {v}" for k, v in sorted(statuses.items())), file=sys.stderr)
     return 0 if all(200 <= k < 300 for k in statuses) else 1
 
@@ -136,19 +135,15 @@ def _run_sample(args: argparse.Namespace) -> int:
 
 def _run_produce(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.sample):
-        print("chatguard produce: give a FILE (or -) or --sample, not both", file=sys.stderr)
-        return 2
+        raise ConfigError("give a FILE (or -) or --sample, not both")
     from aiokafka.errors import KafkaError
 
     try:
         return asyncio.run(_produce(args))
     except KafkaError as exc:
-        print(
-            f"chatguard produce: Kafka refused or is unreachable ({type(exc).__name__}); "
-            "check CHATGUARD_KAFKA_BOOTSTRAP",
-            file=sys.stderr,
-        )
-        return 3
+        raise Unreachable(
+            f"Kafka refused or is unreachable ({type(exc).__name__}); check CHATGUARD_KAFKA_BOOTSTRAP"
+        ) from None
 
 
 async def _produce(args: argparse.Namespace) -> int:

@@ -202,8 +202,9 @@ class IngestSettings:
                     "CHATGUARD_PSEUDONYM_KEY: required when the widget is enabled (CHATGUARD_WIDGET_SITE_KEYS is set); "
                     "set the worker's key: the widget finds its visitors' redacted events by the worker's pseudonyms"
                 )
-            try:
-                parse_widget_origins(env.get(_ORIGINS, ""), settings.widget_site_keys)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
+            for position, key in enumerate(settings.widget.origins, start=1):
+                if key not in settings.widget_site_keys:
+                    raise ConfigError(
+                        f"{_ORIGINS}: entry {position} names a site key that is not in CHATGUARD_WIDGET_SITE_KEYS"
+                    )
         return settings

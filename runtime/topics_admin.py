@@ -43,7 +43,7 @@ async def apply_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> dict
                     for s in missing
                 ]
             )
-            _raise_for_errors(getattr(response, "topic_errors", ()), "create")
+            _raise_for_errors(response.topic_errors, "create")
             outcome.update({s.name: "created" for s in missing})
         present = [s for s in specs if s.name in existing]
         if present:

@@ -315,7 +315,6 @@ _TYPE_SET = frozenset(TYPE_WORDS)
 _PREFIX_SET = _with_folded(PREFIX_KEYWORDS)
 _CAP_PREFIX_SET = frozenset(CAPITALISED_PREFIXES)
 _NUMBER_SIGNS = frozenset(("nr", "no", "nº", "n"))
-_UNIT_SET = frozenset(("apt", "apartment", "appt", "suite", "ste", "unit", "flat", "box"))
 _SAFE_SUFFIXES = tuple(s for s in STREET_SUFFIXES if s not in RISKY_SUFFIXES)
 
 

@@ -1,0 +1,1 @@
+"""What every tier shares: settings, Kafka connection and administration, logging, the CLI."""

@@ -71,7 +71,7 @@ class Settings:
     processing_guarantee: str = setting(
         "CHATGUARD_PROCESSING_GUARANTEE",
         "at_least_once",
-        "or `exactly_once` (Kafka transactions; needs `CHATGUARD_WORKER_INSTANCE_ID`; see Guarantees)",
+        "or `exactly_once`: each batch commits in Kafka transactions, one per `chat.raw` partition (see Guarantees)",
         choices=GUARANTEES,
     )
     detect_deadline_s: float = setting(
@@ -84,23 +84,12 @@ class Settings:
         high=50.0,
     )
 
-    def __post_init__(self) -> None:
-        if self.processing_guarantee == "exactly_once" and self.worker_instance_id is None:
-            raise ConfigError(
-                "CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID "
-                "(it names the worker's transactional producer)"
-            )
-
     def __repr__(self) -> str:
         return masked_repr(self)
 
     @property
     def exactly_once(self) -> bool:
         return self.processing_guarantee == "exactly_once"
-
-    @property
-    def transactional_id(self) -> str | None:
-        return f"{self.consumer_group}-{self.worker_instance_id}" if self.exactly_once else None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, require_key: bool = True) -> Settings:

@@ -23,8 +23,9 @@ import faust
 from pipeline.detect_process import DetectedBatch, DetectionProcess, stall_seconds
 from pipeline.errors import EX_SOFTWARE, WorkerStopped
 from pipeline.metrics import PipelineMetrics
-from pipeline.publisher import BatchPublisher, Built
+from pipeline.publisher import BatchPublisher, Built, Record
 from pipeline.settings import Settings
+from pipeline.transactions import PartitionTransactions
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, TopicSpec
 
 log = logging.getLogger("chatguard.worker")
@@ -72,8 +73,9 @@ OUTPUT_TOPICS = (*(spec.name for spec in CLEAN_TOPICS.values()), QUARANTINE.name
 class PreparedBatch:
     """A batch of raw events, redacted and encoded into Kafka record batches, not yet sent."""
 
-    batches: list[Built]
+    batches: list[Built]  # empty under exactly_once: each partition's producer builds its own
     detected: DetectedBatch  # its records, and what the metrics need
+    partitions: dict[str, list[int]]  # each output topic's partitions
 
 
 async def _until_cancelled() -> None:
@@ -89,10 +91,12 @@ class RedactionWorker:
         # Detection is CPU-bound: it runs in a child process with a GIL of its own, so that
         # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
         self.detection = DetectionProcess(environ, stall_seconds(settings))
-        self.publisher = BatchPublisher(
-            settings.kafka,
-            request_timeout_ms=int(settings.publish_timeout_s * 1000),
-            transactional_id=settings.transactional_id,
+        timeout_ms = int(settings.publish_timeout_s * 1000)
+        self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=timeout_ms)
+        self.transactions = (
+            PartitionTransactions(settings.kafka, settings.consumer_group, timeout_ms)
+            if settings.exactly_once
+            else None
         )
         self.app = faust.App(
             settings.consumer_group,
@@ -116,6 +120,15 @@ class RedactionWorker:
         # (pipeline/publisher.py), and every topic is created by apply_topics before the worker starts.
         self.raw_topic = self._topic(RAW, retention_ms=settings.raw_retention_ms)
         self.app.agent(self.raw_topic, name="chatguard.redact")(self._agent)
+        self.app.on_partitions_revoked.connect(self._on_revoked)
+
+    async def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
+        # Faust sends this after the batches taken from these partitions were written and
+        # acknowledged. Their producers go: if this worker gets a partition back, a new one
+        # starts under its id, after whichever worker held it in between.
+        revoked: set[Any] = args[0] if args else set()
+        if self.transactions is not None:
+            await self.transactions.release(tp.partition for tp in revoked if tp.topic == RAW.name)
 
     def _topic(self, spec: TopicSpec, retention_ms: int | None = None) -> faust.TopicT:
         return self.app.topic(
@@ -171,6 +184,8 @@ class RedactionWorker:
                     # Faust's own last commit may have come before these acknowledgements.
                     await asyncio.wait([asyncio.ensure_future(self._commit())], timeout=timeout)
             await asyncio.wait([asyncio.ensure_future(self.publisher.stop())], timeout=timeout)
+            if self.transactions is not None:
+                await asyncio.wait([asyncio.ensure_future(self.transactions.stop())], timeout=timeout)
 
     async def _commit(self) -> None:
         try:
@@ -229,18 +244,22 @@ class RedactionWorker:
         for stage, error_class in detected.quarantined:
             self.metrics.observe_quarantine(stage, error_class)
             log.warning("event quarantined: %s failed: %s", stage, error_class)
-        return PreparedBatch(self.publisher.build(detected.records, partitions), detected)
+        batches = [] if self.transactions is not None else self.publisher.build(detected.records, partitions)
+        return PreparedBatch(batches, detected, partitions)
 
     async def _write(self, prepared: PreparedBatch, events: Sequence[Any]) -> None:
         # Every write acknowledged before the raw offsets may commit; a refused one raises. The
         # producer is idempotent, and such a producer retries a write for ever (aiokafka never
         # expires its batches): the deadline is kept here.
-        if self.settings.exactly_once:
-            offsets: dict[tuple[str, int], int] = {}
+        if self.transactions is not None:
+            next_offsets: dict[int, int] = {}
             for event in events:
-                tp = (event.message.topic, event.message.partition)
-                offsets[tp] = max(offsets.get(tp, 0), event.message.offset + 1)
-            writing = self.publisher.send_in_transaction(prepared.batches, offsets, self.settings.consumer_group)
+                partition = event.message.partition
+                next_offsets[partition] = max(next_offsets.get(partition, 0), event.message.offset + 1)
+            by_partition: dict[int, list[Record]] = {partition: [] for partition in next_offsets}
+            for (partition, _), record in zip(prepared.detected.sources, prepared.detected.records, strict=True):
+                by_partition[partition].append(record)
+            writing = self.transactions.write(by_partition, next_offsets, prepared.partitions)
             await asyncio.wait_for(writing, self.settings.publish_timeout_s)
         else:
             sending = self.publisher.send(prepared.batches)

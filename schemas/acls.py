@@ -182,7 +182,7 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                     ResourceType.TRANSACTIONAL_ID,
                     TRANSACTIONS,
                     _WRITE,
-                    "`<group>-<CHATGUARD_WORKER_INSTANCE_ID>`: exactly_once",
+                    "`<group>-chat.raw-<partition>`: exactly_once",
                     PatternType.PREFIXED,
                 ),
             ),

@@ -20,6 +20,7 @@ import pytest
 
 from tests.support.ports import free_port
 from tests.support.processes import clean_env, ingest_process, tail, worker_process
+from tests.support.vaults import vault_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -71,6 +72,7 @@ def services(kafka_bootstrap, pseudonym_key, tmp_path_factory) -> Iterator[dict]
         CHATGUARD_METRICS_PORT=str(free_port()),
         CHATGUARD_CONSUMER_GROUP=f"chatguard-widget-{secrets.token_hex(4)}",
         CHATGUARD_LOG_LEVEL="WARNING",
+        **vault_env(logs_dir / "vault"),
     )
     ingest_env = clean_env(
         CHATGUARD_KAFKA_BOOTSTRAP=kafka_bootstrap,

@@ -843,3 +843,81 @@ def test_joins_and_leaves_under_load_lose_nothing_and_repeat_nothing(
     )
     assert all(set(c) == wanted for c in counts.values())
     assert repeats == {t: 0 for t in CLEAN}
+
+
+# -- h. exactly once: a worker paused past its session wakes up as a zombie -----------------------
+
+ZOMBIE_EVENTS = 2_400
+ZOMBIE_RATE = 120.0
+
+
+def test_exactly_once_a_worker_paused_past_its_session_commits_nothing_twice(
+    kafka_bootstrap: str, chatguard_env: dict[str, str], tmp_path: Path
+):
+    """Two exactly_once workers share the stream; one is frozen (SIGSTOP) past its session
+    timeout, so the other takes its partitions over, then thawed (SIGCONT) with batches taken.
+    Its transactions are fenced by the new owner's producer for the same partition: a
+    read_committed consumer sees every event exactly once. (With one transactional producer per
+    worker, an outsider's run of this repeated 12 and 216 events.)"""
+    token = secrets.token_hex(4)
+    base = {**chatguard_env, **FAST_FAILOVER, "CHATGUARD_PROCESSING_GUARANTEE": "exactly_once"}
+    events, _ = pii_events(token, ZOMBIE_EVENTS, "zmb")
+    wanted = {e.event_id for e in events}
+
+    async def stream() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+        await producer.start()
+        try:
+            start, pending = time.monotonic(), []
+            for i, event in enumerate(events):
+                delay = start + i / ZOMBIE_RATE - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                pending.append(await producer.send(RAW.name, encode(event), key=event.conversation_id.encode()))
+            await asyncio.gather(*pending)
+        finally:
+            await producer.stop()
+
+    def some_out(records: list) -> bool:
+        return len({orjson.loads(r.value)["event_id"] for r in records if r.topic == "chat.storage"} & wanted) >= 200
+
+    first_env = {**base, "BROKER_CLIENT_ID": "cg-steady"}
+    second_env = {**base, "BROKER_CLIENT_ID": "cg-zombie", "CHATGUARD_METRICS_PORT": str(free_port())}
+    with (
+        worker_process(first_env, tmp_path / "steady.log") as (steady, _),
+        worker_process(second_env, tmp_path / "zombie.log") as (zombie, _),
+    ):
+        producing = threading.Thread(target=lambda: asyncio.run(stream()))
+        producing.start()
+        asyncio.run(
+            consume_until(kafka_bootstrap, ["chat.storage"], some_out, timeout_s=120, isolation_level="read_committed")
+        )
+        zombie.send_signal(signal.SIGSTOP)
+        time.sleep(float(FAST_FAILOVER["BROKER_SESSION_TIMEOUT"]) + 8)  # the group moves on without it
+        zombie.send_signal(signal.SIGCONT)
+        producing.join(timeout=120)
+        asyncio.run(
+            consume_until(
+                kafka_bootstrap, CLEAN, on_every_clean_topic(wanted), timeout_s=180, isolation_level="read_committed"
+            )
+        )
+        time.sleep(3)  # a zombie's late commit, if it could make one, lands now
+        # Everything committed by now: read for a fixed time rather than until complete, so a
+        # late copy behind the first ones is read too.
+        records = asyncio.run(
+            consume_until(kafka_bootstrap, CLEAN, lambda _: False, timeout_s=20, isolation_level="read_committed")
+        )
+        assert steady.poll() is None, tail(tmp_path / "steady.log")
+    counts = {t: collections.Counter() for t in CLEAN}
+    for r in records:
+        event_id = orjson.loads(r.value)["event_id"]
+        if event_id in wanted:
+            counts[r.topic][event_id] += 1
+    repeats = {t: sum(n - 1 for n in c.values()) for t, c in counts.items()}
+    print(
+        f"\n[faults/zombie] exactly_once: {ZOMBIE_EVENTS} events, one of two workers frozen "
+        f"{float(FAST_FAILOVER['BROKER_SESSION_TIMEOUT']) + 8:.0f} s: repeats {repeats} (read_committed); "
+        f"the frozen worker's exit status after waking: {zombie.returncode}"
+    )
+    assert all(set(c) == wanted for c in counts.values())
+    assert repeats == {t: 0 for t in CLEAN}

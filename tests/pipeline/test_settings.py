@@ -140,23 +140,10 @@ def test_pseudonym_key_optional_when_not_required():
 
 def test_processing_guarantee_and_instance_id():
     assert Settings.from_env(_env()).processing_guarantee == "at_least_once"
-    assert Settings.from_env(_env()).transactional_id is None
-    settings = Settings.from_env(
-        _env(
-            CHATGUARD_PROCESSING_GUARANTEE="exactly_once",
-            CHATGUARD_WORKER_INSTANCE_ID="worker-1",
-            CHATGUARD_CONSUMER_GROUP="g",
-        )
-    )
-    assert (
-        settings.exactly_once
-        and settings.worker_instance_id == "worker-1"
-        and settings.transactional_id == "g-worker-1"
-    )
-    with pytest.raises(
-        ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE=exactly_once needs CHATGUARD_WORKER_INSTANCE_ID"
-    ):
-        Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once"))
+    settings = Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="exactly_once"))
+    assert settings.exactly_once and settings.worker_instance_id is None  # transactions are named by partition
+    settings = Settings.from_env(_env(CHATGUARD_WORKER_INSTANCE_ID="worker-1"))
+    assert not settings.exactly_once and settings.worker_instance_id == "worker-1"
     with pytest.raises(ConfigError, match="^CHATGUARD_PROCESSING_GUARANTEE: must be one of"):
         Settings.from_env(_env(CHATGUARD_PROCESSING_GUARANTEE="twice"))
     with pytest.raises(ConfigError, match="^CHATGUARD_WORKER_INSTANCE_ID: "):
@@ -168,3 +155,12 @@ def test_detect_deadline():
     assert Settings.from_env(_env(CHATGUARD_DETECT_DEADLINE_S="2.5")).detect_deadline_s == 2.5
     with pytest.raises(ConfigError, match="^CHATGUARD_DETECT_DEADLINE_S: "):
         Settings.from_env(_env(CHATGUARD_DETECT_DEADLINE_S="0"))
+
+
+def test_each_raw_partition_has_a_transactional_id_of_its_own_under_the_group_prefix():
+    from pipeline.transactions import transactional_id
+    from schemas.acls import TRANSACTIONS
+
+    ids = {transactional_id("chatguard-worker", p) for p in range(6)}
+    assert len(ids) == 6
+    assert all(i.startswith(TRANSACTIONS.replace("<group>", "chatguard-worker")) for i in ids)  # the worker's ACL

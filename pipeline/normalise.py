@@ -26,7 +26,8 @@ _INVISIBLE_MARKS = frozenset(
 )
 
 
-def _is_invisible(ch: str) -> bool:
+def is_invisible(ch: str) -> bool:
+    """Renders as nothing: every format character (Cf) and the marks above."""
     return ch in _INVISIBLE_MARKS or unicodedata.category(ch) == "Cf"
 
 
@@ -155,7 +156,7 @@ def _fold_characters(text: str) -> Normalised:
     for i, ch in enumerate(text):
         if ch.isascii():
             out.add(ch, i, i + 1)
-        elif _is_invisible(ch):
+        elif is_invisible(ch):
             continue
         elif ch in DETECTION_LOOKALIKES and not own_script[i]:
             out.add(LOOKALIKES[ch], i, i + 1)

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipeline.normalise import LOOKALIKES
+from pipeline.normalise import LOOKALIKES, is_invisible
 
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # the common ones: dropped by a table, fast
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 # Every look-alike, folded before case-folding so each case maps to its own Latin letter. A
 # superset of what detection folds: a value disguised with any look-alike still leaks.
 _LOOKALIKES = str.maketrans(dict(LOOKALIKES))
-
-
-def is_invisible(ch: str) -> bool:
-    """Zero-width, soft hyphen and every other format character (Unicode category Cf)."""
-    return ch in INVISIBLE or unicodedata.category(ch) == "Cf"
 
 
 def _fold(value: str) -> str:

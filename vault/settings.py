@@ -38,7 +38,8 @@ class VaultSettings:
     retention_days: int = setting(
         "CHATGUARD_VAULT_RETENTION_DAYS",
         30,
-        "days a value stays in the vault: a reveal after that is refused, and `chatguard vault sweep` (run it daily) deletes it",
+        "days a value stays in the vault: a reveal after that is refused; the worker deletes expired values "
+        "hourly as it writes, `chatguard vault sweep` on demand",
         low=1,
         high=3650,
     )

@@ -235,3 +235,18 @@ def test_an_actor_must_be_a_short_printable_name(make_vault, actor):
     (ref,) = vault.put_many(items()[:1])
     with pytest.raises(BadReason, match="actor"):
         vault.reveal(ref, REASON, actor)
+
+
+def test_writes_sweep_expired_values_once_an_hour(make_vault):
+    now = [1_000_000.0]
+    vault = make_vault(retention_s=600, clock=lambda: now[0])
+    first = vault.put_many(items()[:2])
+    now[0] += 601  # expired, but the next sweep is due only an hour after the first write
+    vault.put_many(items()[2:3])
+    with vault.engine.connect() as conn:
+        assert {r.ref for r in conn.execute(select(entries.c.ref))} >= set(first)
+    now[0] += 3600
+    vault.put_many(items()[3:])
+    with vault.engine.connect() as conn:
+        left = {r.ref for r in conn.execute(select(entries.c.ref))}
+    assert not left & set(first) and len(left) == 1

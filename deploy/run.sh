@@ -72,13 +72,16 @@ pids+=($!)
 
 cat <<TXT
 chatguard is running
-  Kafka         $CHATGUARD_KAFKA_BOOTSTRAP  (topics: chat.raw -> chat.analytics, chat.storage, chat.nlp; chat.quarantine)
+  Kafka         $CHATGUARD_KAFKA_BOOTSTRAP  (topics: chat.raw -> chat.analytics, chat.storage, chat.nlp; chat.quarantine, chat.erasure)
   ingest        http://127.0.0.1:$CHATGUARD_INGEST_PORT  (Slack, Messenger, Telegram, HTTP and widget endpoints)
   try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/#site_key=$CHATGUARD_WIDGET_SITE_KEYS
   metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics
   dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
   logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log
   sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
+  vault         $CHATGUARD_VAULT_DATABASE_URL (master key $STATE/vault-master.key); open a finding's
+                vault_ref with: set -a; . $STATE/secrets.env; set +a; CHATGUARD_VAULT_MASTER_KEY_FILE=$STATE/vault-master.key \
+                CHATGUARD_VAULT_DATABASE_URL=$CHATGUARD_VAULT_DATABASE_URL $BIN/chatguard vault reveal REF --reason "why you need it"
 Ctrl-C stops everything.
 
 TXT

@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rotate.add_argument("--actor", default=None)
     rotate.set_defaults(run=_guarded(_run_rotate))
 
+    serve = actions.add_parser("serve", help="the vault's HTTP API for the console (reveal, erase, audit verify)")
+    serve.set_defaults(run=_guarded(_run_serve))
+
     p = sub.add_parser("audit", help="the vault's audit log")
     audit_actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     verify = audit_actions.add_parser("verify", help="check the hash chain: no entry edited, deleted or reordered")
@@ -158,4 +161,33 @@ def _run_erase(args: argparse.Namespace) -> int:
                 f"{kafka.bootstrap}; run again to resend it"
             ) from None
         print(f"chatguard erase: notice published to chat.erasure for {subject}", file=sys.stderr)
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from runtime.kafka import KafkaSettings
+    from runtime.logs import configure_logging
+    from runtime.settings import load
+    from schemas.errors import ConfigError
+    from schemas.pseudonyms import Pseudonymiser
+    from vault.api import build_app
+    from vault.erasure import publish_erasure
+    from vault.settings import PseudonymKey, VaultApiSettings
+
+    configure_logging()
+    api = load(VaultApiSettings)
+    if api.token is None:
+        raise ConfigError("CHATGUARD_VAULT_API_TOKEN: required (openssl rand -hex 32); the console presents it")
+    key = load(PseudonymKey).pseudonym_key
+    if key is None:
+        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: erasure names the sender by it)")
+    kafka = KafkaSettings.from_env()
+
+    def notify(subject: str) -> None:
+        asyncio.run(publish_erasure(kafka, subject))
+
+    app = build_app(_vault(), api.token.encode(), Pseudonymiser(key), notify)
+    uvicorn.run(app, host=api.host, port=api.port, access_log=False, log_level="warning", server_header=False)
     return 0

@@ -73,3 +73,19 @@ class PseudonymKey:
 
     def __repr__(self) -> str:
         return masked_repr(self)
+
+
+@dataclass(frozen=True, slots=True)
+class VaultApiSettings:
+    """``chatguard vault serve``: the HTTP API the console calls."""
+
+    token: str | None = setting(
+        "CHATGUARD_VAULT_API_TOKEN", None,
+        "bearer token the console presents to the vault's HTTP API (the rule of every secret); required by "
+        "`chatguard vault serve`", secret=True, shown_default="**required** by `vault serve`",
+    )  # fmt: skip
+    host: str = setting("CHATGUARD_VAULT_API_HOST", "127.0.0.1", "where `chatguard vault serve` listens")
+    port: int = setting("CHATGUARD_VAULT_API_PORT", 8091, "the vault API's port", low=1, high=65_535)
+
+    def __repr__(self) -> str:
+        return masked_repr(self)

@@ -87,3 +87,27 @@ def test_without_a_master_key_the_commands_refuse_in_one_line(env):
     off = chatguard(["redact", "--to", "storage"], {**env, "CHATGUARD_VAULT": "off"}, raw(f"mail {EMAIL}"))
     assert off.returncode == 0, off.stderr
     assert [f["vault_ref"] for f in orjson.loads(off.stdout)["findings"]] == [None]
+
+
+def test_erase_publishes_a_notice_on_chat_erasure(env, kafka_bootstrap):
+    import asyncio
+
+    from schemas.erasure import ErasureNotice
+    from schemas.topics import ERASURE
+    from tests.support.kafka import consume_until
+
+    sender = f"visitor-{secrets.token_hex(4)}"
+    done = chatguard(
+        ["erase", "--channel", "web", "--sender", sender, "--reason", "GDPR request 2026-132"],
+        {**env, "CHATGUARD_KAFKA_BOOTSTRAP": kafka_bootstrap},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "holds no key" in done.stderr  # nothing was kept from this sender, and it says so
+    subject = done.stderr.split("holds no key for ")[1].split()[0]
+
+    def found(records: list) -> bool:
+        return any(r.key == subject.encode() for r in records)
+
+    records = asyncio.run(consume_until(kafka_bootstrap, [ERASURE.name], found, timeout_s=60))
+    notice = ErasureNotice.decode(next(r.value for r in records if r.key == subject.encode()))
+    assert notice.subject == subject and sender not in repr(records)

@@ -28,7 +28,7 @@ from schemas.codec import encode
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW
 from tests.support.events import pii_events
-from tests.support.kafka import consume_until, create_topics, produce
+from tests.support.kafka import consume_until, create_topics, produce, stream_at
 from tests.support.metrics import metric_value
 from tests.support.paths import KAFKA_SH
 from tests.support.ports import free_port
@@ -803,24 +803,10 @@ def test_joins_and_leaves_under_load_lose_nothing_and_repeat_nothing(
     wanted = {e.event_id for e in events}
     isolation = "read_committed" if exactly_once else "read_uncommitted"
 
-    async def stream() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-        await producer.start()
-        try:
-            start, pending = time.monotonic(), []
-            for i, event in enumerate(events):
-                delay = start + i / REBALANCE_RATE - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                pending.append(await producer.send(RAW.name, encode(event), key=event.conversation_id.encode()))
-            await asyncio.gather(*pending)
-        finally:
-            await producer.stop()
-
     all_out = on_every_clean_topic(wanted)
 
     with worker_process(first_env, tmp_path / "first.log") as (first, _):
-        producing = threading.Thread(target=lambda: asyncio.run(stream()))
+        producing = threading.Thread(target=lambda: asyncio.run(stream_at(kafka_bootstrap, events, REBALANCE_RATE)))
         producing.start()
         for cycle in range(2):
             env = {**base, "BROKER_CLIENT_ID": f"cg-second-{cycle}", "CHATGUARD_METRICS_PORT": str(free_port())}
@@ -864,20 +850,6 @@ def test_exactly_once_a_worker_paused_past_its_session_commits_nothing_twice(
     events, _ = pii_events(token, ZOMBIE_EVENTS, "zmb")
     wanted = {e.event_id for e in events}
 
-    async def stream() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-        await producer.start()
-        try:
-            start, pending = time.monotonic(), []
-            for i, event in enumerate(events):
-                delay = start + i / ZOMBIE_RATE - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                pending.append(await producer.send(RAW.name, encode(event), key=event.conversation_id.encode()))
-            await asyncio.gather(*pending)
-        finally:
-            await producer.stop()
-
     def some_out(records: list) -> bool:
         return len({orjson.loads(r.value)["event_id"] for r in records if r.topic == "chat.storage"} & wanted) >= 200
 
@@ -887,7 +859,7 @@ def test_exactly_once_a_worker_paused_past_its_session_commits_nothing_twice(
         worker_process(first_env, tmp_path / "steady.log") as (steady, _),
         worker_process(second_env, tmp_path / "zombie.log") as (zombie, _),
     ):
-        producing = threading.Thread(target=lambda: asyncio.run(stream()))
+        producing = threading.Thread(target=lambda: asyncio.run(stream_at(kafka_bootstrap, events, ZOMBIE_RATE)))
         producing.start()
         asyncio.run(
             consume_until(kafka_bootstrap, ["chat.storage"], some_out, timeout_s=120, isolation_level="read_committed")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 
+from schemas.codec import encode
+from schemas.raw import RawMessage
 from schemas.topics import RAW
 
 
@@ -74,3 +76,19 @@ async def raw_events_with(bootstrap: str, event_id: str, settle_s: float = 2.0) 
 
     records = await consume_until(bootstrap, [RAW.name], done, timeout_s=30)
     return [orjson.loads(r.value) for r in records if event_id.encode() in r.value]
+
+
+async def stream_at(bootstrap: str, events: Sequence[RawMessage], rate: float) -> None:
+    """Write ``events`` to chat.raw at ``rate`` per second (idempotent, acks=all), keyed by conversation."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    try:
+        start, pending = time.monotonic(), []
+        for i, event in enumerate(events):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pending.append(await producer.send(RAW.name, encode(event), key=event.conversation_id.encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()

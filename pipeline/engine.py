@@ -87,8 +87,12 @@ class RedactionEngine:
         """Each event's spans' refs in the value keeper, one write for the whole batch."""
         if self._keeper is None:
             return [[None] * (0 if isinstance(spans, StepError) else len(spans)) for spans in merged]
+        pseudonyms = self._pseudonymiser
         items = [
-            KeptValue(event.event_id, span.entity_type, self._pseudonymiser.sender(event.channel, event.sender_id), event.text[span.start : span.end])
+            KeptValue(
+                event.event_id, span.entity_type, pseudonyms.sender(event.channel, event.sender_id),
+                event.text[span.start : span.end], pseudonyms.conversation(event.channel, event.conversation_id),
+            )
             for event, spans in zip(events, merged, strict=True)
             if not isinstance(spans, StepError)
             for span in spans
@@ -132,6 +136,7 @@ class RedactionEngine:
                     policy=name,
                     policy_version=anonymiser.policy.version,
                     processed_at=processed_at,
+                    form=event.form,
                 )
             return Redaction(event.event_id, out, tuple(merged))
         except Exception as exc:

@@ -21,9 +21,13 @@ class KeptValue:
     entity_type: str
     subject: str  # the sender's keyed pseudonym, as on the clean topics
     value: str
+    conversation: str = ""  # the conversation's keyed pseudonym: a secure form pre-fills from it
 
     def __repr__(self) -> str:
-        return f"KeptValue(event_id={self.event_id!r}, entity_type={self.entity_type!r}, subject={self.subject!r}, value=***)"
+        return (
+            f"KeptValue(event_id={self.event_id!r}, entity_type={self.entity_type!r}, subject={self.subject!r}, "
+            f"conversation={self.conversation!r}, value=***)"
+        )
 
 
 class ValueKeeper(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from schemas import validation as v
+from schemas.forms import SubmittedField, submitted_fields
 
 RAW_MESSAGE_VERSION = 1
 CHANNEL_KINDS = frozenset({"private", "public"})
@@ -22,6 +23,7 @@ _FIELDS = frozenset(
         "sent_at",
         "text",
         "metadata",
+        "form",
     }
 )
 
@@ -38,6 +40,7 @@ class RawMessage:
     sent_at: str  # RFC 3339
     text: str
     metadata: dict[str, str | int | float | bool | None] = field(default_factory=dict)
+    form: tuple[SubmittedField, ...] = ()  # a secure form's fields and refs (schemas.forms)
     schema_version: int = RAW_MESSAGE_VERSION
 
     @classmethod
@@ -56,4 +59,5 @@ class RawMessage:
             sent_at=v.timestamp(obj, "sent_at"),
             text=v.text(obj, "text"),
             metadata=v.metadata(obj, "metadata"),
+            form=submitted_fields(obj.get("form")),
         )

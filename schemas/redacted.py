@@ -7,6 +7,7 @@ from typing import Any, TypeGuard, cast
 
 from schemas import validation as v
 from schemas.errors import SchemaError
+from schemas.forms import SubmittedField, submitted_fields
 from schemas.raw import CHANNEL_KINDS, ChannelKind
 
 REDACTED_MESSAGE_VERSION = 1
@@ -24,6 +25,7 @@ _FIELDS = frozenset(
         "policy",
         "policy_version",
         "processed_at",
+        "form",
     }
 )
 _FINDING_FIELDS = frozenset({"entity_type", "start", "end", "score", "vault_ref"})
@@ -82,6 +84,7 @@ class RedactedMessage:
     policy: str  # destination policy name: analytics, storage, nlp
     policy_version: str
     processed_at: str  # RFC 3339, UTC
+    form: tuple[SubmittedField, ...] = ()  # a secure form's fields and refs, copied from chat.raw
     schema_version: int = REDACTED_MESSAGE_VERSION
 
     @classmethod
@@ -110,6 +113,7 @@ class RedactedMessage:
             policy=v.identifier(obj, "policy"),
             policy_version=v.identifier(obj, "policy_version"),
             processed_at=v.timestamp(obj, "processed_at"),
+            form=submitted_fields(obj.get("form")),
         )
 
 

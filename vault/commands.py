@@ -1,4 +1,4 @@
-"""The vault's sub-commands: ``vault reveal|sweep|rotate-master``, ``audit verify``, ``erase``."""
+"""The vault's sub-commands: ``vault reveal|sweep|rotate-master|serve|forms``, ``audit verify``, ``erase``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     serve = actions.add_parser("serve", help="the vault's HTTP API for the console (reveal, erase, audit verify)")
     serve.set_defaults(run=_guarded(_run_serve))
+
+    forms = actions.add_parser("forms", help="one-time secure forms: values go straight into the vault")
+    forms.set_defaults(run=_guarded(_run_forms))
 
     p = sub.add_parser("audit", help="the vault's audit log")
     audit_actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -190,4 +193,36 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     app = build_app(_vault(), api.token.encode(), Pseudonymiser(key), notify)
     uvicorn.run(app, host=api.host, port=api.port, access_log=False, log_level="warning", server_header=False)
+    return 0
+
+
+def _run_forms(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from runtime.kafka import KafkaSettings
+    from runtime.logs import configure_logging
+    from runtime.settings import load
+    from schemas.errors import ConfigError
+    from schemas.pseudonyms import Pseudonymiser
+    from vault.forms.app import build_app
+    from vault.forms.publish import RawPublisher
+    from vault.forms.store import FormStore
+    from vault.settings import FormsSettings, PseudonymKey
+
+    configure_logging()
+    settings = load(FormsSettings)
+    if settings.bot_token is None:
+        raise ConfigError("CHATGUARD_FORMS_BOT_TOKEN: required (openssl rand -hex 32); bots present it")
+    key = load(PseudonymKey).pseudonym_key
+    if key is None:
+        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: a form's values are kept under it)")
+    store = FormStore(_vault(), Pseudonymiser(key), ttl_s=settings.ttl_minutes * 60)
+    publisher = RawPublisher(KafkaSettings.from_env())
+    app = build_app(store, settings.bot_token.encode(), settings.base_url, publisher)
+    try:
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, access_log=False, log_level="warning", server_header=False
+        )
+    finally:
+        publisher.close()
     return 0

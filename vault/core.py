@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
@@ -25,10 +25,11 @@ from vault.errors import BadReason, RevealRefused
 from vault.keys import KeyProvider, UnknownMasterKey
 from vault.settings import VaultSettings
 from vault.store import scrub
-from vault.tables import audit, audit_head, entries, subjects
+from vault.tables import audit, audit_head, entries, forms, subjects
 
 MIN_REASON, MAX_REASON = 10, 500
 SWEEP_EVERY_S = 3600
+FORM_KEPT_S = 86_400
 
 
 Item = KeptValue  # what the vault keeps is what the pipeline hands over
@@ -95,29 +96,40 @@ class Vault:
         if now >= self._next_sweep:  # the worker's writes keep retention without a cron job
             self._next_sweep = now + SWEEP_EVERY_S
             self.sweep(actor="worker")
-        refs = [new_ref() for _ in items]
         with self.engine.begin() as conn:
-            data_keys = self._data_keys(conn, {item.subject for item in items}, now)
-            conn.execute(
-                insert(entries),
-                [
-                    {
-                        "ref": ref,
-                        "subject": item.subject,
-                        "event_id": item.event_id,
-                        "entity_type": item.entity_type,
-                        "sealed": seal(
-                            data_keys[item.subject],
-                            item.value,
-                            associated_data(ref, item.event_id, item.entity_type, item.subject),
-                        ),
-                        "created_at": now,
-                        "expires_at": now + self.retention_s,
-                    }
-                    for ref, item in zip(refs, items, strict=True)
-                ],
-            )
+            return self.put_in(conn, items, now)
+
+    def put_in(self, conn: Connection, items: Sequence[Item], now: int) -> list[str]:
+        """``put_many`` inside the caller's transaction (a secure form's values and its claim)."""
+        refs = [new_ref() for _ in items]
+        data_keys = self._data_keys(conn, {item.subject for item in items}, now)
+        conn.execute(
+            insert(entries),
+            [
+                {
+                    "ref": ref,
+                    "subject": item.subject,
+                    "conversation": item.conversation or None,
+                    "event_id": item.event_id,
+                    "entity_type": item.entity_type,
+                    "sealed": seal(
+                        data_keys[item.subject],
+                        item.value,
+                        associated_data(ref, item.event_id, item.entity_type, item.subject),
+                    ),
+                    "created_at": now,
+                    "expires_at": now + self.retention_s,
+                }
+                for ref, item in zip(refs, items, strict=True)
+            ],
+        )
         return refs
+
+    def open_entry(self, row: Row) -> str:
+        """The value of an ``entries`` row joined with its subject's ``key_id`` and ``wrapped_key``.
+        Raises InvalidTag (tampered or wrong key) or UnknownMasterKey."""
+        data_key = self.keys.unwrap(row.key_id, row.wrapped_key, row.subject)
+        return open_sealed(data_key, row.sealed, associated_data(row.ref, row.event_id, row.entity_type, row.subject))
 
     def _data_keys(self, conn: Connection, wanted: set[str], now: int) -> dict[str, bytes]:
         rows = conn.execute(select(subjects).where(subjects.c.subject.in_(sorted(wanted)))).all()
@@ -157,9 +169,7 @@ class Vault:
             outcome, revealed, missing_key = "refused", None, None
             if row is not None:
                 try:
-                    data_key = self.keys.unwrap(row.key_id, row.wrapped_key, row.subject)
-                    aad = associated_data(row.ref, row.event_id, row.entity_type, row.subject)
-                    value = open_sealed(data_key, row.sealed, aad)
+                    value = self.open_entry(row)
                     outcome, revealed = "revealed", Revealed(row.ref, row.event_id, row.entity_type, row.subject, value)
                 except InvalidTag:
                     outcome = "undecryptable"
@@ -183,6 +193,7 @@ class Vault:
         with self.engine.begin() as conn:
             had_key = bool(conn.execute(delete(subjects).where(subjects.c.subject == subject)).rowcount)
             removed = conn.execute(delete(entries).where(entries.c.subject == subject)).rowcount
+            conn.execute(delete(forms).where(forms.c.subject == subject))  # open forms hold raw ids
             audit_log.append(
                 conn, at=self._now(), actor=actor, action="erase", subject=subject,
                 reason=" ".join(reason.split()) if reason else None,
@@ -195,6 +206,9 @@ class Vault:
         now = self._now()
         with self.engine.begin() as conn:
             removed = int(conn.execute(delete(entries).where(entries.c.expires_at <= now)).rowcount)
+            # An expired form keeps its row a day, to answer "expired" rather than "unknown".
+            conn.execute(delete(forms).where(forms.c.expires_at <= now - FORM_KEPT_S))
+            conn.execute(update(forms).where(forms.c.expires_at <= now).values(conversation_id=None, sender_id=None))
             if removed:
                 audit_log.append(conn, at=now, actor=actor, action="sweep", outcome=f"expired {removed}")
         scrub(self.engine)

@@ -20,3 +20,32 @@ class BadReason(ChatguardError):
     http_status = 400
     exit_code = 2
     metric_reason = "bad_reason"
+
+
+class FormUnknown(ChatguardError):
+    """A form link that was never issued (or whose form was erased with its sender)."""
+
+    http_status = 404
+    exit_code = 1
+    metric_reason = "form_unknown"
+
+
+class FormGone(ChatguardError):
+    """A form link used once already, or past its lifetime."""
+
+    http_status = 410
+    exit_code = 1
+    metric_reason = "form_gone"
+
+
+class FormInvalid(ChatguardError):
+    """Submitted values the form cannot take; ``problems`` maps each field to what is wrong."""
+
+    http_status = 422
+    exit_code = 2
+    metric_reason = "form_invalid"
+
+    def __init__(self, fields: tuple[str, ...], problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in problems.items()))
+        self.fields = fields  # the form's, to show it again
+        self.problems = problems

@@ -89,3 +89,31 @@ class VaultApiSettings:
 
     def __repr__(self) -> str:
         return masked_repr(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FormsSettings:
+    """``chatguard vault forms``: one-time secure forms, the visitor-facing side of the vault."""
+
+    bot_token: str | None = setting(
+        "CHATGUARD_FORMS_BOT_TOKEN", None,
+        "bearer token a bot presents to `POST /forms` to ask for a form link (the rule of every secret); "
+        "required by `chatguard vault forms`", secret=True, shown_default="**required** by `vault forms`",
+    )  # fmt: skip
+    host: str = setting("CHATGUARD_FORMS_HOST", "127.0.0.1", "where `chatguard vault forms` listens")
+    port: int = setting("CHATGUARD_FORMS_PORT", 8092, "the secure forms' port", low=1, high=65_535)
+    public_url: str = setting(
+        "CHATGUARD_FORMS_PUBLIC_URL", "",
+        "the forms' address as visitors reach it (`https://forms.example.com`); links are made from it",
+        shown_default="`http://HOST:PORT`",
+    )  # fmt: skip
+    ttl_minutes: int = setting(
+        "CHATGUARD_FORMS_TTL_MINUTES", 15, "minutes a form link stays usable (once)", low=1, high=60
+    )
+
+    def __repr__(self) -> str:
+        return masked_repr(self)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -7,7 +7,7 @@ copy of its value rows left elsewhere is ciphertext without a key.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -30,8 +30,31 @@ entries = Table(
     Column("sealed", LargeBinary, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Column("conversation", String(64)),  # the conversation's keyed pseudonym (c_...); forms pre-fill from it
     Index("vault_entries_subject", "subject"),
     Index("vault_entries_expires_at", "expires_at"),
+    Index("vault_entries_conversation", "subject", "conversation"),
+)
+
+# Secure forms (vault.forms): a link's token is kept only as its SHA-256, so the database
+# cannot open a form. The raw ids a form's event needs are cleared once it is submitted.
+forms = Table(
+    "vault_forms",
+    metadata,
+    Column("form_id", String(40), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("channel", String(32), nullable=False),
+    Column("channel_kind", String(16), nullable=False),
+    Column("conversation_id", String(256)),
+    Column("sender_id", String(256)),
+    Column("subject", String(64), nullable=False),
+    Column("conversation", String(64), nullable=False),
+    Column("fields", String(200), nullable=False),  # comma-separated names from schemas.forms.FIELDS
+    Column("prefill", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("submitted_at", BigInteger),
+    Index("vault_forms_subject", "subject"),
 )
 
 audit = Table(

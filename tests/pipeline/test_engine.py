@@ -10,6 +10,7 @@ from pipeline.engine import Redaction, RedactionEngine, utc_now
 from pipeline.errors import StepError
 from pipeline.policies import parse_policies
 from schemas.codec import decode_redacted, encode
+from schemas.forms import SubmittedField, summary
 from schemas.pseudonyms import Pseudonymiser
 from schemas.topics import DESTINATIONS
 from schemas.validation import timestamp
@@ -103,6 +104,16 @@ def test_event_fields_are_carried_over(make_engine, raw_message, fixed_now, engi
         assert (message.conversation_id, message.sent_at) == (conversation, "2026-11-29T10:00:00.5+01:00")
         assert message.processed_at == fixed_now
         assert b"dropped" not in encode(message)  # metadata does not travel to clean topics
+
+
+def test_a_secure_forms_fields_and_refs_reach_every_destination(make_engine, raw_message):
+    form = (SubmittedField.of("phone", "v_" + "1" * 32), SubmittedField.of("address", "v_" + "2" * 32))
+    event = raw_message(text=summary(form), form=form)
+    (result,) = _redactions(make_engine().redact_batch([event]))
+    assert len(result.by_destination) == 3
+    for message in result.by_destination.values():
+        assert message.form == form and message.text == "Secure form submitted: phone, address"
+        assert decode_redacted(encode(message)).form == form
 
 
 def test_outputs_round_trip_as_valid_redacted_messages(make_engine, raw_message):

@@ -11,11 +11,20 @@ from connectors.settings import IngestSettings
 from pipeline.settings import Settings
 from runtime.logs import LogSettings
 from runtime.settings import markdown_rows, specs
-from vault.settings import PseudonymKey, VaultApiSettings, VaultSettings
+from vault.settings import FormsSettings, PseudonymKey, VaultApiSettings, VaultSettings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Settings and IngestSettings hold the Kafka group; CanarySettings repeats a worker's setting.
-CLASSES = (Settings, LogSettings, IngestSettings, CanarySettings, VaultSettings, VaultApiSettings, PseudonymKey)
+CLASSES = (
+    Settings,
+    LogSettings,
+    IngestSettings,
+    CanarySettings,
+    VaultSettings,
+    VaultApiSettings,
+    FormsSettings,
+    PseudonymKey,
+)
 TABLE = re.compile(r"<!-- settings table: generated .*? -->\n(.*?)<!-- end of settings table -->", re.S)
 
 

@@ -58,7 +58,9 @@ def test_encode_writes_every_field_as_plain_json():
         "sent_at",
         "text",
         "metadata",
+        "form",
     }
+    assert doc["form"] == []
 
 
 def test_decode_accepts_json_written_by_others():

@@ -1,0 +1,157 @@
+"""The secure forms' HTTP side (``chatguard vault forms``).
+
+``POST /forms`` (a bot, ``Authorization: Bearer <CHATGUARD_FORMS_BOT_TOKEN>``) issues a one-time link;
+``GET /f/{token}`` shows the form, ``POST /f/{token}`` submits it. No page runs a script; answers are
+``no-store`` and send no referrer (the link is a credential); log lines name the form's id, never a
+token or a value. Uvicorn's access log stays off for the same reason.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from schemas.errors import ChatguardError, SchemaError
+from schemas.forms import MAX_FIELDS
+from schemas.raw import RawMessage
+from vault.errors import FormInvalid
+from vault.forms import page
+from vault.forms.requests import FormRequest
+from vault.forms.store import FormStore
+from vault.store import database_errors
+
+log = logging.getLogger("chatguard.forms")
+
+MAX_REQUEST = 8 * 1024
+MAX_SUBMISSION = 16 * 1024
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+class Refused(ChatguardError):
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.http_status = status
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=HEADERS)
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=HEADERS)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise Refused(f"body larger than {limit} bytes", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(f"body larger than {limit} bytes", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _submitted(body: bytes) -> dict[str, str]:
+    """A urlencoded form body: UTF-8, each name once, a handful of fields at most."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise Refused("the form's body is not a UTF-8 urlencoded form of known fields", 400) from None
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values:
+            raise Refused("a field was sent twice", 400)
+        values[name] = value
+    return values
+
+
+def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callable[[RawMessage], None]) -> Starlette:
+    async def issue(request: Request) -> Response:
+        try:
+            if not hmac.compare_digest(request.headers.get("authorization", "").encode(), b"Bearer " + bot_token):
+                raise Refused("a valid bearer token is required", 401)
+            try:
+                form_request = FormRequest.from_dict(orjson.loads(await _body(request, MAX_REQUEST)))
+            except orjson.JSONDecodeError:
+                raise Refused("body must be a JSON object", 400) from None
+            issued = await _threaded(store.issue, form_request)
+        except ChatguardError as exc:
+            return _json({"error": str(exc)}, exc.http_status)
+        log.info("form %s issued: %s", issued.form_id, ",".join(form_request.fields))
+        return _json(
+            {"form_id": issued.form_id, "url": f"{base_url}/f/{issued.token}", "expires_at": issued.expires_at},
+            201,
+        )
+
+    async def show(request: Request) -> Response:
+        try:
+            shown = await _threaded(store.show, request.path_params["token"])
+        except ChatguardError as exc:
+            log.info("form view refused: %s", exc.metric_reason)
+            return _html(page.refusal_page(str(exc)), exc.http_status)
+        return _html(page.form_page(shown.fields, shown.prefilled))
+
+    async def submit(request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+                raise Refused("the form is sent as application/x-www-form-urlencoded", 415)
+            values = _submitted(await _body(request, MAX_SUBMISSION))
+            event = await _threaded(store.submit, token, values, publish)
+        except FormInvalid as exc:
+            log.info("form submission invalid: %s", ",".join(exc.problems))
+            # Shown again with what the visitor typed, in the page's body; never echoed elsewhere.
+            return _html(page.form_page(exc.fields, values, exc.problems), exc.http_status)
+        except SchemaError as exc:  # a field the form does not have
+            return _html(page.refusal_page(str(exc)), 400)
+        except ChatguardError as exc:
+            log.info("form submission refused: %s", exc.metric_reason)
+            return _html(page.refusal_page(str(exc)), exc.http_status)
+        log.info(
+            "form %s submitted: %d values kept, event %s", event.metadata["form_id"], len(event.form), event.event_id
+        )
+        return _html(page.done_page())
+
+    async def style(_request: Request) -> Response:
+        return Response(page.STYLE, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+    async def health(_request: Request) -> Response:
+        return _json({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/forms", issue, methods=["POST"]),
+            Route("/f/{token}", show, methods=["GET"]),
+            Route("/f/{token}", submit, methods=["POST"]),
+            Route("/forms.css", style, methods=["GET"]),
+            Route("/healthz", health, methods=["GET"]),
+        ]
+    )
+
+
+async def _threaded(run: Callable[..., Any], *args: Any) -> Any:
+    def guarded() -> Any:
+        with database_errors():
+            return run(*args)
+
+    return await run_in_threadpool(guarded)  # the database calls block: off the event loop

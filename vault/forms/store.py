@@ -1,0 +1,217 @@
+"""Forms in the vault's database: issued, shown (pre-filled), submitted once.
+
+A link's token is random (256 bits) and kept only as its SHA-256. Submitting claims the form,
+keeps the values and publishes the form's event in one database transaction: if Kafka does not
+acknowledge the event, nothing is kept and the link still works, so the visitor can try again.
+Every issue, view, pre-fill, submission and refusal is audited, with the form's id, never a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from schemas.errors import SchemaError
+from schemas.forms import FIELDS, SubmittedField, summary
+from schemas.keeping import KeptValue
+from schemas.pseudonyms import Pseudonymiser
+from schemas.raw import RawMessage
+from vault import audit as audit_log
+from vault.core import Vault
+from vault.errors import FormGone, FormInvalid, FormUnknown
+from vault.forms.requests import FormRequest, checked_values
+from vault.tables import entries, forms, subjects
+
+TOKEN_BYTES = 32
+MAX_TOKEN = 64  # token_urlsafe(32) is 43 characters; anything longer was never issued
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    form_id: str
+    token: str  # goes into the link once, never stored
+    expires_at: int
+
+    def __repr__(self) -> str:
+        return f"Issued(form_id={self.form_id!r}, token=***, expires_at={self.expires_at})"
+
+
+@dataclass(frozen=True, slots=True)
+class ShownForm:
+    form_id: str
+    fields: tuple[str, ...]
+    prefilled: dict[str, str] = field(repr=False, default_factory=dict)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class FormStore:
+    def __init__(
+        self,
+        vault: Vault,
+        pseudonyms: Pseudonymiser,
+        ttl_s: int = 900,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.vault = vault
+        self.pseudonyms = pseudonyms
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def issue(self, request: FormRequest, actor: str = "bot") -> Issued:
+        now = self._now()
+        form_id, token = "f_" + secrets.token_hex(16), secrets.token_urlsafe(TOKEN_BYTES)
+        subject = self.pseudonyms.sender(request.channel, request.sender_id)
+        with self.vault.engine.begin() as conn:
+            conn.execute(
+                insert(forms).values(
+                    form_id=form_id, token_hash=token_hash(token), channel=request.channel,
+                    channel_kind=request.channel_kind, conversation_id=request.conversation_id,
+                    sender_id=request.sender_id, subject=subject,
+                    conversation=self.pseudonyms.conversation(request.channel, request.conversation_id),
+                    fields=",".join(request.fields), prefill=request.prefill,
+                    created_at=now, expires_at=now + self.ttl_s,
+                )
+            )  # fmt: skip
+            audit_log.append(
+                conn, at=now, actor=actor, action="form_issue", ref=form_id, subject=subject,
+                outcome="fields " + ",".join(request.fields) + (" prefill" if request.prefill else ""),
+            )  # fmt: skip
+        return Issued(form_id, token, now + self.ttl_s)
+
+    def show(self, token: str) -> ShownForm:
+        """The form behind ``token``, pre-filled if its bot asked: the values this sender already
+        gave in this conversation, newest of each type. Each pre-filled value is audited."""
+        now = self._now()
+        with self.vault.engine.begin() as conn:
+            row = self._usable(conn, token, now, "form_view")
+            if isinstance(row, Exception):
+                refusal = row
+            else:
+                fields = tuple(row.fields.split(","))
+                prefilled = self._prefill(conn, row, fields, now) if row.prefill else {}
+                audit_log.append(
+                    conn, at=now, actor=f"form {row.form_id}", action="form_view", ref=row.form_id,
+                    subject=row.subject, outcome=f"shown, {len(prefilled)} pre-filled",
+                )  # fmt: skip
+                return ShownForm(row.form_id, fields, prefilled)
+        raise refusal  # after the commit: the refusal stays audited
+
+    def submit(self, token: str, submitted: Mapping[str, str], publish: Callable[[RawMessage], None]) -> RawMessage:
+        """Keep the submitted values and publish the form's event (``publish`` returns once
+        Kafka acknowledged it, or raises and nothing is kept). Returns the event."""
+        now = self._now()
+        with self.vault.engine.begin() as conn:
+            row = self._usable(conn, token, now, "form_submit")
+        if isinstance(row, Exception):
+            raise row
+        fields = tuple(row.fields.split(","))
+        try:
+            values = checked_values(fields, submitted)  # before the claim: a typo must not use up the link
+        except (FormInvalid, SchemaError) as exc:
+            which = ",".join(exc.problems) if isinstance(exc, FormInvalid) else "unknown field"
+            with self.vault.engine.begin() as conn:
+                audit_log.append(
+                    conn, at=now, actor=f"form {row.form_id}", action="form_submit", ref=row.form_id,
+                    subject=row.subject, outcome="invalid " + which,
+                )  # fmt: skip
+            raise
+        with self.vault.engine.begin() as conn:
+            claimed = conn.execute(
+                update(forms)
+                .where(forms.c.form_id == row.form_id, forms.c.submitted_at.is_(None), forms.c.expires_at > now)
+                .values(submitted_at=now, conversation_id=None, sender_id=None)
+            ).rowcount
+            event = self._keep(conn, row, fields, values, now) if claimed == 1 else None
+            if event is not None:
+                publish(event)  # inside the transaction: no acknowledgement, no commit
+        if event is None:  # a second tab submitted between our read and our claim
+            with self.vault.engine.begin() as conn:
+                refusal = self._refused(conn, row, now, "form_submit", "used")
+            raise refusal
+        return event
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _keep(
+        self, conn: Connection, row: Row, fields: tuple[str, ...], values: dict[str, str], now: int
+    ) -> RawMessage:
+        event_id = f"form:{row.form_id}"
+        kept = [
+            KeptValue(event_id, FIELDS[name].entity_type, row.subject, values[name], row.conversation)
+            for name in fields
+        ]
+        refs = self.vault.put_in(conn, kept, now)
+        form = tuple(SubmittedField.of(name, ref) for name, ref in zip(fields, refs, strict=True))
+        audit_log.append(
+            conn, at=now, actor=f"form {row.form_id}", action="form_submit", ref=row.form_id,
+            subject=row.subject, outcome=f"kept {len(refs)}",
+        )  # fmt: skip
+        return RawMessage(
+            event_id=event_id, channel=row.channel, channel_kind=row.channel_kind,
+            conversation_id=row.conversation_id, sender_id=row.sender_id,
+            sent_at=datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+            text=summary(form), metadata={"form_id": row.form_id}, form=form,
+        )  # fmt: skip
+
+    def _usable(self, conn: Connection, token: str, now: int, action: str) -> Row | FormUnknown | FormGone:
+        """The form behind ``token``, or the refusal to raise once this transaction has
+        committed its audit entry."""
+        row = None
+        if 0 < len(token) <= MAX_TOKEN:
+            row = conn.execute(select(forms).where(forms.c.token_hash == token_hash(token))).first()
+        if row is None:
+            audit_log.append(conn, at=now, actor="form ?", action=action, outcome="unknown_link")
+            return FormUnknown("no such form: the link is wrong, or its form was withdrawn")
+        if row.submitted_at is not None:
+            return self._refused(conn, row, now, action, "used")
+        if row.expires_at <= now:
+            return self._refused(conn, row, now, action, "expired")
+        return row
+
+    def _refused(self, conn: Connection, row: Row, now: int, action: str, why: str) -> FormGone:
+        audit_log.append(
+            conn, at=now, actor=f"form {row.form_id}", action=action, ref=row.form_id, subject=row.subject,
+            outcome=why,
+        )  # fmt: skip
+        if why == "used":
+            return FormGone("this form was already sent: ask the chat for a new link if you need to change something")
+        return FormGone("this form link has expired: ask the chat for a new one")
+
+    def _prefill(self, conn: Connection, form: Row, fields: tuple[str, ...], now: int) -> dict[str, str]:
+        prefilled: dict[str, str] = {}
+        for name in fields:
+            entry = conn.execute(
+                select(entries, subjects.c.key_id, subjects.c.wrapped_key)
+                .join(subjects, subjects.c.subject == entries.c.subject)
+                .where(
+                    entries.c.subject == form.subject,
+                    entries.c.conversation == form.conversation,
+                    entries.c.entity_type == FIELDS[name].entity_type,
+                    entries.c.expires_at > now,
+                )
+                .order_by(entries.c.created_at.desc())
+                .limit(1)
+            ).first()
+            if entry is None:
+                continue
+            try:
+                prefilled[name] = self.vault.open_entry(entry)
+            except Exception:  # a value it cannot open is left blank: the visitor types it again
+                continue
+            audit_log.append(
+                conn, at=now, actor=f"form {form.form_id}", action="prefill", ref=entry.ref, subject=form.subject,
+                reason="shown to the data subject in their own form", outcome="revealed",
+            )  # fmt: skip
+        return prefilled

@@ -2,14 +2,12 @@
 ingest``, a real ``chatguard worker`` redacting, the real broker in between. What comes back on
 screen is the redacted copy from chat.nlp, and the typed original is nowhere on the page.
 
-Needs Debian's Chromium at /usr/bin/chromium (Playwright's own download does not work here):
-the tests fail without it when CI is set, and skip otherwise.
+Needs Debian's Chromium (tests/support/browser.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import time
@@ -18,46 +16,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import chromium
 from tests.support.ports import free_port
 from tests.support.processes import clean_env, ingest_process, tail, worker_process
 from tests.support.vaults import vault_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/widget.png")
 REDACTED_WITHIN_MS = 60_000
 
 
-def chromium_or_skip() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    return CHROMIUM
-
-
 @pytest.fixture(scope="module")
 def browser():
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

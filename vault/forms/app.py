@@ -74,7 +74,13 @@ async def _body(request: Request, limit: int) -> bytes:
 def _submitted(body: bytes) -> dict[str, str]:
     """A urlencoded form body: UTF-8, each name once, a handful of fields at most."""
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=True,
+            max_num_fields=MAX_FIELDS,
+            errors="strict",
+        )
     except (UnicodeDecodeError, ValueError):
         raise Refused("the form's body is not a UTF-8 urlencoded form of known fields", 400) from None
     values: dict[str, str] = {}

@@ -6,6 +6,7 @@ values, so a write Kafka did not acknowledge is not committed either.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -26,6 +27,7 @@ class RawPublisher:
                 "enable.idempotence": True,
                 "linger.ms": 0,
                 "message.timeout.ms": int(timeout_s * 1000),
+                "logger": logging.getLogger("chatguard.forms.kafka"),  # not librdkafka's own stderr
             }
         )
         self._timeout_s = timeout_s

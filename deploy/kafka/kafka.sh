@@ -2,8 +2,10 @@
 # Single-node Apache Kafka (KRaft, combined broker+controller) for development and tests,
 # without Docker: only Java 17+ and Maven are needed. Jars come from Maven Central.
 #
-# Usage: deploy/kafka/kafka.sh fetch|up|down|status|reset|config
+# Usage: deploy/kafka/kafka.sh fetch|up|down|status|reset|config|mirror
 #   config: only write server.properties and log4j2.properties into the state dir, print the former's path
+#   mirror FILE: run MirrorMaker 2 in dedicated mode with FILE (e.g. deploy/mirrormaker/mm2.properties)
+#                in the foreground, logging to stdout, from the same jars; Ctrl-C stops it
 #
 # Environment:
 #   CHATGUARD_KAFKA_VERSION          Kafka version (default 4.1.1)
@@ -45,8 +47,12 @@ SERVERLOG=$STATE/server.log # log4j2
 say() { echo "kafka.sh: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# The jar set is what pom.xml lists: a cache fetched from another pom.xml (e.g. before MirrorMaker
+# was added) is fetched again.
+POM_STAMP=$(cksum <"$HERE/pom.xml")
+
 fetch() {
-  [[ -f $DIST/.complete ]] && return 0
+  [[ -f $DIST/.complete && $(<"$DIST/.complete") == "$POM_STAMP" ]] && return 0
   command -v mvn >/dev/null || die "mvn not found (needed once to download Kafka $VERSION)"
   mkdir -p "$DIST"
   # Copy into a scratch dir and rename, so an interrupted fetch never looks complete.
@@ -56,8 +62,10 @@ fetch() {
   mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" -Dkafka.version="$VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >"$DIST/mvn.log" 2>&1 \
     || { cat "$DIST/mvn.log" >&2; die "Maven could not fetch Kafka $VERSION (log: $DIST/mvn.log)"; }
+  rm -f "$DIST/.complete"
+  rm -rf "$LIBS"
   mv "$LIBS.tmp" "$LIBS"
-  touch "$DIST/.complete"
+  echo "$POM_STAMP" >"$DIST/.complete"
 }
 
 # The pid is ours only if that process is still the broker of this state dir (pids get reused).
@@ -274,7 +282,34 @@ reset() {
   fi
 }
 
+# MirrorMaker 2, dedicated mode (what connect-mirror-maker.sh runs in a Kafka distribution or the
+# apache/kafka image). Stays in the foreground: whoever starts it stops it (SIGTERM).
+mirror() {
+  local file=${1:-}
+  [[ -n $file ]] || die "usage: $0 mirror FILE (e.g. deploy/mirrormaker/mm2.properties)"
+  [[ -f $file && -r $file ]] || die "mirror: cannot read $file"
+  fetch
+  command -v java >/dev/null || die "java not found (Java 17+ needed)"
+  local log4j=$CACHE/mirror-log4j2.properties
+  cat >"$log4j" <<EOF
+status = warn
+appender.out.type = Console
+appender.out.name = STDOUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = STDOUT
+# Every client and connector prints its whole configuration when it starts.
+logger.config.name = org.apache.kafka.common.config
+logger.config.level = WARN
+EOF
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
+  exec java $JAVA_OPTS -Dlog4j2.configurationFile="$log4j" -cp "$LIBS/*" \
+    org.apache.kafka.connect.mirror.MirrorMaker "$file"
+}
+
 case "${1:-}" in
   fetch | up | down | status | reset | config) "$1" ;;
-  *) echo "usage: $0 fetch|up|down|status|reset|config" >&2; exit 2 ;;
+  mirror) shift; mirror "$@" ;;
+  *) echo "usage: $0 fetch|up|down|status|reset|config|mirror FILE" >&2; exit 2 ;;
 esac

@@ -34,6 +34,12 @@ if [ ! -s "$STATE/vault-master.key" ]; then
 fi
 export CHATGUARD_VAULT_MASTER_KEY_FILE=${CHATGUARD_VAULT_MASTER_KEY_FILE:-$PWD/$STATE/vault-master.key}
 export CHATGUARD_VAULT_DATABASE_URL=${CHATGUARD_VAULT_DATABASE_URL:-sqlite:///$PWD/$STATE/vault.db}
+# Secure forms: a bot token of its own (added to an older secrets.env too).
+if ! grep -q '^CHATGUARD_FORMS_BOT_TOKEN=' "$STATE/secrets.env"; then
+  (umask 077 && echo "CHATGUARD_FORMS_BOT_TOKEN=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(32))')" >> "$STATE/secrets.env")
+fi
+export CHATGUARD_FORMS_BOT_TOKEN=${CHATGUARD_FORMS_BOT_TOKEN:-$(sed -n 's/^CHATGUARD_FORMS_BOT_TOKEN=//p' "$STATE/secrets.env")}
+export CHATGUARD_FORMS_PORT=${CHATGUARD_FORMS_PORT:-8092}
 
 pids=()
 started_broker=no
@@ -62,8 +68,16 @@ CHATGUARD_WORKER_INSTANCE_ID="${CHATGUARD_WORKER_INSTANCE_ID:-make-run-worker-1}
 pids+=($!)
 "$BIN/chatguard" ingest >"$STATE/ingest.log" 2>&1 &
 pids+=($!)
+"$BIN/chatguard" vault forms >"$STATE/forms.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 100); do
   "$BIN/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$CHATGUARD_INGEST_PORT/healthz', timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+FORM_ASK="curl -s -X POST http://127.0.0.1:$CHATGUARD_FORMS_PORT/forms -H 'Authorization: Bearer $CHATGUARD_FORMS_BOT_TOKEN' -d '{\"channel\":\"web\",\"channel_kind\":\"private\",\"conversation_id\":\"demo\",\"sender_id\":\"demo-visitor\",\"fields\":[\"name\",\"phone\",\"address\"]}'"
+FORM_LINK=""
+for _ in $(seq 50); do
+  FORM_LINK=$(eval "$FORM_ASK" 2>/dev/null | "$BIN/python" -c "import json,sys; print(json.load(sys.stdin)['url'])" 2>/dev/null) && break
   sleep 0.2
 done
 # Sample traffic enters the way the platforms send it: signed webhooks to the ingest service.
@@ -77,11 +91,13 @@ chatguard is running
   try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/#site_key=$CHATGUARD_WIDGET_SITE_KEYS
   metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics
   dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
-  logs          $STATE/worker.log, $STATE/ingest.log, $STATE/traffic.log
+  logs          $STATE/worker.log, $STATE/ingest.log, $STATE/forms.log, $STATE/traffic.log
   sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
   vault         $CHATGUARD_VAULT_DATABASE_URL (master key $STATE/vault-master.key); open a finding's
                 vault_ref with: set -a; . $STATE/secrets.env; set +a; CHATGUARD_VAULT_MASTER_KEY_FILE=$STATE/vault-master.key \
                 CHATGUARD_VAULT_DATABASE_URL=$CHATGUARD_VAULT_DATABASE_URL $BIN/chatguard vault reveal REF --reason "why you need it"
+  secure form   ${FORM_LINK:-(not ready: see $STATE/forms.log)}  (one use, 15 minutes; a bot asks for another with:)
+                $FORM_ASK
 Ctrl-C stops everything.
 
 TXT

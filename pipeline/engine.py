@@ -92,6 +92,7 @@ class RedactionEngine:
             KeptValue(
                 event.event_id, span.entity_type, pseudonyms.sender(event.channel, event.sender_id),
                 event.text[span.start : span.end], pseudonyms.conversation(event.channel, event.conversation_id),
+                event.sent_at,
             )
             for event, spans in zip(events, merged, strict=True)
             if not isinstance(spans, StepError)

@@ -22,6 +22,7 @@ class KeptValue:
     subject: str  # the sender's keyed pseudonym, as on the clean topics
     value: str
     conversation: str = ""  # the conversation's keyed pseudonym: a secure form pre-fills from it
+    sent_at: str = ""  # the event's RFC 3339 time: a value sent before its sender's erasure is not kept
 
     def __repr__(self) -> str:
         return (

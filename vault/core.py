@@ -12,9 +12,10 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
@@ -25,7 +26,7 @@ from vault.errors import BadReason, RevealRefused
 from vault.keys import KeyProvider, UnknownMasterKey
 from vault.settings import VaultSettings
 from vault.store import scrub
-from vault.tables import audit, audit_head, entries, forms, subjects
+from vault.tables import audit, audit_head, entries, erasures, forms, subjects
 
 MIN_REASON, MAX_REASON = 10, 500
 SWEEP_EVERY_S = 3600
@@ -102,7 +103,18 @@ class Vault:
     def put_in(self, conn: Connection, items: Sequence[Item], now: int) -> list[str]:
         """``put_many`` inside the caller's transaction (a secure form's values and its claim)."""
         refs = [new_ref() for _ in items]
-        data_keys = self._data_keys(conn, {item.subject for item in items}, now)
+        wanted = {item.subject for item in items}
+        lock_subjects(conn, wanted)
+        erased = dict(
+            conn.execute(select(erasures.c.subject, erasures.c.erased_at).where(erasures.c.subject.in_(sorted(wanted))))
+            .tuples()
+            .all()
+        )
+        # A value sent before its sender's erasure is not kept: its ref opens nothing.
+        kept = [(ref, item) for ref, item in zip(refs, items, strict=True) if not _before(item, erased, now)]
+        if not kept:
+            return refs
+        data_keys = self._data_keys(conn, {item.subject for _, item in kept}, now)
         conn.execute(
             insert(entries),
             [
@@ -120,7 +132,7 @@ class Vault:
                     "created_at": now,
                     "expires_at": now + self.retention_s,
                 }
-                for ref, item in zip(refs, items, strict=True)
+                for ref, item in kept
             ],
         )
         return refs
@@ -190,12 +202,16 @@ class Vault:
     def erase(self, subject: str, actor: str, reason: str | None = None) -> Erased:
         """Destroy ``subject``'s key and delete its values."""
         actor = check_actor(actor)
+        now = self._now()
         with self.engine.begin() as conn:
+            lock_subjects(conn, {subject})  # a write of theirs in flight commits first, then goes
+            conn.execute(delete(erasures).where(erasures.c.subject == subject))
+            conn.execute(insert(erasures).values(subject=subject, erased_at=now))
             had_key = bool(conn.execute(delete(subjects).where(subjects.c.subject == subject)).rowcount)
             removed = conn.execute(delete(entries).where(entries.c.subject == subject)).rowcount
             conn.execute(delete(forms).where(forms.c.subject == subject))  # open forms hold raw ids
             audit_log.append(
-                conn, at=self._now(), actor=actor, action="erase", subject=subject,
+                conn, at=now, actor=actor, action="erase", subject=subject,
                 reason=" ".join(reason.split()) if reason else None,
                 outcome=f"erased {removed}" if had_key else "no key held",
             )  # fmt: skip
@@ -206,6 +222,7 @@ class Vault:
         now = self._now()
         with self.engine.begin() as conn:
             removed = int(conn.execute(delete(entries).where(entries.c.expires_at <= now)).rowcount)
+            conn.execute(delete(erasures).where(erasures.c.erased_at <= now - self.retention_s))
             # An expired form keeps its row a day, to answer "expired" rather than "unknown".
             conn.execute(delete(forms).where(forms.c.expires_at <= now - FORM_KEPT_S))
             conn.execute(update(forms).where(forms.c.expires_at <= now).values(conversation_id=None, sender_id=None))
@@ -240,6 +257,25 @@ class Vault:
             problem = f"the log ends at entry {verdict.entries}, its head says {head.seq} (entries cut off the end)"
             return audit_log.Verdict(verdict.entries, verdict.head, problem)
         return verdict
+
+
+def lock_subjects(conn: Connection, wanted: set[str]) -> None:
+    """Serialise writes and erasures of the same subjects until ``conn``'s transaction ends, so an
+    erasure never runs beside a write of that subject's values (PostgreSQL's READ COMMITTED would
+    let each miss the other's rows)."""
+    if conn.dialect.name == "postgresql":
+        for subject in sorted(wanted):  # one order everywhere: no deadlock between two writers
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:s, 7))"), {"s": subject})
+    else:  # SQLite has one writer: take its lock now, so what is read next is current
+        conn.execute(update(audit_head).where(audit_head.c.id == -1).values(seq=audit_head.c.seq))
+
+
+def _before(item: Item, erased: dict[str, int], now: int) -> bool:
+    erased_at = erased.get(item.subject)
+    if erased_at is None:
+        return False
+    sent = datetime.fromisoformat(item.sent_at.upper()).timestamp() if item.sent_at else now
+    return sent <= erased_at
 
 
 def open_vault(settings: VaultSettings) -> Vault:

@@ -36,6 +36,15 @@ entries = Table(
     Index("vault_entries_conversation", "subject", "conversation"),
 )
 
+# One row per erased subject, kept for the retention period: a value of theirs sent before the
+# erasure but processed after it (Kafka lag, a replay) is not kept again.
+erasures = Table(
+    "vault_erasures",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("erased_at", BigInteger, nullable=False),
+)
+
 # Secure forms (vault.forms): a link's token is kept only as its SHA-256, so the database
 # cannot open a form. The raw ids a form's event needs are cleared once it is submitted.
 forms = Table(

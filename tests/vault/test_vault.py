@@ -4,6 +4,7 @@ rotate the master key, and an audit chain that notices tampering."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -89,7 +90,8 @@ def test_erasure_destroys_the_key_so_no_copy_of_the_values_opens(make_vault):
         with pytest.raises(RevealRefused):
             vault.reveal(ref, REASON, "moderator-1")
     # A new message from the same sender after erasure gets a new key; the old rows stay shut.
-    (new_ref,) = vault.put_many([Item("ev9", "PERSON", ANNA, "Anna N.")])
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))  # sent after the erasure
+    (new_ref,) = vault.put_many([Item("ev9", "PERSON", ANNA, "Anna N.", sent_at=later)])
     assert vault.reveal(new_ref, REASON, "moderator-1").value == "Anna N."
     with pytest.raises(RevealRefused):
         vault.reveal(refs[0], REASON, "moderator-1")

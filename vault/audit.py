@@ -24,7 +24,10 @@ FIELDS = ("seq", "at", "actor", "action", "ref", "subject", "reason", "outcome",
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
-    canonical = orjson.dumps({k: entry[k] for k in FIELDS}, option=orjson.OPT_SORT_KEYS)
+    # ``origin`` (where a person acted from) came later: hashed only when present, so entries
+    # written before it keep their hashes.
+    fields = (*FIELDS, "origin") if entry.get("origin") is not None else FIELDS
+    canonical = orjson.dumps({k: entry[k] for k in fields}, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
 
 
@@ -38,6 +41,7 @@ def append(
     ref: str | None = None,
     subject: str | None = None,
     reason: str | None = None,
+    origin: str | None = None,
 ) -> dict[str, Any]:
     """Chain one entry onto the log inside ``conn``'s transaction; returns it."""
     conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1))
@@ -45,7 +49,7 @@ def append(
     prev_hash = prev
     entry: dict[str, Any] = {
         "seq": seq, "at": at, "actor": actor, "action": action, "ref": ref,
-        "subject": subject, "reason": reason, "outcome": outcome, "prev_hash": prev_hash,
+        "subject": subject, "reason": reason, "outcome": outcome, "prev_hash": prev_hash, "origin": origin,
     }  # fmt: skip
     entry["hash"] = entry_hash(entry)
     conn.execute(insert(audit).values(**entry))

@@ -106,9 +106,9 @@ class Vault:
         wanted = {item.subject for item in items}
         lock_subjects(conn, wanted)
         erased = dict(
-            conn.execute(select(erasures.c.subject, erasures.c.erased_at).where(erasures.c.subject.in_(sorted(wanted))))
-            .tuples()
-            .all()
+            conn.execute(
+                select(erasures.c.subject, erasures.c.erased_at).where(erasures.c.subject.in_(sorted(wanted)))
+            ).all()
         )
         # A value sent before its sender's erasure is not kept: its ref opens nothing.
         kept = [(ref, item) for ref, item in zip(refs, items, strict=True) if not _before(item, erased, now)]

@@ -79,6 +79,7 @@ audit = Table(
     Column("outcome", String(40), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("origin", String(64)),  # the address a person acted from (the console's entries)
 )
 
 # One row: the chain's last entry. Appending updates it first, which takes the row's write lock,

@@ -12,7 +12,6 @@ import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from runtime.webforms import read_body, read_form
 from schemas.errors import ChatguardError, SchemaError
 from schemas.forms import MAX_FIELDS
 from schemas.raw import RawMessage
@@ -59,45 +59,13 @@ def _html(body: str, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=HEADERS)
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise Refused(f"body larger than {limit} bytes", 413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(f"body larger than {limit} bytes", 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _submitted(body: bytes) -> dict[str, str]:
-    """A urlencoded form body: UTF-8, each name once, a handful of fields at most."""
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=True,
-            max_num_fields=MAX_FIELDS,
-            errors="strict",
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise Refused("the form's body is not a UTF-8 urlencoded form of known fields", 400) from None
-    values: dict[str, str] = {}
-    for name, value in pairs:
-        if name in values:
-            raise Refused("a field was sent twice", 400)
-        values[name] = value
-    return values
-
-
 def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callable[[RawMessage], None]) -> Starlette:
     async def issue(request: Request) -> Response:
         try:
             if not hmac.compare_digest(request.headers.get("authorization", "").encode(), b"Bearer " + bot_token):
                 raise Refused("a valid bearer token is required", 401)
             try:
-                form_request = FormRequest.from_dict(orjson.loads(await _body(request, MAX_REQUEST)))
+                form_request = FormRequest.from_dict(orjson.loads(await read_body(request, MAX_REQUEST)))
             except orjson.JSONDecodeError:
                 raise Refused("body must be a JSON object", 400) from None
             issued = await _threaded(store.issue, form_request)
@@ -120,9 +88,7 @@ def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callab
     async def submit(request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-                raise Refused("the form is sent as application/x-www-form-urlencoded", 415)
-            values = _submitted(await _body(request, MAX_SUBMISSION))
+            values = await read_form(request, MAX_SUBMISSION, MAX_FIELDS)
             event = await _threaded(store.submit, token, values, publish)
         except FormInvalid as exc:
             log.info("form submission invalid: %s", ",".join(exc.problems))

@@ -1,0 +1,35 @@
+"""Every action a person takes in the console goes into the vault's hash-chained audit log: who,
+what, when (UTC, Unix seconds), from where, and for a reveal the reason. Never a value or a
+password. ``console.audit_relay`` copies the log to ``chat.audit`` for a SIEM."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Connection, Engine
+
+from vault import audit as chain
+
+
+def record(
+    conn: Connection,
+    actor: str,
+    action: str,
+    outcome: str,
+    origin: str,
+    *,
+    ref: str | None = None,
+    subject: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """One entry inside ``conn``'s transaction (it commits or rolls back with the action)."""
+    chain.append(
+        conn, at=int(time.time()), actor=f"console:{actor}"[:200], action=action, outcome=outcome[:40],
+        ref=ref, subject=subject, reason=reason, origin=origin[:64],
+    )  # fmt: skip
+
+
+def record_alone(engine: Engine, actor: str, action: str, outcome: str, origin: str, **extra: str | None) -> None:
+    """One entry in a transaction of its own: for refusals, which change nothing else."""
+    with engine.begin() as conn:
+        record(conn, actor, action, outcome, origin, **extra)

@@ -1,0 +1,129 @@
+"""The masked inbox, contest entries, and reveal with a reason (checked against the message that
+holds the ref, and the entity types the role may open)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console import audit, queries
+from console.roles import Permission, Role, allowed, may_reveal
+from console.sessions import Session
+from console.tables import winners
+from console.web import HEADERS, Console, as_json, form_data, is_api, origin, page, threaded
+from schemas.errors import ChatguardError
+from vault.core import check_reason
+
+
+async def inbox(request: Request, console: Console, session: Session) -> Response:
+    q = request.query_params
+    channel, sender, day = q.get("channel", "")[:32], q.get("sender", "")[:40].strip(), q.get("date", "")[:10]
+    rows = await threaded(queries.conversations, console.engine, channel, sender, day)
+    channels = await threaded(queries.channels, console.engine)
+    return page("inbox.html", session=session, rows=rows, channels=channels, channel=channel, sender=sender, day=day)
+
+
+async def conversation(request: Request, console: Console, session: Session) -> Response:
+    conversation_id = request.path_params["conversation"][:64]
+    found = await threaded(queries.conversation, console.engine, conversation_id)
+    await threaded(
+        audit.record_alone, console.engine, session.account.username, "view_messages", f"{len(found)} messages",
+        origin(request), subject=conversation_id,
+    )  # fmt: skip
+    role = session.account.role
+    return page(
+        "conversation.html", session=session, conversation=conversation_id, found=found,
+        revealable=lambda message, entity: _may_open(role, message, entity),
+    )  # fmt: skip
+
+
+def _may_open(role: Role, message: queries.Message, entity: str) -> bool:
+    if role is Role.ADMINISTRATOR:
+        return True
+    if not may_reveal(role, entity):
+        return False
+    if allowed(role, Permission.VIEW_INBOX) and allowed(role, Permission.REVEAL_CONTACT):
+        return True
+    contest = queries.is_contest_entry(message) or any(f["field"] in ("address", "name") for f in message.form)
+    return allowed(role, Permission.VIEW_CONTESTS) and contest
+
+
+async def reveal(request: Request, console: Console, session: Session) -> Response:
+    data = await form_data(request) if not is_api(request) else {**request.query_params, **await _json(request)}
+    ref, reason = data.get("ref", "")[:64], data.get("reason", "")
+    who, where = session.account.username, origin(request)
+    message = await threaded(queries.holding_ref, console.engine, ref)
+    entity = message.refs()[ref] if message else None
+    if message is None or entity is None or not _may_open(session.account.role, message, entity):
+        await threaded(audit.record_alone, console.engine, who, "reveal", "denied", where, ref=ref)
+        return _refused(request, session, "no value you may open has this ref", 404)
+    try:
+        reason = check_reason(reason)
+        value = await threaded(console.vault.reveal, ref, reason, f"console:{who}")
+    except ChatguardError as exc:
+        await threaded(audit.record_alone, console.engine, who, "reveal", f"refused {exc.http_status}", where, ref=ref)
+        return _refused(request, session, str(exc), exc.http_status)
+    await threaded(
+        audit.record_alone, console.engine, who, "reveal", "revealed", where, ref=ref, subject=message.sender,
+        reason=reason,
+    )  # fmt: skip
+    if is_api(request):
+        return as_json({"ref": ref, "entity_type": entity, "value": value["value"]})
+    return page("revealed.html", session=session, ref=ref, entity=entity, value=value["value"], message=message)
+
+
+async def _json(request: Request) -> dict:
+    import orjson
+
+    from runtime.webforms import read_body
+
+    try:
+        data = orjson.loads(await read_body(request, 16 * 1024) or b"{}")
+    except orjson.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _refused(request: Request, session: Session, message: str, status: int) -> Response:
+    if is_api(request):
+        return as_json({"error": message}, status)
+    return page("error.html", status, session=session, message=message)
+
+
+async def contests(request: Request, console: Console, session: Session) -> Response:
+    entries = await threaded(queries.contest_entries, console.engine)
+    await threaded(
+        audit.record_alone, console.engine, session.account.username, "view_messages", f"{len(entries)} contest entries",
+        origin(request),
+    )  # fmt: skip
+    role = session.account.role
+    return page(
+        "contests.html", session=session, entries=entries,
+        revealable=lambda message, entity: _may_open(role, message, entity),
+    )  # fmt: skip
+
+
+async def mark_winner(request: Request, console: Console, session: Session) -> Response:
+    import time
+
+    from sqlalchemy import delete, insert, select
+
+    from console.tables import messages
+
+    form = await form_data(request)
+    event_id, unmark = form.get("event_id", "")[:256], form.get("unmark") == "1"
+    who = session.account.username
+
+    def run() -> bool:
+        with console.engine.begin() as conn:
+            if conn.execute(select(messages.c.event_id).where(messages.c.event_id == event_id)).first() is None:
+                return False
+            conn.execute(delete(winners).where(winners.c.event_id == event_id))
+            if not unmark:
+                conn.execute(insert(winners).values(event_id=event_id, marked_by=who, marked_at=int(time.time())))
+            audit.record(conn, who, "winner_unmark" if unmark else "winner_mark", event_id[:40], origin(request))
+        return True
+
+    if not await threaded(run):
+        return page("error.html", 404, session=session, message="no such entry")
+    return RedirectResponse("/contests", 303, headers=HEADERS)

@@ -1,0 +1,45 @@
+"""Console fixtures: its database of each kind (SQLite file, real PostgreSQL), migrated, tables empty.
+
+The same as the vault's (tests/vault/conftest.py), copied rather than imported from another conftest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from console.db import open_console_engine
+from console.tables import metadata
+from tests.support.postgres import postgres_server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL for the session. If it cannot start, the tests that need it fail."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test runs on both databases, each time on empty console tables."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'console.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = open_console_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(table.name for table in metadata.sorted_tables)))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def console_engine(database_url: str) -> Iterator[Engine]:
+    """The console's engine on the test's database (the vault's schema and the console's, migrated)."""
+    engine = open_console_engine(database_url)
+    yield engine
+    engine.dispose()

@@ -29,6 +29,7 @@ from connectors.signatures import hmac_sha256_hex, require_equal, require_fresh
 
 MAX_AGE_S = 300
 MAX_MESSAGES = 100
+MAX_SKEW_S = 300  # clocks differ; more than this ahead is not a clock
 _FIELDS = frozenset({"message_id", "conversation_id", "sender_id", "text", "sent_at"})
 
 
@@ -72,6 +73,9 @@ class HttpChannel(Channel):
                 f"{where}unknown field" + (f" {unknown[0]}" if re.fullmatch(r"\w{1,40}", unknown[0]) else "")
             )
         sent_at = item.get("sent_at") or rfc3339_from_unix(time.time())
+        if isinstance(sent_at, str) and _in_the_future(sent_at):
+            # An erasure holds for what was sent before it: a time to come would slip past it.
+            raise BadRequest(f"{where}sent_at: more than {MAX_SKEW_S // 60} minutes in the future")
         return InboundMessage(
             platform_message_id=require_str(item, "message_id", where),
             conversation_id=require_str(item, "conversation_id", where),
@@ -82,3 +86,15 @@ class HttpChannel(Channel):
 
     def accepted(self, event_ids: list[str]) -> Response:
         return JSONResponse({"accepted": len(event_ids), "event_ids": event_ids}, status_code=202)
+
+
+def _in_the_future(sent_at: str) -> bool:
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(sent_at.upper())
+    except ValueError:
+        return False  # not a date-time at all: the schema check names it
+    if when.tzinfo is None:
+        return False
+    return when.timestamp() > time.time() + MAX_SKEW_S

@@ -54,7 +54,8 @@ def urlencoded(body: bytes, max_fields: int) -> dict[str, str]:
 
 
 async def read_form(request: Request, limit: int, max_fields: int) -> dict[str, str]:
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        raise BadBody("a form is sent as application/x-www-form-urlencoded", 415)
+    kind, _, params = request.headers.get("content-type", "").partition(";")
+    charset = params.strip().lower().removeprefix("charset=").strip('"') if "charset=" in params.lower() else "utf-8"
+    if kind.strip().lower() != "application/x-www-form-urlencoded" or charset not in ("utf-8", "utf8"):
+        raise BadBody("a form is sent as application/x-www-form-urlencoded in UTF-8", 415)
     return urlencoded(await read_body(request, limit), max_fields)

@@ -9,6 +9,7 @@ from typing import Any
 
 from schemas.errors import SchemaError
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_ID_LENGTH = 256
 MAX_TEXT_LENGTH = 65_536
 MAX_METADATA_KEYS = 32
@@ -42,6 +43,8 @@ def identifier(data: Mapping[str, Any], field: str) -> str:
         raise SchemaError(field, "must not be empty")
     if len(value) > MAX_ID_LENGTH:
         raise SchemaError(field, f"longer than {MAX_ID_LENGTH} characters")
+    if _CONTROL.search(value):  # no platform issues them; PostgreSQL cannot even store a NUL
+        raise SchemaError(field, "must not hold control characters")
     return value
 
 

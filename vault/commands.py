@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rotate = actions.add_parser("rotate-master", help="re-wrap every subject key under a new master key")
     rotate.add_argument(
         "--new-key-file",
-        required=True,
-        help="the new master key (64 hex); then point CHATGUARD_VAULT_MASTER_KEY_FILE at it",
+        help="the new master key (64 hex), with every process stopped; then point CHATGUARD_VAULT_MASTER_KEY_FILE "
+        "at it. Without it: re-wrap what CHATGUARD_VAULT_PREVIOUS_KEY_FILES still hold under the current key",
     )
     rotate.add_argument("--actor", default=None)
     rotate.set_defaults(run=_guarded(_run_rotate))
@@ -95,16 +95,33 @@ def _run_sweep(args: argparse.Namespace) -> int:
 
 
 def _run_rotate(args: argparse.Namespace) -> int:
-    from vault.keys import LocalKeys, read_master_key
+    from vault.keys import KeyProvider, LocalKeys, read_master_key
     from vault.settings import VaultSettings
 
     settings = VaultSettings.from_env()
     vault = _vault()
     assert settings.master_key_file is not None  # from_env requires it
-    new = LocalKeys(read_master_key(args.new_key_file), read_master_key(settings.master_key_file))
+    new: KeyProvider
+    if args.new_key_file:
+        old = [read_master_key(settings.master_key_file), *map(read_master_key, settings.previous_keys)]
+        new = LocalKeys(read_master_key(args.new_key_file), *old)
+    else:
+        new = vault.keys  # current + previous: re-wrap the previous ones' subjects
     done = vault.rotate_master(new, _actor(args))
-    print(f"chatguard vault rotate-master: {done} subject keys re-wrapped under {new.key_id}; "
-          "now set CHATGUARD_VAULT_MASTER_KEY_FILE to the new file", file=sys.stderr)  # fmt: skip
+    left = vault.stale_keys()
+    print(f"chatguard vault rotate-master: {done} subject keys re-wrapped under {new.key_id}", file=sys.stderr)
+    if left:
+        print(
+            f"chatguard vault rotate-master: {left} subject keys are still under another master key (a process "
+            "wrote with an old key meanwhile): run it again once every process uses the new key",
+            file=sys.stderr,
+        )
+        return 1
+    if args.new_key_file:
+        print(
+            "chatguard vault rotate-master: now set CHATGUARD_VAULT_MASTER_KEY_FILE to the new file everywhere",
+            file=sys.stderr,
+        )
     return 0
 
 

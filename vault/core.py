@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Row, delete, insert, select, text, up
 from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
+from schemas.forms import VAULT_REF
 from schemas.keeping import KeptValue
 from vault import audit as audit_log
 from vault.crypto import associated_data, new_data_key, open_sealed, seal
@@ -166,11 +167,15 @@ class Vault:
         """The original value of ``ref``; every attempt, refused or not, is audited."""
         now = self._now()
         actor = check_actor(actor)
+        if not VAULT_REF.fullmatch(ref):  # a pasted value or control characters: never into the log
+            with self.engine.begin() as conn:
+                audit_log.append(conn, at=now, actor=actor, action="reveal", ref="<malformed>", outcome="refused")
+            raise RevealRefused("no value for this ref (unknown, expired or erased)")
         try:
             text = check_reason(reason)
         except BadReason:
             with self.engine.begin() as conn:
-                audit_log.append(conn, at=now, actor=actor, action="reveal", ref=ref[:64], outcome="bad_reason")
+                audit_log.append(conn, at=now, actor=actor, action="reveal", ref=ref, outcome="bad_reason")
             raise
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -188,7 +193,7 @@ class Vault:
                 except UnknownMasterKey as exc:
                     outcome, missing_key = "key_not_loaded", exc
             audit_log.append(
-                conn, at=now, actor=actor, action="reveal", ref=ref[:64],
+                conn, at=now, actor=actor, action="reveal", ref=ref,
                 subject=row.subject if row is not None else None, reason=text, outcome=outcome,
             )  # fmt: skip
         if missing_key is not None:
@@ -248,6 +253,11 @@ class Vault:
         scrub(self.engine)  # the old wrapped keys' page images
         return done
 
+    def stale_keys(self) -> int:
+        """Subjects whose key is wrapped by another master key than the current one."""
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(subjects.c.subject).where(subjects.c.key_id != self.keys.key_id)).all())
+
     def verify_audit(self) -> audit_log.Verdict:
         with self.engine.connect() as conn:
             rows: Iterable = (r._mapping for r in conn.execute(select(audit).order_by(audit.c.seq)))
@@ -285,5 +295,5 @@ def open_vault(settings: VaultSettings) -> Vault:
 
     if settings.master_key_file is None:
         raise ConfigError("CHATGUARD_VAULT_MASTER_KEY_FILE: required")
-    keys = LocalKeys(read_master_key(settings.master_key_file))
+    keys = LocalKeys(read_master_key(settings.master_key_file), *map(read_master_key, settings.previous_keys))
     return Vault(open_engine(settings.url), keys, settings.retention_days * 86_400)

@@ -49,3 +49,11 @@ class FormInvalid(ChatguardError):
         super().__init__("; ".join(f"{field}: {problem}" for field, problem in problems.items()))
         self.fields = fields  # the form's, to show it again
         self.problems = problems
+
+
+class FormsThrottled(ChatguardError):
+    """Too many forms asked for one sender in an hour."""
+
+    http_status = 429
+    exit_code = 1
+    metric_reason = "forms_throttled"

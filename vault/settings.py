@@ -26,6 +26,13 @@ class VaultSettings:
         "data subject's key. Required unless `CHATGUARD_VAULT=off`; `make run` generates one under `.run/`",
         shown_default="**required**",
     )
+    previous_key_files: str = setting(
+        "CHATGUARD_VAULT_PREVIOUS_KEY_FILES",
+        "",
+        "comma-separated files of master keys being retired: they still unwrap, never wrap. Set on every "
+        "process while rotating (README, master-key rotation); empty once `chatguard vault rotate-master` "
+        "reports none left",
+    )
     database_url: str = setting(
         "CHATGUARD_VAULT_DATABASE_URL",
         "",
@@ -54,6 +61,10 @@ class VaultSettings:
     @property
     def url(self) -> str:
         return self.database_url or default_database_url()
+
+    @property
+    def previous_keys(self) -> list[Path]:
+        return [Path(p.strip()) for p in self.previous_key_files.split(",") if p.strip()]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> VaultSettings:

@@ -10,9 +10,9 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
-from schemas.errors import ConfigError, Unreachable
+from schemas.errors import ConfigError, SchemaError, Unreachable
 from vault.audit import ensure_head
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -21,7 +21,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def open_engine(url: str) -> Engine:
     """An engine for ``url``, its schema migrated to head. An SQLite file's directory is made."""
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        # hide_parameters: a failing statement's error (and any traceback) never shows its values.
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except Exception as exc:  # a malformed URL or a missing driver: name neither the URL nor its password
         raise ConfigError(f"CHATGUARD_VAULT_DATABASE_URL: cannot use it ({type(exc).__name__})") from None
     if engine.dialect.name == "sqlite":
@@ -50,6 +51,8 @@ def database_errors() -> Iterator[None]:
         yield
     except (OperationalError, InterfaceError) as exc:
         raise Unreachable(f"the vault's database refused or is unreachable ({type(exc.orig).__name__})") from None
+    except DataError:
+        raise SchemaError("value", "the database cannot store it (a character or size it refuses)") from None
 
 
 def migrate(engine: Engine) -> None:

@@ -63,6 +63,7 @@ forms = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("submitted_at", BigInteger),
+    Column("prefilled_at", BigInteger),  # pre-filled once, when the visitor asked
     Index("vault_forms_subject", "subject"),
 )
 

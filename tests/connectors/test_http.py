@@ -103,6 +103,7 @@ async def test_unsigned_or_replayed_requests_are_refused(ingest_client, mutate, 
         (orjson.dumps({**message(), "profile": {"name": "Anna"}}), 400, "unknown field profile"),
         (orjson.dumps(message(conversation_id="")), 400, "conversation_id"),
         (orjson.dumps(message(sent_at="yesterday")), 400, "sent_at"),
+        (orjson.dumps(message(sent_at="2099-12-31T00:00:00Z")), 400, "sent_at: more than 5 minutes in the future"),
         (orjson.dumps({"messages": []}), 400, "messages"),
     ],
 )

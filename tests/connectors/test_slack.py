@@ -406,6 +406,7 @@ async def test_a_message_reaches_chat_raw_with_a_deterministic_event_id(ingest_c
             "sent_at": "2026-01-01T10:00:00.123Z",
             "text": "call me on 020 7946 0018",
             "metadata": {},
+            "form": [],
             "schema_version": 1,
         }
     ]

@@ -238,6 +238,7 @@ async def test_a_message_with_the_right_token_reaches_chat_raw(ingest_client, ka
             "sent_at": "2026-01-01T10:00:00.000Z",
             "text": "my IBAN is GB82 WEST 1234 5698 7654 32",
             "metadata": {},
+            "form": [],
             "schema_version": 1,
         }
     ]

@@ -73,6 +73,10 @@ def test_recovery_codes_are_distinct_and_hashed_loosely_typed():
 def test_roles_that_see_originals_erase_or_manage_people_need_totp():
     assert {r for r in Role if needs_totp(r)} == {Role.ADMINISTRATOR, Role.MAILBOX_MODERATOR, Role.CONTEST_MODERATOR}
     assert not any(Permission.VIEW_INBOX in GRANTS[r] for r in (Role.VIEWER, Role.MARKETER, Role.EDITOR))
-    assert may_reveal(Role.MAILBOX_MODERATOR, "PHONE_NUMBER") and not may_reveal(Role.MAILBOX_MODERATOR, "STREET_ADDRESS")
-    assert may_reveal(Role.CONTEST_MODERATOR, "STREET_ADDRESS") and not may_reveal(Role.CONTEST_MODERATOR, "EMAIL_ADDRESS")
+    assert may_reveal(Role.MAILBOX_MODERATOR, "PHONE_NUMBER") and not may_reveal(
+        Role.MAILBOX_MODERATOR, "STREET_ADDRESS"
+    )
+    assert may_reveal(Role.CONTEST_MODERATOR, "STREET_ADDRESS") and not may_reveal(
+        Role.CONTEST_MODERATOR, "EMAIL_ADDRESS"
+    )
     assert not may_reveal(Role.VIEWER, "PHONE_NUMBER") and may_reveal(Role.ADMINISTRATOR, "PL_PESEL")

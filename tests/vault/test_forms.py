@@ -195,12 +195,72 @@ def test_prefill_shows_this_senders_values_from_this_conversation_only(setup):
     clock.now += 5
     vault.put_many([KeptValue("e4", "PERSON", me, "Zofia Wrzos-Kowalska", here)])
     issued = store.issue(request(prefill=True))
-    shown = store.show(issued.token)
+    viewed = store.show(issued.token)  # a plain view (a link preview, a scanner) opens nothing
+    assert viewed.prefilled == {} and viewed.can_prefill
+    shown = store.show(issued.token, prefill=True)  # the visitor's button
     assert shown.prefilled == {"name": "Zofia Wrzos-Kowalska"}  # newest; other conversation and sender left out
-    assert "Zofia" not in repr(shown)
+    assert "Zofia" not in repr(shown) and not shown.can_prefill
     assert [o for o in audit_outcomes(vault) if o[0] == "prefill"] == [("prefill", "revealed")]
+    with pytest.raises(FormGone, match="shown once"):
+        store.show(issued.token, prefill=True)
+    assert not store.show(issued.token).can_prefill
     without = store.issue(request())
-    assert store.show(without.token).prefilled == {}
+    assert store.show(without.token, prefill=True).prefilled == {}
+    assert not store.show(without.token).can_prefill
+
+
+def test_a_bot_gets_at_most_ten_forms_an_hour_for_one_sender(setup):
+    from vault.errors import FormsThrottled
+
+    store, vault, clock, _ = setup
+    for _ in range(10):
+        store.issue(request())
+    with pytest.raises(FormsThrottled):
+        store.issue(request())
+    store.issue(request(sender_id="someone-else"))
+    clock.now += 3601
+    store.issue(request())
+    assert ("form_issue", "throttled") in audit_outcomes(vault)
+
+
+def test_erasures_and_submissions_of_one_sender_side_by_side_never_deadlock(setup):
+    import threading
+
+    store, vault, _, published = setup
+    failures: list[BaseException] = []
+    for i in range(15):
+        sender = f"racer-{i}"
+        issued = store.issue(request(sender_id=sender))
+        start = threading.Barrier(2)
+
+        def submit(token: str = issued.token, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                store.submit(token, VALUES, published.append)
+            except (FormUnknown, FormGone):
+                pass  # the erasure came first: withdrawn
+            except BaseException as exc:
+                failures.append(exc)
+
+        def erase(subject: str = PSEUDONYMS.sender("web", sender), start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                vault.erase(subject, "dpo", "GDPR request 2026-400")
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=submit), threading.Thread(target=erase)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert failures == []
+    from sqlalchemy import func, select
+
+    from vault.tables import entries
+
+    with vault.engine.connect() as conn:  # whatever order they ran in, the erasure won
+        assert conn.execute(select(func.count()).select_from(entries)).scalar() == 0
 
 
 def test_prefill_is_refused_for_public_channels():

@@ -109,6 +109,7 @@ def test_a_public_channel_cannot_have_a_prefilled_form(forms):
         (b"phone=1&phone=2&address=x", "application/x-www-form-urlencoded", 400, "twice"),
         (b"phone=%ff%fe&address=x", "application/x-www-form-urlencoded", 400, "UTF-8"),
         (b'{"phone": "1"}', "application/json", 415, "urlencoded"),
+        (b"phone=1&address=x", "application/x-www-form-urlencoded; charset=ISO-8859-1", 415, "UTF-8"),
         (b"address=" + b"x" * 20_000, "application/x-www-form-urlencoded", 413, "larger than"),
     ],
 )
@@ -143,3 +144,19 @@ def test_markup_in_values_comes_back_escaped(forms):
     answer = client.post(path, data={"phone": PHONE, "address": '"><script>alert(1)</script>' + "x" * 300})
     assert answer.status_code == 422
     assert "<script>alert(1)" not in answer.text and "&lt;script&gt;" in answer.text
+
+
+def test_media_types_are_case_insensitive_and_slashes_do_not_redirect(forms):
+    client, _ = forms
+    path = link_path(ask(client))
+    assert client.get(path + "/").status_code == 404  # no redirect carrying the token in Location
+    body = f"phone={PHONE}&address={ADDRESS}".encode()
+    sent = client.post(path, content=body, headers={"Content-Type": "Application/X-WWW-Form-URLEncoded; charset=UTF-8"})
+    assert sent.status_code == 200, sent.text
+
+
+def test_ids_with_control_characters_are_refused_before_the_database(forms):
+    client, _ = forms
+    answer = ask(client, sender_id="tg\x00551")
+    assert answer.status_code == 400 and "control characters" in answer.json()["error"]
+    assert "551" not in answer.text

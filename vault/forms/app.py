@@ -83,7 +83,17 @@ def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callab
         except ChatguardError as exc:
             log.info("form view refused: %s", exc.metric_reason)
             return _html(page.refusal_page(str(exc)), exc.http_status)
-        return _html(page.form_page(shown.fields, shown.prefilled))
+        action = f"{request.path_params['token']}/prefill" if shown.can_prefill else None
+        return _html(page.form_page(shown.fields, shown.prefilled, prefill_action=action))
+
+    async def prefill(request: Request) -> Response:
+        try:
+            shown = await _threaded(store.show, request.path_params["token"], True)
+        except ChatguardError as exc:
+            log.info("form pre-fill refused: %s", exc.metric_reason)
+            return _html(page.refusal_page(str(exc)), exc.http_status)
+        # Served at /f/<token>/prefill: the form itself posts back to /f/<token>.
+        return _html(page.form_page(shown.fields, shown.prefilled, submit_action=f"../{request.path_params['token']}"))
 
     async def submit(request: Request) -> Response:
         token = request.path_params["token"]
@@ -110,15 +120,20 @@ def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callab
     async def health(_request: Request) -> Response:
         return _json({"status": "ok"})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/forms", issue, methods=["POST"]),
             Route("/f/{token}", show, methods=["GET"]),
             Route("/f/{token}", submit, methods=["POST"]),
+            Route("/f/{token}/prefill", prefill, methods=["POST"]),
             Route("/forms.css", style, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
         ]
     )
+    # A redirect to the slash-less path would carry the token in a Location header, without
+    # this app's headers: a path with a trailing slash is a plain 404.
+    app.router.redirect_slashes = False
+    return app
 
 
 async def _threaded(run: Callable[..., Any], *args: Any) -> Any:

@@ -30,7 +30,15 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def form_page(fields: tuple[str, ...], values: Mapping[str, str], problems: Mapping[str, str] | None = None) -> str:
+def form_page(
+    fields: tuple[str, ...],
+    values: Mapping[str, str],
+    problems: Mapping[str, str] | None = None,
+    prefill_action: str | None = None,
+    submit_action: str = "",
+) -> str:
+    """``prefill_action``: where the "fill in my details" button posts (None: no button);
+    ``submit_action``: where the form posts (relative; empty: the page's own address)."""
     problems = problems or {}
     rows = []
     for name in fields:
@@ -48,7 +56,14 @@ def form_page(fields: tuple[str, ...], values: Mapping[str, str], problems: Mapp
         "<h1>Secure form</h1>"
         '<p class="note">What you enter here goes to a protected store, not into the chat. '
         "This link works once.</p>"
-        f'<form method="post" autocomplete="on">{"".join(rows)}<button type="submit">Send</button></form>',
+        + (
+            f'<form method="post" action="{escape(prefill_action, quote=True)}" class="prefill">'
+            '<button type="submit" id="prefill">Fill in the details I gave in the chat</button></form>'
+            if prefill_action
+            else ""
+        )
+        + f'<form method="post" action="{escape(submit_action, quote=True)}" autocomplete="on">'
+        + f'{"".join(rows)}<button type="submit">Send</button></form>',
     )
 
 

@@ -1,7 +1,8 @@
 """A form's one event onto ``chat.raw``, acknowledged by every in-sync replica before it returns.
 
 Blocking on purpose: the forms store calls it inside the database transaction that keeps the
-values, so a write Kafka did not acknowledge is not committed either.
+values, so a write Kafka did not acknowledge is not committed either. Its timeout (4 s) stays well
+under SQLite's busy timeout (10 s): a Kafka stall delays the worker's vault writes, never fails them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from schemas.topics import RAW
 
 
 class RawPublisher:
-    def __init__(self, kafka: KafkaSettings, timeout_s: float = 10.0) -> None:
+    def __init__(self, kafka: KafkaSettings, timeout_s: float = 4.0) -> None:
         self._producer = Producer(
             {
                 **kafka.librdkafka_config(),

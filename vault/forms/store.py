@@ -9,13 +9,14 @@ Every issue, view, pre-fill, submission and refusal is audited, with the form's 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from schemas.errors import SchemaError
 from schemas.forms import FIELDS, SubmittedField, summary
@@ -23,13 +24,17 @@ from schemas.keeping import KeptValue
 from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 from vault import audit as audit_log
-from vault.core import Vault
-from vault.errors import FormGone, FormInvalid, FormUnknown
+from vault.core import Vault, lock_subjects
+from vault.errors import FormGone, FormInvalid, FormsThrottled, FormUnknown
 from vault.forms.requests import FormRequest, checked_values
 from vault.tables import entries, forms, subjects
 
+log = logging.getLogger("chatguard.forms")
+
 TOKEN_BYTES = 32
-MAX_TOKEN = 64  # token_urlsafe(32) is 43 characters; anything longer was never issued
+MAX_TOKEN = 64
+MAX_FORMS_PER_HOUR = 10  # per sender: a bot cannot mint links without bound
+UNKNOWN_AUDITED_PER_MINUTE = 60  # beyond it, unknown links are counted, not chained (a flood)  # token_urlsafe(32) is 43 characters; anything longer was never issued
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,7 @@ class ShownForm:
     form_id: str
     fields: tuple[str, ...]
     prefilled: dict[str, str] = field(repr=False, default_factory=dict)
+    can_prefill: bool = False  # the bot asked for it and the visitor has not used it yet
 
 
 def token_hash(token: str) -> str:
@@ -65,6 +71,7 @@ class FormStore:
         self.pseudonyms = pseudonyms
         self.ttl_s = ttl_s
         self._clock = clock
+        self._unknown = _Budget(UNKNOWN_AUDITED_PER_MINUTE)
 
     def _now(self) -> int:
         return int(self._clock())
@@ -74,38 +81,63 @@ class FormStore:
         form_id, token = "f_" + secrets.token_hex(16), secrets.token_urlsafe(TOKEN_BYTES)
         subject = self.pseudonyms.sender(request.channel, request.sender_id)
         with self.vault.engine.begin() as conn:
-            conn.execute(
-                insert(forms).values(
+            recent = conn.execute(
+                select(func.count())
+                .select_from(forms)
+                .where(forms.c.subject == subject, forms.c.created_at > now - 3600)
+            ).scalar_one()
+            if recent >= MAX_FORMS_PER_HOUR:
+                throttled = True
+            else:
+                throttled = False
+                conn.execute(
+                    insert(forms).values(
                     form_id=form_id, token_hash=token_hash(token), channel=request.channel,
                     channel_kind=request.channel_kind, conversation_id=request.conversation_id,
                     sender_id=request.sender_id, subject=subject,
                     conversation=self.pseudonyms.conversation(request.channel, request.conversation_id),
                     fields=",".join(request.fields), prefill=request.prefill,
                     created_at=now, expires_at=now + self.ttl_s,
-                )
-            )  # fmt: skip
+                    )
+                )  # fmt: skip
             audit_log.append(
-                conn, at=now, actor=actor, action="form_issue", ref=form_id, subject=subject,
-                outcome="fields " + ",".join(request.fields) + (" prefill" if request.prefill else ""),
+                conn, at=now, actor=actor, action="form_issue", ref=None if throttled else form_id, subject=subject,
+                outcome="throttled" if throttled else "fields " + ",".join(request.fields)[:25],
             )  # fmt: skip
+        if throttled:
+            raise FormsThrottled(f"at most {MAX_FORMS_PER_HOUR} forms an hour for one sender")
         return Issued(form_id, token, now + self.ttl_s)
 
-    def show(self, token: str) -> ShownForm:
-        """The form behind ``token``, pre-filled if its bot asked: the values this sender already
-        gave in this conversation, newest of each type. Each pre-filled value is audited."""
+    def show(self, token: str, prefill: bool = False) -> ShownForm:
+        """The form behind ``token``. With ``prefill`` (the visitor pressed the button, once per
+        form): the values this sender already gave in this conversation, newest of each type, each
+        audited. Never on a plain view, which link previews and scanners also make."""
         now = self._now()
         with self.vault.engine.begin() as conn:
-            row = self._usable(conn, token, now, "form_view")
+            row = self._usable(conn, token, now, "prefill" if prefill else "form_view")
             if isinstance(row, Exception):
-                refusal = row
+                refusal: Exception = row
             else:
-                fields = tuple(row.fields.split(","))
-                prefilled = self._prefill(conn, row, fields, now) if row.prefill else {}
+                fields, prefilled = tuple(row.fields.split(",")), {}
+                if prefill:
+                    claimed = conn.execute(
+                        update(forms)
+                        .where(
+                            forms.c.form_id == row.form_id, forms.c.prefill.is_(True), forms.c.prefilled_at.is_(None)
+                        )
+                        .values(prefilled_at=now)
+                    ).rowcount
+                    if claimed == 1:
+                        prefilled = self._prefill(conn, row, fields, now)
                 audit_log.append(
                     conn, at=now, actor=f"form {row.form_id}", action="form_view", ref=row.form_id,
                     subject=row.subject, outcome=f"shown, {len(prefilled)} pre-filled",
                 )  # fmt: skip
-                return ShownForm(row.form_id, fields, prefilled)
+                if prefill and not prefilled and row.prefilled_at is not None:
+                    refusal = FormGone("your saved details were shown once already: type them, please")
+                else:
+                    can = bool(row.prefill) and row.prefilled_at is None and not prefill
+                    return ShownForm(row.form_id, fields, prefilled, can)
         raise refusal  # after the commit: the refusal stays audited
 
     def submit(self, token: str, submitted: Mapping[str, str], publish: Callable[[RawMessage], None]) -> RawMessage:
@@ -128,6 +160,7 @@ class FormStore:
                 )  # fmt: skip
             raise
         with self.vault.engine.begin() as conn:
+            lock_subjects(conn, {row.subject})  # as an erasure does first: no deadlock between them
             claimed = conn.execute(
                 update(forms)
                 .where(forms.c.form_id == row.form_id, forms.c.submitted_at.is_(None), forms.c.expires_at > now)
@@ -136,10 +169,17 @@ class FormStore:
             event = self._keep(conn, row, fields, values, now) if claimed == 1 else None
             if event is not None:
                 publish(event)  # inside the transaction: no acknowledgement, no commit
-        if event is None:  # a second tab submitted between our read and our claim
+        if event is None:  # a second tab submitted, or an erasure withdrew the form, meanwhile
             with self.vault.engine.begin() as conn:
-                refusal = self._refused(conn, row, now, "form_submit", "used")
-            raise refusal
+                gone: Exception
+                if conn.execute(select(forms.c.form_id).where(forms.c.form_id == row.form_id)).first() is None:
+                    audit_log.append(
+                        conn, at=now, actor=f"form {row.form_id}", action="form_submit", outcome="withdrawn"
+                    )
+                    gone = FormUnknown("no such form: the link is wrong, or its form was withdrawn")
+                else:
+                    gone = self._refused(conn, row, now, "form_submit", "used")
+            raise gone
         return event
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -172,7 +212,8 @@ class FormStore:
         if 0 < len(token) <= MAX_TOKEN:
             row = conn.execute(select(forms).where(forms.c.token_hash == token_hash(token))).first()
         if row is None:
-            audit_log.append(conn, at=now, actor="form ?", action=action, outcome="unknown_link")
+            if self._unknown.allow(now):
+                audit_log.append(conn, at=now, actor="form ?", action=action, outcome="unknown_link")
             return FormUnknown("no such form: the link is wrong, or its form was withdrawn")
         if row.submitted_at is not None:
             return self._refused(conn, row, now, action, "used")
@@ -212,6 +253,25 @@ class FormStore:
                 continue
             audit_log.append(
                 conn, at=now, actor=f"form {form.form_id}", action="prefill", ref=entry.ref, subject=form.subject,
-                reason="shown to the data subject in their own form", outcome="revealed",
+                reason="shown to the holder of the form link, at their request", outcome="revealed",
             )  # fmt: skip
         return prefilled
+
+
+class _Budget:
+    """At most ``per_minute`` a minute; counts what it refuses and logs it once a minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._minute, self._used, self.refused = -1, 0, 0
+
+    def allow(self, now: int) -> bool:
+        if now // 60 != self._minute:
+            if self.refused:
+                log.warning("unknown form links: %d more not audited in the last minute (a flood?)", self.refused)
+            self._minute, self._used, self.refused = now // 60, 0, 0
+        self._used += 1
+        if self._used > self.per_minute:
+            self.refused += 1
+            return False
+        return True

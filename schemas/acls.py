@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, QUARANTINE, RAW
+from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, QUARANTINE, RAW, STORAGE
 
 
 class ResourceType(enum.IntEnum):
@@ -82,6 +82,8 @@ CLUSTER_RESOURCE = "kafka-cluster"  # the one name of the cluster resource
 
 # The workers' consumer group unless CHATGUARD_CONSUMER_GROUP says otherwise.
 WORKER_GROUP = "chatguard-worker"
+# The console's storage sink (console/sink.py): chat.storage into the console's database.
+CONSOLE_SINK_GROUP = "chatguard-console-sink"
 
 _READ = (Operation.READ, Operation.DESCRIBE)
 _WRITE = (Operation.WRITE, Operation.DESCRIBE)
@@ -194,6 +196,17 @@ ROLES: Mapping[str, Role] = MappingProxyType(
             runs="`chatguard erase` (whoever carries out erasure requests)",
             example_principal="User:chatguard-vault",
             grants=(Grant(ResourceType.TOPIC, ERASURE.name, _WRITE),),
+        ),
+        "console": Role(
+            name="console",
+            runs="`chatguard console` (its storage sink, also `chatguard console sink`)",
+            example_principal="User:chatguard-console",
+            grants=(
+                Grant(ResourceType.TOPIC, STORAGE.name, _READ, "the storage sink"),
+                Grant(ResourceType.TOPIC, ERASURE.name, _READ, "without a group: deletes erased pseudonyms' messages"),
+                Grant(ResourceType.GROUP, GROUP, _READ, "the storage sink's"),
+            ),
+            default_group=CONSOLE_SINK_GROUP,
         ),
         "canary": Role(
             name="canary",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.brokers import broker_env, kafka_brokers
 from tests.support.kafka import create_topics
-from tests.support.paths import KAFKA_SH
 from tests.support.ports import free_port
 from tests.support.vaults import vault_env
 
@@ -28,21 +27,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
         create_topics(given)
         yield given
         return
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHATGUARD_KAFKA_PORT": str(port),
-        "CHATGUARD_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "CHATGUARD_KAFKA_STATE_DIR": str(tmp_path_factory.mktemp("kafka")),
-    }
-    started = subprocess.run(["bash", str(KAFKA_SH), "up"], env=env, capture_output=True, text=True, timeout=300)
-    if started.returncode != 0:
-        pytest.fail(f"could not start the test broker:\n{started.stderr[-3000:]}", pytrace=False)
-    try:
-        create_topics(f"127.0.0.1:{port}")
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run(["bash", str(KAFKA_SH), "down"], env=env, capture_output=True, timeout=120)
+    with kafka_brokers([broker_env(tmp_path_factory.mktemp("kafka"))]) as (bootstrap,):
+        create_topics(bootstrap)
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")

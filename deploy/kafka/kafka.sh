@@ -2,10 +2,12 @@
 # Single-node Apache Kafka (KRaft, combined broker+controller) for development and tests,
 # without Docker: only Java 17+ and Maven are needed. Jars come from Maven Central.
 #
-# Usage: deploy/kafka/kafka.sh fetch|up|down|status|reset|config|mirror
+# Usage: deploy/kafka/kafka.sh fetch|up|down|status|reset|config|mirror|connect-standalone
 #   config: only write server.properties and log4j2.properties into the state dir, print the former's path
-#   mirror FILE: run MirrorMaker 2 in dedicated mode with FILE (e.g. deploy/mirrormaker/mm2.properties)
-#                in the foreground, logging to stdout, from the same jars; Ctrl-C stops it
+#   mirror FILE: MirrorMaker 2 in dedicated mode with FILE (e.g. deploy/mirrormaker/mm2.properties)
+#   connect-standalone WORKER CONNECTOR...: a standalone Kafka Connect worker running the connectors
+#                (e.g. deploy/mirrormaker/mirror-source-connector.json)
+#   Both run in the foreground from the same jars, logging to stdout; Ctrl-C stops them.
 #
 # Environment:
 #   CHATGUARD_KAFKA_VERSION          Kafka version (default 4.1.1)
@@ -282,15 +284,12 @@ reset() {
   fi
 }
 
-# MirrorMaker 2, dedicated mode (what connect-mirror-maker.sh runs in a Kafka distribution or the
-# apache/kafka image). Stays in the foreground: whoever starts it stops it (SIGTERM).
-mirror() {
-  local file=${1:-}
-  [[ -n $file ]] || die "usage: $0 mirror FILE (e.g. deploy/mirrormaker/mm2.properties)"
-  [[ -f $file && -r $file ]] || die "mirror: cannot read $file"
+# A Kafka tool in the foreground from the same jars, logging to stdout: whoever starts it stops
+# it (SIGTERM). Usage: run_tool CLASS ARGS...
+run_tool() {
   fetch
   command -v java >/dev/null || die "java not found (Java 17+ needed)"
-  local log4j=$CACHE/mirror-log4j2.properties
+  local log4j=$CACHE/tool-log4j2.properties
   cat >"$log4j" <<EOF
 status = warn
 appender.out.type = Console
@@ -304,12 +303,26 @@ logger.config.name = org.apache.kafka.common.config
 logger.config.level = WARN
 EOF
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
-  exec java $JAVA_OPTS -Dlog4j2.configurationFile="$log4j" -cp "$LIBS/*" \
-    org.apache.kafka.connect.mirror.MirrorMaker "$file"
+  exec java $JAVA_OPTS -Dlog4j2.configurationFile="$log4j" -cp "$LIBS/*" "$@"
+}
+
+# MirrorMaker 2, dedicated mode: what connect-mirror-maker.sh runs in a Kafka distribution or the
+# apache/kafka image.
+mirror() {
+  [[ $# == 1 && -f $1 && -r $1 ]] || die "usage: $0 mirror FILE (e.g. deploy/mirrormaker/mm2.properties)"
+  run_tool org.apache.kafka.connect.mirror.MirrorMaker "$1"
+}
+
+# A standalone Kafka Connect worker (connect-standalone.sh), e.g. to run
+# deploy/mirrormaker/mirror-source-connector.json without a Connect cluster.
+connect_standalone() {
+  [[ $# -ge 2 ]] || die "usage: $0 connect-standalone WORKER.properties CONNECTOR.json|.properties..."
+  run_tool org.apache.kafka.connect.cli.ConnectStandalone "$@"
 }
 
 case "${1:-}" in
   fetch | up | down | status | reset | config) "$1" ;;
   mirror) shift; mirror "$@" ;;
-  *) echo "usage: $0 fetch|up|down|status|reset|config|mirror FILE" >&2; exit 2 ;;
+  connect-standalone) shift; connect_standalone "$@" ;;
+  *) echo "usage: $0 fetch|up|down|status|reset|config|mirror FILE|connect-standalone WORKER CONNECTOR..." >&2; exit 2 ;;
 esac

@@ -1,7 +1,10 @@
-"""deploy/k8s, validated offline: every manifest parses, is a well-formed object, runs the right
-chatguard command, references only ConfigMaps/Secrets/labels that exist, keeps the scaling rules,
-and the Secret template holds no real-looking value. With the tools present: `kubectl kustomize`
-builds it, and a real Prometheus turns the pods' scrape annotations into the job names the alerts use."""
+"""deploy/k8s, validated offline: every manifest of the base parses, is a well-formed object, runs
+the right chatguard command, references only ConfigMaps/Secrets/labels that exist, keeps the
+scaling rules, and the Secret template holds no real-looking value. The hosting modes' overlays
+(overlays/cloud, onprem, hybrid) are built by the real kustomize (`kubectl kustomize`, or
+`kustomize build`) and checked as built: the vault on with its key file, MirrorMaker in hybrid only,
+with the very mm2.properties the tests run. A real Prometheus turns the pods' scrape annotations
+into the job names the alerts use."""
 
 from __future__ import annotations
 
@@ -23,18 +26,21 @@ from tests.support.ports import free_port
 from tests.support.tools import require_tool
 
 K8S = REPO / "deploy" / "k8s"
-SECRET_TEMPLATE = "secret.example.yaml"
+BASE = K8S / "base"
+SECRET_TEMPLATE = "secret.example.yaml"  # beside base/ and overlays/: one template for every mode
 COMMANDS = {"worker": ["chatguard", "worker"], "ingest": ["chatguard", "ingest"], "topics": ["chatguard", "topics", "apply"]}
 PLACEHOLDER = re.compile(r"^(CHANGE_ME|<[^>]*>|)$")
 SECRET_WORDS = ("KEY", "SECRET", "PASSWORD", "TOKEN", "USERNAME")
 
 
 def _docs(name: str) -> list[dict]:
-    return [d for d in yaml.safe_load_all((K8S / name).read_text()) if d is not None]
+    path = K8S / name if name == SECRET_TEMPLATE else BASE / name
+    return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
 
 
 def _all() -> dict[str, list[dict]]:
-    return {p.name: _docs(p.name) for p in sorted(K8S.glob("*.yaml"))}
+    """The base's files and the Secret template."""
+    return {p.name: _docs(p.name) for p in [*sorted(BASE.glob("*.yaml")), K8S / SECRET_TEMPLATE]}
 
 
 def _objects(include_template: bool = False) -> list[dict]:
@@ -60,9 +66,14 @@ def _pod_specs() -> dict[str, dict]:
     return {name: w["spec"]["template"]["spec"] for name, w in workloads.items()}
 
 
+def _secret_name(variable: str) -> bool:
+    """A setting whose value is a secret; a *_FILE setting is a path (the secret is in the file)."""
+    return any(word in variable for word in SECRET_WORDS) and not variable.endswith("_FILE")
+
+
 def _settings_read_by_code() -> set[str]:
     names = set()
-    for package in ("pipeline", "connectors", "schemas", "runtime"):
+    for package in ("pipeline", "connectors", "schemas", "runtime", "vault"):
         for path in (REPO / package).rglob("*.py"):
             names |= set(re.findall(r"CHATGUARD_[A-Z0-9_]+", path.read_text()))
     return names
@@ -83,9 +94,13 @@ def test_every_file_parses_and_every_object_is_well_formed():
 
 def test_kustomization_lists_every_manifest_but_the_secret_template():
     listed = _kustomization()["resources"]
-    present = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
-    assert SECRET_TEMPLATE not in listed, "apply -k would overwrite the real Secrets with placeholders"
-    assert set(listed) == present - {SECRET_TEMPLATE}
+    present = {p.name for p in BASE.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(listed) == present
+    # No kustomization anywhere takes the template: apply -k would overwrite the real Secrets.
+    for kustomization in (REPO / "deploy").rglob("kustomization.yaml"):
+        doc = yaml.safe_load(kustomization.read_text())
+        taken = [*doc.get("resources", []), *doc.get("components", []), *(p.get("path", "") for p in doc.get("patches", []))]
+        assert not [t for t in taken if t.endswith(SECRET_TEMPLATE)], kustomization
     assert _kustomization()["namespace"] == "chatguard"
     assert not [o for o in _resources() if o["kind"] == "Secret"]
 
@@ -140,7 +155,7 @@ def test_secret_and_config_references_resolve_and_split_correctly():
     known = _settings_read_by_code()
     for key in config:
         assert key in known, f"ConfigMap key {key}: no such setting in the code"
-        assert not any(word in key for word in SECRET_WORDS), f"{key} belongs in a Secret"
+        assert not _secret_name(key), f"{key} belongs in a Secret"
     for secret in template.values():
         for key in secret["stringData"]:
             assert key in known, f"Secret key {key}: no such setting in the code"
@@ -152,7 +167,7 @@ def test_secret_and_config_references_resolve_and_split_correctly():
                 if "secretRef" in source:
                     assert source["secretRef"]["name"] in template, name
             for env in container.get("env", []):
-                assert "value" in env and not any(w in env["name"] for w in SECRET_WORDS), (name, env["name"])
+                assert "value" in env and not _secret_name(env["name"]), (name, env["name"])
     # Least privilege: the pseudonym key is the worker's alone; channel secrets the ingest's.
     assert "CHATGUARD_PSEUDONYM_KEY" in template["chatguard-worker"]["stringData"]
     assert "CHATGUARD_PSEUDONYM_KEY" not in template["chatguard-ingest"]["stringData"]
@@ -257,13 +272,19 @@ def test_readme_explains_partitions_and_scaling():
         assert phrase in text.lower() or phrase in text, phrase
 
 
-def test_kustomize_build():
-    kubectl = shutil.which("kubectl")
-    if not kubectl:
-        pytest.skip("kubectl not installed (optional: the offline checks above cover the manifests)")
-    result = subprocess.run([kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60)
+def _kustomize(path: Path) -> list[dict]:
+    """`kubectl kustomize PATH` (or `kustomize build PATH`): the objects `kubectl apply -k` would apply."""
+    if shutil.which("kubectl"):
+        command = [shutil.which("kubectl") or "kubectl", "kustomize", str(path)]
+    else:
+        command = [require_tool("kustomize", "kubectl, or: go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0"), "build", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def test_kustomize_build():
+    built = _kustomize(BASE)
     assert len(built) == len(_resources())
     for obj in built:
         if obj["kind"] != "Namespace":
@@ -345,3 +366,160 @@ def test_k8s_scrape_config_gives_the_alerts_job_names(tmp_path: Path):
     assert active["chatguard-worker"]["scrapeUrl"] == "http://127.0.0.9:9308/metrics"
     assert active["chatguard-ingest"]["scrapeUrl"] == "http://127.0.0.9:9309/metrics"
     assert len(data["droppedTargets"]) == 2  # not annotated; finished
+
+
+# -- hosting modes: the overlays, built ------------------------------------------------------------
+
+MODES = ("cloud", "onprem", "hybrid")
+VAULT_PODS = {"chatguard-worker": "worker", "chatguard-vault-api": "vault-api", "chatguard-forms": "forms"}
+MIRRORMAKER = REPO / "deploy" / "mirrormaker"
+
+
+@pytest.fixture(scope="module")
+def overlays() -> dict[str, list[dict]]:
+    return {mode: _kustomize(K8S / "overlays" / mode) for mode in MODES}
+
+
+def _named(objects: list[dict], kind: str) -> dict[str, dict]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def test_each_mode_adds_to_the_last(overlays):
+    """cloud: the base and the vault; onprem: the same, nothing leaving the premises; hybrid:
+    on-premise plus MirrorMaker and its one way out."""
+    names = {mode: {(o["kind"], o["metadata"]["name"]) for o in objects} for mode, objects in overlays.items()}
+    base = {(o["kind"], o["metadata"]["name"]) for o in _kustomize(BASE)}
+    vault = {("Deployment", "chatguard-vault-api"), ("Service", "chatguard-vault-api"), ("NetworkPolicy", "chatguard-vault-api"),
+             ("Deployment", "chatguard-forms"), ("Service", "chatguard-forms")}  # fmt: skip
+    assert names["cloud"] == base | vault
+    assert names["onprem"] == names["cloud"] | {("NetworkPolicy", "chatguard-egress")}
+    mirror_config = [n for k, n in names["hybrid"] if k == "ConfigMap" and n.startswith("chatguard-mirrormaker-")]
+    assert len(mirror_config) == 1, "the MirrorMaker ConfigMap, named by its content's hash"
+    assert names["hybrid"] == names["onprem"] | {
+        ("Deployment", "chatguard-mirrormaker"),
+        ("NetworkPolicy", "chatguard-mirrormaker-egress"),
+        ("ConfigMap", mirror_config[0]),
+    }
+    for mode, objects in overlays.items():
+        for obj in objects:
+            if obj["kind"] != "Namespace":
+                assert obj["metadata"]["namespace"] == "chatguard", (mode, obj["metadata"]["name"])
+            assert obj["metadata"]["labels"]["app.kubernetes.io/part-of"] == "chatguard", (mode, obj["metadata"]["name"])
+
+
+def _pods(objects: list[dict]) -> dict[str, dict]:
+    workloads = {**_named(objects, "Deployment"), **_named(objects, "Job")}
+    return {name: w["spec"]["template"]["spec"] for name, w in workloads.items()}
+
+
+def test_the_vault_is_on_with_its_master_key_file(overlays):
+    uid = int(re.search(r"^USER (\d+)", (REPO / "deploy" / "Dockerfile").read_text(), re.M).group(1))
+    for mode, objects in overlays.items():
+        config = _named(objects, "ConfigMap")["chatguard-config"]["data"]
+        assert config["CHATGUARD_VAULT"] == "on", mode
+        key_file = Path(config["CHATGUARD_VAULT_MASTER_KEY_FILE"])
+        pods = _pods(objects)
+        for name, container_name in VAULT_PODS.items():
+            pod = pods[name]
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            (container,) = [c for c in pod["containers"] if c["name"] == container_name]
+            mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+            key_mount = mounts[str(key_file.parent)]
+            assert key_mount.get("readOnly") is True, (mode, name)
+            assert volumes[key_mount["name"]]["emptyDir"]["medium"] == "Memory", (mode, name)  # never on the node's disk
+            # The init container copies the key from the Secret to a 0400 file of the image's user.
+            (init,) = pod["initContainers"]
+            assert init["image"] == container["image"], (mode, name)
+            assert init["command"][:3] == ["install", "-m", "0400"] and init["command"][-1] == str(key_file), (mode, name)
+            source = Path(init["command"][-2])
+            init_mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
+            assert init_mounts[str(key_file.parent)] == key_mount["name"], (mode, name)
+            secret = volumes[init_mounts[str(source.parent)]]["secret"]
+            assert secret["secretName"] == "chatguard-vault-master-key", (mode, name)
+            assert [i["path"] for i in secret["items"]] == [source.name], (mode, name)
+            # The Secret's file is group-readable through fsGroup: the init container's user reads it.
+            assert pod["securityContext"]["runAsUser"] == pod["securityContext"]["fsGroup"] == uid, (mode, name)
+            assert init["securityContext"]["readOnlyRootFilesystem"] is True, (mode, name)
+
+
+def test_vault_api_and_forms(overlays):
+    from vault.settings import FormsSettings, VaultApiSettings
+
+    template = {s["metadata"]["name"]: s["stringData"] for s in _docs(SECRET_TEMPLATE)}
+    known = _settings_read_by_code()
+    for mode, objects in overlays.items():
+        config = _named(objects, "ConfigMap")["chatguard-config"]["data"]
+        for key in config:
+            assert key in known, f"{mode}: ConfigMap key {key} is read by no code"
+            assert not _secret_name(key), f"{mode}: {key} belongs in a Secret"
+        assert config["CHATGUARD_VAULT_API_PORT"] == str(VaultApiSettings().port) == "8091"
+        assert config["CHATGUARD_FORMS_PORT"] == str(FormsSettings().port) == "8092"
+        services = _named(objects, "Service")
+        for name, command, port, secret in (
+            ("chatguard-vault-api", ["chatguard", "vault", "serve"], 8091, "chatguard-vault-api"),
+            ("chatguard-forms", ["chatguard", "vault", "forms"], 8092, "chatguard-forms"),
+        ):
+            (container,) = _pods(objects)[name]["containers"]
+            assert container["command"] == command, (mode, name)
+            assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": port}, (mode, name)
+            assert [p["targetPort"] for p in services[name]["spec"]["ports"]] == ["http"], (mode, name)
+            refs = [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s]
+            assert refs == [secret] and secret in template, (mode, name)
+    # What each vault pod needs from its Secret; the master key is never among them.
+    assert {"CHATGUARD_VAULT_API_TOKEN", "CHATGUARD_PSEUDONYM_KEY", "CHATGUARD_VAULT_DATABASE_URL"} <= set(template["chatguard-vault-api"])
+    assert {"CHATGUARD_FORMS_BOT_TOKEN", "CHATGUARD_PSEUDONYM_KEY", "CHATGUARD_VAULT_DATABASE_URL"} <= set(template["chatguard-forms"])
+    assert "CHATGUARD_VAULT_DATABASE_URL" in template["chatguard-worker"]
+    for keys in template.values():
+        assert not [k for k in keys if "MASTER_KEY" in k]
+    # Only the console's pods reach the vault API.
+    policy = _named(overlays["cloud"], "NetworkPolicy")["chatguard-vault-api"]["spec"]
+    assert policy["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"chatguard.io/vault-api-client": "true"}}}], "ports": [{"port": "http"}]}]
+
+
+def test_new_pods_keep_the_security_rules(overlays):
+    for mode, objects in overlays.items():
+        for name, pod in _pods(objects).items():
+            assert pod["securityContext"]["runAsNonRoot"] is True, (mode, name)
+            assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, (mode, name)
+            for container in [*pod.get("initContainers", []), *pod["containers"]]:
+                context = container["securityContext"]
+                assert context["allowPrivilegeEscalation"] is False, (mode, name)
+                assert context["readOnlyRootFilesystem"] is True, (mode, name)
+                assert context["capabilities"]["drop"] == ["ALL"], (mode, name)
+                assert container["resources"]["limits"]["memory"], (mode, name)
+                if container["image"] != "apache/kafka:4.1.1":
+                    assert container["image"] == "registry.example.com/chatguard:0.1.0", (mode, name)
+
+
+def test_nothing_leaves_on_premise_but_mirrormaker_in_hybrid(overlays):
+    for mode in ("onprem", "hybrid"):
+        egress = _named(overlays[mode], "NetworkPolicy")["chatguard-egress"]["spec"]
+        assert egress["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "chatguard"}}
+        assert egress["policyTypes"] == ["Egress"]
+        blocks = [peer["ipBlock"]["cidr"] for rule in egress["egress"] for peer in rule["to"] if "ipBlock" in peer]
+        assert "0.0.0.0/0" not in blocks and all(b.endswith("/24") for b in blocks), blocks
+    door = _named(overlays["hybrid"], "NetworkPolicy")["chatguard-mirrormaker-egress"]["spec"]
+    assert door["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "mirrormaker"
+    assert "chatguard-egress" not in _named(overlays["cloud"], "NetworkPolicy")
+
+
+def test_hybrid_runs_mirrormaker_with_the_tested_file(overlays):
+    from tests.support.mirrormaker import env_references, mm2_properties
+
+    objects = overlays["hybrid"]
+    assert not [o for mode in ("cloud", "onprem") for o in overlays[mode] if "mirrormaker" in o["metadata"]["name"]]
+    (config,) = [c for n, c in _named(objects, "ConfigMap").items() if n.startswith("chatguard-mirrormaker-")]
+    assert config["data"] == {"mm2.properties": (MIRRORMAKER / "mm2.properties").read_text()}
+    deployment = _named(objects, "Deployment")["chatguard-mirrormaker"]
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    kafka_version = re.search(r"<kafka.version>([^<]+)<", (REPO / "deploy" / "kafka" / "pom.xml").read_text()).group(1)
+    assert container["image"] == f"apache/kafka:{kafka_version}", "the Kafka version the tests run"
+    assert container["command"] == ["/opt/kafka/bin/connect-mirror-maker.sh", "/etc/mirrormaker/mm2.properties"]
+    mount = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}["/etc/mirrormaker"]
+    assert {v["name"]: v for v in pod["volumes"]}[mount]["configMap"]["name"] == config["metadata"]["name"]
+    assert [s["secretRef"]["name"] for s in container["envFrom"]] == ["chatguard-mirrormaker"]
+    # The Secret's documented command sets every MM2_* variable the file reads, and no other.
+    documented = set(re.findall(r"--from-literal=(MM2_[A-Z0-9_]+)=", (MIRRORMAKER / "deployment.yaml").read_text()))
+    assert documented == env_references(mm2_properties())

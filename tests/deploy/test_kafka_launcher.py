@@ -158,3 +158,25 @@ def test_secured_mode_needs_a_readable_users_file(tmp_path):
     result = subprocess.run(["bash", SCRIPT, "config"], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "cannot read" in result.stderr
+
+
+# -- MirrorMaker 2 and Connect from the same jars -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["mirror"], ["mirror", "/nonexistent/mm2.properties"], ["mirror", "a", "b"], ["connect-standalone", "worker.properties"]],
+)
+def test_tools_refuse_bad_arguments_before_starting_java(tmp_path, args):
+    result = _run(*args, state_dir=tmp_path)
+    assert result.returncode == 1 and "usage:" in result.stderr, result.stderr
+
+
+def test_the_jar_cache_follows_pom_xml():
+    """A cache fetched from an older pom.xml (before MirrorMaker was in it) is fetched again."""
+    text = open(SCRIPT).read()
+    assert 'POM_STAMP=$(cksum <"$HERE/pom.xml")' in text
+    assert '$(<"$DIST/.complete") == "$POM_STAMP"' in text
+    pom = open(os.path.join(REPO, "deploy", "kafka", "pom.xml")).read()
+    for artifact in ("kafka_2.13", "connect-mirror", "connect-mirror-client", "connect-runtime"):
+        assert f"<artifactId>{artifact}</artifactId>\n      <version>${{kafka.version}}</version>" in pom, artifact

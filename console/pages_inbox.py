@@ -49,7 +49,7 @@ def _may_open(role: Role, message: queries.Message, entity: str) -> bool:
 
 
 async def reveal(request: Request, console: Console, session: Session) -> Response:
-    data = await form_data(request) if not is_api(request) else {**request.query_params, **await _json(request)}
+    data = await _json(request) if is_api(request) else await form_data(request)
     ref, reason = data.get("ref", "")[:64], data.get("reason", "")
     who, where = session.account.username, origin(request)
     message = await threaded(queries.holding_ref, console.engine, ref)

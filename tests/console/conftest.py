@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from console.db import open_console_engine
 from console.tables import metadata
 from tests.support.postgres import postgres_server
+from vault.tables import metadata as vault_metadata
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("postgres_url")
     engine = open_console_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(table.name for table in metadata.sorted_tables)))
+        tables = [*metadata.sorted_tables, *vault_metadata.sorted_tables]  # the console writes the vault's audit
+        conn.execute(text("TRUNCATE " + ", ".join(table.name for table in tables)))
     engine.dispose()
     yield url
 

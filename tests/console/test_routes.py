@@ -1,0 +1,158 @@
+"""Every role on every route of a real console (uvicorn, the database of each kind, a real vault
+API behind it): allowed where the permission table says, 403 (audited) elsewhere, the sign-in page
+without a session, 403 without the CSRF token. Then the object-level checks of a reveal: a role
+opens only the entity types its job needs, and only refs of messages it may see."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import select
+
+from console.accounts import Accounts
+from console.app import ROUTES
+from console.roles import Role
+from console.sessions import Sessions
+from console.settings import ConsoleSettings
+from console.vault_client import VaultClient
+from console.web import Console, permits
+from schemas.keeping import KeptValue
+from schemas.pseudonyms import Pseudonymiser
+from schemas.redacted import Finding
+from tests.support.console import clean_event, set_up_person, sign_in, store
+from tests.support.processes import serve_in_thread
+from vault.api import build_app as vault_app
+from vault.core import Vault
+from vault.keys import LocalKeys
+from vault.tables import audit
+
+API_TOKEN = secrets.token_hex(32)
+SUBJECT = "u_00000000000000aa"
+REASON = "customer asked to be called back"
+
+
+@pytest.fixture
+def console(console_engine):
+    from console.app import build_app
+
+    vault = Vault(console_engine, LocalKeys(secrets.token_bytes(32)), 3600)
+    phone, street, email = vault.put_many(
+        [
+            KeptValue("web:1", "PHONE_NUMBER", SUBJECT, "+48 601 234 567", "c_00000000000000aa"),
+            KeptValue("web:2", "STREET_ADDRESS", SUBJECT, "ul. Lipowa 12, Warszawa", "c_00000000000000aa"),
+            KeptValue("web:3", "EMAIL_ADDRESS", SUBJECT, "anna@example.com", "c_00000000000000aa"),
+        ]
+    )
+    store(
+        console_engine,
+        [
+            clean_event("web:1", "call me on ***************", [Finding("PHONE_NUMBER", 11, 26, 0.9, phone)]),
+            clean_event("web:2", "I live at ***********************", [Finding("STREET_ADDRESS", 10, 33, 0.9, street)]),
+            clean_event(
+                "web:3", "code 8K3F-Q9ZT, mail ****************", [Finding("EMAIL_ADDRESS", 21, 37, 0.9, email)]
+            ),
+        ],
+    )
+    with serve_in_thread(vault_app(vault, API_TOKEN.encode(), Pseudonymiser(secrets.token_bytes(32)))) as vault_url:
+        accounts = Accounts(console_engine)
+        settings = ConsoleSettings(secure_cookies=False, metrics_url="http://127.0.0.1:9/metrics")
+        made = Console(settings, accounts, Sessions(console_engine, 900, 3600), VaultClient(vault_url, API_TOKEN))
+        people = {role: set_up_person(accounts, f"p-{role.value.replace('_', '-')}", role) for role in Role}
+        with serve_in_thread(build_app(made)) as base:
+            yield base, people, {"phone": phone, "street": street, "email": email}, console_engine
+
+
+def path_of(route: str) -> str:
+    return route.replace("{conversation}", "c_00000000000000aa")
+
+
+def test_every_role_on_every_route(console):
+    base, people, _refs, engine = console
+    outcomes = {}
+    for role, secret in people.items():
+        client, csrf = sign_in(base, f"p-{role.value.replace('_', '-')}", secret)
+        for route in ROUTES:
+            if route.path == "/logout":
+                continue  # ends the session the rest of the loop needs; tried below
+            if route.method == "GET":
+                answer = client.get(path_of(route.path))
+            elif route.path.startswith("/api/"):
+                answer = client.post(path_of(route.path), json={}, headers={"X-CSRF-Token": csrf})
+            else:
+                answer = client.post(path_of(route.path), data={"csrf": csrf})
+            allowed = permits(role, route.needs)
+            outcomes[(role.value, route.method, route.path)] = answer.status_code
+            if allowed:
+                assert answer.status_code not in (401, 403), (role, route.path, answer.text[:300])
+            else:
+                assert answer.status_code == 403, (role, route.path, answer.status_code)
+        assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+        assert client.get("/").status_code == 303  # signed out
+    denied = sum(1 for status in outcomes.values() if status == 403)
+    with engine.connect() as conn:
+        audited = conn.execute(select(audit).where(audit.c.action == "denied")).all()
+    assert len(audited) == denied > 0
+
+
+def test_without_a_session_pages_send_to_sign_in_and_the_api_says_401(console):
+    import httpx
+
+    base, *_ = console
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        for route in ROUTES:
+            answer = client.request(route.method, path_of(route.path))
+            if route.path.startswith("/api/"):
+                assert answer.status_code == 401, route.path
+            else:
+                assert answer.status_code == 303 and answer.headers["location"] == "/login", route.path
+
+
+def test_a_write_without_the_csrf_token_is_refused(console):
+    base, people, refs, _ = console
+    client, csrf = sign_in(base, "p-mailbox-moderator", people[Role.MAILBOX_MODERATOR])
+    answer = client.post("/reveal", data={"ref": refs["phone"], "reason": REASON})
+    assert answer.status_code == 403 and "+48" not in answer.text
+    answer = client.post("/reveal", data={"ref": refs["phone"], "reason": REASON, "csrf": "x" + csrf})
+    assert answer.status_code == 403
+    api = client.post("/api/reveal", json={"ref": refs["phone"], "reason": REASON})
+    assert api.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "ref", "opens"),
+    [
+        (Role.MAILBOX_MODERATOR, "phone", True),
+        (Role.MAILBOX_MODERATOR, "email", True),
+        (Role.MAILBOX_MODERATOR, "street", False),  # an address is the contest moderator's job
+        (Role.CONTEST_MODERATOR, "phone", False),
+        (Role.CONTEST_MODERATOR, "street", False),  # not a contest entry
+        (Role.CONTEST_MODERATOR, "email", False),  # a contest entry, but not an address
+        (Role.ADMINISTRATOR, "street", True),
+    ],
+)
+def test_a_reveal_opens_only_what_the_role_needs(console, role, ref, opens):
+    base, people, refs, _ = console
+    client, csrf = sign_in(base, f"p-{role.value.replace('_', '-')}", people[role])
+    answer = client.post("/api/reveal", json={"ref": refs[ref], "reason": REASON}, headers={"X-CSRF-Token": csrf})
+    if opens:
+        assert answer.status_code == 200 and answer.json()["value"], answer.text
+    else:
+        assert answer.status_code == 404 and "value" not in answer.json()
+
+
+def test_a_reveal_needs_a_reason_and_an_unknown_ref_opens_nothing(console):
+    base, people, refs, engine = console
+    client, csrf = sign_in(base, "p-mailbox-moderator", people[Role.MAILBOX_MODERATOR])
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post("/api/reveal", json={"ref": refs["phone"], "reason": "why"}, headers=headers).status_code == 400
+    unknown = client.post("/api/reveal", json={"ref": "v_" + "0" * 32, "reason": REASON}, headers=headers)
+    assert unknown.status_code == 404
+    page = client.post("/reveal", data={"ref": refs["phone"], "reason": REASON, "csrf": csrf})
+    assert page.status_code == 200 and "+48 601 234 567" in page.text and page.headers["cache-control"] == "no-store"
+    with engine.connect() as conn:
+        reveals = conn.execute(
+            select(audit.c.actor, audit.c.outcome, audit.c.reason).where(audit.c.action == "reveal")
+        ).all()
+    assert ("console:p-mailbox-moderator", "revealed", REASON) in [tuple(r) for r in reveals]
+    assert all("+48" not in str(tuple(r)) for r in reveals)

@@ -122,8 +122,12 @@ def build_app(
 
         return await _threaded(answer, run)
 
+    async def health(_request: Request) -> Response:
+        return _json({"status": "ok"})
+
     return Starlette(
         routes=[
+            Route("/healthz", health, methods=["GET"]),
             Route("/vault/reveal", reveal, methods=["POST"]),
             Route("/vault/erase", erase, methods=["POST"]),
             Route("/vault/audit/verify", verify, methods=["GET"]),

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from vault.store import database_errors, open_engine
+from vault.store import database_errors, migration_lock, open_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,7 +19,7 @@ def open_console_engine(url: str) -> Engine:
     engine = open_engine(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with database_errors(), engine.begin() as conn:
+    with database_errors(), migration_lock(engine), engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     return engine

@@ -40,6 +40,12 @@ if ! grep -q '^CHATGUARD_FORMS_BOT_TOKEN=' "$STATE/secrets.env"; then
 fi
 export CHATGUARD_FORMS_BOT_TOKEN=${CHATGUARD_FORMS_BOT_TOKEN:-$(sed -n 's/^CHATGUARD_FORMS_BOT_TOKEN=//p' "$STATE/secrets.env")}
 export CHATGUARD_FORMS_PORT=${CHATGUARD_FORMS_PORT:-8092}
+# The console reveals and erases through the vault's API, with a token of their own.
+if ! grep -q '^CHATGUARD_VAULT_API_TOKEN=' "$STATE/secrets.env"; then
+  (umask 077 && echo "CHATGUARD_VAULT_API_TOKEN=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(32))')" >> "$STATE/secrets.env")
+fi
+export CHATGUARD_VAULT_API_TOKEN=${CHATGUARD_VAULT_API_TOKEN:-$(sed -n 's/^CHATGUARD_VAULT_API_TOKEN=//p' "$STATE/secrets.env")}
+export CHATGUARD_CONSOLE_PORT=${CHATGUARD_CONSOLE_PORT:-8090}
 
 pids=()
 started_broker=no
@@ -70,6 +76,12 @@ pids+=($!)
 pids+=($!)
 "$BIN/chatguard" vault forms >"$STATE/forms.log" 2>&1 &
 pids+=($!)
+"$BIN/chatguard" vault serve >"$STATE/vault-api.log" 2>&1 &
+pids+=($!)
+"$BIN/chatguard" console >"$STATE/console.log" 2>&1 &
+pids+=($!)
+# The first Administrator's one-time set-up link (only while nobody has an account).
+ADMIN_LINK=$("$BIN/chatguard" console first-admin --username admin 2>/dev/null || true)
 for _ in $(seq 100); do
   "$BIN/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$CHATGUARD_INGEST_PORT/healthz', timeout=1)" 2>/dev/null && break
   sleep 0.2
@@ -91,11 +103,12 @@ chatguard is running
   try it        http://127.0.0.1:$CHATGUARD_INGEST_PORT/widget/#site_key=$CHATGUARD_WIDGET_SITE_KEYS
   metrics       worker http://127.0.0.1:$CHATGUARD_METRICS_PORT/metrics, ingest http://127.0.0.1:$CHATGUARD_INGEST_METRICS_PORT/metrics
   dashboard     deploy/grafana/dashboards/chatguard.json (Grafana; with Docker: docker compose -f deploy/compose.yaml up)
-  logs          $STATE/worker.log, $STATE/ingest.log, $STATE/forms.log, $STATE/traffic.log
+  logs          $STATE/worker.log, $STATE/ingest.log, $STATE/forms.log, $STATE/console.log, $STATE/vault-api.log, $STATE/traffic.log
   sample data   $RATE signed webhook requests/s with fake names, e-mails, phones, cards, IBANs
   vault         $CHATGUARD_VAULT_DATABASE_URL (master key $STATE/vault-master.key); open a finding's
                 vault_ref with: set -a; . $STATE/secrets.env; set +a; CHATGUARD_VAULT_MASTER_KEY_FILE=$STATE/vault-master.key \
                 CHATGUARD_VAULT_DATABASE_URL=$CHATGUARD_VAULT_DATABASE_URL $BIN/chatguard vault reveal REF --reason "why you need it"
+  console       http://127.0.0.1:$CHATGUARD_CONSOLE_PORT/login  ${ADMIN_LINK:+(first Administrator: set a password and TOTP at $ADMIN_LINK)}
   secure form   ${FORM_LINK:-(not ready: see $STATE/forms.log)}  (one use, 15 minutes; a bot asks for another with:)
                 $FORM_ASK
 Ctrl-C stops everything.

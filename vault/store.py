@@ -33,8 +33,8 @@ def open_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=10000")  # first: the next pragma may wait for a lock
             cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the worker's writes
-            cursor.execute("PRAGMA busy_timeout=10000")
             # Erased keys and values must not linger in free pages (see scrub).
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
@@ -55,10 +55,37 @@ def database_errors() -> Iterator[None]:
         raise SchemaError("value", "the database cannot store it (a character or size it refuses)") from None
 
 
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: ``make run`` or a deployment starts the worker, the vault API,
+    the forms and the console together, and each migrates the shared database when it opens it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_advisory_lock(7366812)")  # a constant: chatguard's migrations
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(7366812)")
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with migration_lock(engine), engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         ensure_head(conn)

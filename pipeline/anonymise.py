@@ -70,7 +70,7 @@ class Anonymiser:
     ) -> None:
         self.policy = policy
         self._pseudonymiser = pseudonymiser
-        self._numbers = numbers or ConversationNumbers()
+        self.numbers = numbers or ConversationNumbers()  # kept across policy versions (engine.apply_policies)
 
     def replacement(self, operator: Operator, entity_type: str, value: str, conversation_id: str = "") -> str:
         if operator == "mask":
@@ -79,7 +79,7 @@ class Anonymiser:
             return f"<{entity_type}>"
         pseudonym = self._pseudonymiser.value(entity_type, value)
         if operator == "numbered":
-            return f"<{entity_type}_{self._numbers.number(conversation_id, entity_type, pseudonym)}>"
+            return f"<{entity_type}_{self.numbers.number(conversation_id, entity_type, pseudonym)}>"
         return f"<{entity_type}_{pseudonym}>"
 
     def apply(

@@ -1,10 +1,11 @@
-"""The pipeline's sub-commands: redact, worker, topics, watch. Heavy imports stay inside them."""
+"""The pipeline's sub-commands: redact, worker, topics, policy, watch, eval. Heavy imports stay inside them."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from schemas.errors import ConfigError, Unreachable
 from schemas.topics import DESTINATIONS
@@ -45,6 +46,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="acls: print the wanted ACL bindings, change nothing (nothing added or removed)",
     )
     p.set_defaults(run=_run_topics)
+
+    p = sub.add_parser("policy", help="the detection policy on chat.policy: show the version in force, publish one")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="print the policy in force as JSON (where it comes from on stderr)")
+    show.set_defaults(run=_run_policy)
+    publish = actions.add_parser("publish", help="validate a PolicyDocument file and publish it to chat.policy")
+    publish.add_argument("file", metavar="FILE.toml|FILE.json", type=Path)
+    withdraw = actions.add_parser("withdraw", help="withdraw the published policy: workers return to their file")
+    for q in (publish, withdraw):
+        q.add_argument(
+            "--allow-weakening",
+            action="store_true",
+            help="go ahead although the change weakens protection (each weakening is printed first)",
+        )
+        q.add_argument("--dry-run", action="store_true", help="check and print, publish nothing")
+        q.set_defaults(run=_run_policy)
 
     p = sub.add_parser("watch", help="live throughput and redaction counts from a worker's metrics endpoint")
     p.add_argument("--metrics-url", default="http://127.0.0.1:9308/metrics")
@@ -133,6 +150,12 @@ def _run_topics(args: argparse.Namespace) -> int:
     for name, state in outcome.items():
         print(f"{name}: {state}")
     return 0
+
+
+def _run_policy(args: argparse.Namespace) -> int:
+    from pipeline.policy_cli import run
+
+    return run(args)
 
 
 def _run_watch(args: argparse.Namespace) -> int:

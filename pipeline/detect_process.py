@@ -16,6 +16,9 @@ for every message.
 The child dies with its parent (PR_SET_PDEATHSIG), ignores SIGINT and SIGTERM (the parent stops
 it), and a crash of it (say, out of memory) surfaces in the parent as BrokenProcessPool: the
 worker then stops without acknowledging the batch.
+
+A policy version (``apply_policy``, between two batches) crosses as its encoded PolicyDocument;
+the child switches its engine to it, and a restarted child gets it again before its first batch.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ from aiokafka.errors import MessageSizeTooLargeError
 from pipeline.deadline import DeadlineExceeded
 from pipeline.detection import ChatDetector
 from pipeline.engine import Redaction, RedactionEngine, utc_now
-from pipeline.errors import StepError
+from pipeline.errors import ConfigError, StepError
+from pipeline.policies import PolicySet
 from pipeline.publisher import Record, record_fits
 from pipeline.settings import Settings
 from runtime.plugins import value_keeper
 from schemas.codec import decode_raw, encode
-from schemas.errors import SchemaError
+from schemas.errors import ChatguardError, SchemaError
+from schemas.policy import PolicyDocument
 from schemas.quarantine import QuarantineRecord
 from schemas.raw import RawMessage
 from schemas.topics import CLEAN_TOPICS, QUARANTINE
@@ -87,6 +92,7 @@ class DetectionProcess:
         self._serial = 0
         self._pool: ProcessPoolExecutor | None = None
         self._pid = 0
+        self._policy: bytes | None = None  # the encoded PolicyDocument applied, if not the file's
         self.restarts = 0  # times the watchdog killed the child
 
     def start(self) -> None:
@@ -95,6 +101,28 @@ class DetectionProcess:
             max_workers=1, mp_context=self._context, initializer=_init, initargs=(self._progress,)
         )
         self._pid = self._pool.submit(self._loader, self._environ).result()
+        if self._policy is not None:  # a restart: the policy version in force, not the file's
+            self._pool.submit(_apply_policy, self._policy).result()
+
+    def use_policy(self, encoded: bytes) -> str:
+        """Switch the child's engine to this encoded PolicyDocument; returns its version. Raises
+        ConfigError (the engine keeps its policy) if the child's detector cannot run it."""
+        assert self._pool is not None, "start() first"
+        version = self._pool.submit(_apply_policy, encoded).result()
+        self._policy = encoded
+        return version
+
+    async def apply_policy(self, encoded: bytes) -> str:
+        """``use_policy`` from the event loop: call it between batches, never during one."""
+        assert self._pool is not None, "start() first"
+        version = await asyncio.get_running_loop().run_in_executor(self._pool, _apply_policy, encoded)
+        self._policy = encoded
+        return version
+
+    def supported_entities(self) -> frozenset[str] | None:
+        """The entity types the child's detector can find (None: a stand-in detector that does not say)."""
+        assert self._pool is not None, "start() first"
+        return self._pool.submit(_supported_entities).result()
 
     async def detect(self, values: Sequence[RawValue]) -> DetectedBatch:
         values = list(values)
@@ -201,6 +229,21 @@ def _load(environ: dict[str, str]) -> int:
     global _engine
     _engine = RedactionEngine.from_settings(Settings.from_env(environ), keeper=value_keeper(environ))
     return os.getpid()
+
+
+def _apply_policy(encoded: bytes) -> str:
+    if _engine is None:
+        raise RuntimeError("detection process not initialised")
+    try:
+        _engine.apply_policies(PolicySet.from_document(PolicyDocument.decode(encoded)))
+    except ChatguardError as exc:  # as a ConfigError: SchemaError's own arguments do not pickle back
+        raise ConfigError(str(exc)) from None
+    return _engine.policies.version
+
+
+def _supported_entities() -> frozenset[str] | None:
+    detector = _engine.detector if _engine is not None else None
+    return detector.supported if isinstance(detector, ChatDetector) else None
 
 
 def _detect(values: list[RawValue]) -> DetectedBatch:

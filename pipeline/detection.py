@@ -17,7 +17,7 @@ import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -42,7 +42,7 @@ from pipeline.spacy_model import keep_only, load_spacy, tokenizable
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "use_bundled_public_suffix_list"]
+__all__ = ["ChatDetector", "Detector", "Span", "load_spacy", "supported_entities", "use_bundled_public_suffix_list"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,46 +104,61 @@ class ChatDetector:
         # Called with the first and last index of the messages being worked on (the detection
         # process's watchdog reads it to tell which message stalled).
         self.progress: Callable[[int, int], None] = _no_progress
-        self.entities = frozenset(entities)
-        self.score_threshold = score_threshold
         self.model = model
-        self._recognizers: list[_Entry] = []
-        supported: set[str] = {"PERSON"}
+        # Every recognizer, once, each with every type it finds: ``configure`` picks what a policy needs.
+        self._all: list[_Entry] = []
         for recognizer in [*presidio_recognizers(), *chatguard_recognizers()]:
-            wanted = [e for e in recognizer.supported_entities if e in self.entities]
-            supported.update(recognizer.supported_entities)
-            if not wanted:
-                continue
             # chatguard's recognizers weigh their own context; Presidio's get AnalyzerEngine's boost.
             context = () if isinstance(recognizer, ChatguardRecognizer) else tuple(recognizer.context or ())
             phone = isinstance(recognizer, PhoneRecognizer)
             uncovered = ONLY_UNCOVERED.get(type(recognizer).__name__) if context else None
-            self._recognizers.append(
+            self._all.append(
                 _Entry(
                     recognizer,
                     prefilter_for(recognizer),
-                    wanted,
+                    list(recognizer.supported_entities),
                     context,
                     is_reference_number if phone else None,
                     re.compile(uncovered) if uncovered else None,
                 )
             )
         # Presidio's phone and e-mail recognizers run last, on what is still uncovered.
-        self._recognizers.sort(key=lambda entry: entry.only_uncovered is not None)
-        unknown = self.entities - supported
-        if unknown:
-            raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
-        wants_ner = bool(self.entities & {"PERSON", "STREET_ADDRESS"})
+        self._all.sort(key=lambda entry: entry.only_uncovered is not None)
+        self.supported = supported_entities(entry.recognizer for entry in self._all)
         self._nlp: Language | None = None
         self._ner_rules = NerRules()
-        if wants_ner:
-            self._nlp = load_spacy(model)
-            self._ner_rules = NerRules(english_vocabulary(self._nlp))
-            keep_only(self._nlp, ("ner",))
+        self.configure(entities, score_threshold)
         self.ner_share = NerShare()
-        # Word lists and models load on first use: here, not on the first message's budget.
+        self._warm_up()
+
+    def configure(self, entities: Iterable[str], score_threshold: float) -> None:
+        """Look for these entity types from this score on (a policy version, set between batches).
+        An entity type no recognizer finds raises ConfigError and changes nothing. spaCy's model
+        loads the first time PERSON or STREET_ADDRESS is wanted, and stays loaded."""
+        wanted = frozenset(entities)
+        unknown = wanted - self.supported
+        if unknown:
+            raise ConfigError(f"detection.entities: no recognizer for {', '.join(sorted(unknown))}")
+        recognizers = [
+            replace(e, wanted=[t for t in e.wanted if t in wanted]) for e in self._all if wanted & set(e.wanted)
+        ]
+        wants_ner = bool(wanted & {"PERSON", "STREET_ADDRESS"})
+        loading = wants_ner and self._nlp is None
+        if loading:
+            nlp = load_spacy(self.model)
+            self._ner_rules = NerRules(english_vocabulary(nlp))
+            keep_only(nlp, ("ner",))
+            self._nlp = nlp
+        self.entities, self.score_threshold = wanted, score_threshold
+        self._recognizers, self._wants_ner = recognizers, wants_ner
+        if loading and hasattr(self, "ner_share"):  # a policy switched NER on after start
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Word lists and models load on first use: here, not on the first message's budget."""
+        share, self.ner_share = self.ner_share, NerShare()  # not counted
         self.detect([_WARM_UP])
-        self.ner_share = NerShare()
+        self.ner_share = share
 
     @property
     def steps(self) -> list[tuple[str, Callable[[str], object]]]:
@@ -164,7 +179,7 @@ class ChatDetector:
                 return _analyze(entry, text)
 
             out.append((name, run))
-        if self._nlp is not None:
+        if self._nlp is not None and self._wants_ner:
             nlp = self._nlp
             out.append(("ner", lambda text: self._ner_rules.findings(text, nlp(tokenizable(text)).ents, [], True)))
         return out
@@ -221,7 +236,7 @@ class ChatDetector:
             except DeadlineExceeded as exc:
                 views.append(None)
                 found.append(StepError("detect", exc))
-        if self._nlp is not None:
+        if self._nlp is not None and self._wants_ner:
             self._ner(views, found, budgets)
         return [spans if isinstance(spans, StepError) else _distinct(spans) for spans in found]
 
@@ -266,6 +281,15 @@ class ChatDetector:
                     budgets[i].check()
                 except DeadlineExceeded as exc:
                     found[i] = StepError("detect", exc)
+
+
+def supported_entities(recognizers: Iterable[EntityRecognizer] | None = None) -> frozenset[str]:
+    """The entity types a policy may name: each recognizer's (default: all of them), and PERSON (NER)."""
+    if recognizers is None:
+        from pipeline.recognizers import chatguard_recognizers
+
+        recognizers = [*presidio_recognizers(), *chatguard_recognizers()]
+    return frozenset({"PERSON", *(e for r in recognizers for e in r.supported_entities)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from pipeline.anonymise import Anonymiser, merge_overlaps
 from pipeline.detection import ChatDetector, Detector, Span
-from pipeline.errors import StepError
+from pipeline.errors import ConfigError, StepError
 from pipeline.policies import PolicySet, load_policies
 from pipeline.settings import Settings
 from schemas.keeping import KeptValue, ValueKeeper
@@ -51,6 +51,23 @@ class RedactionEngine:
         self._anonymisers = {name: Anonymiser(p, pseudonymiser) for name, p in policies.policies.items()}
         self._clock = clock
         self.destinations = tuple(self._anonymisers)
+        self.policies = policies
+
+    def apply_policies(self, policies: PolicySet) -> None:
+        """Switch to another policy version, between two batches. Raises ConfigError (the detector
+        knows no such entity type, say) and keeps the current one. Each destination keeps its
+        per-conversation numbering, so ``<PERSON_1>`` stays the same person across the switch."""
+        if set(policies.policies) != set(self._anonymisers):
+            raise ConfigError(f"policies: destinations must be {', '.join(self._anonymisers)}")
+        anonymisers = {
+            name: Anonymiser(policy, self._pseudonymiser, self._anonymisers[name].numbers)
+            for name, policy in policies.policies.items()
+        }
+        configure = getattr(self._detector, "configure", None)  # ChatDetector's; a stand-in may have none
+        if configure is not None:
+            configure(policies.entities, policies.score_threshold)
+        self._anonymisers = anonymisers
+        self.policies = policies
 
     @property
     def detector(self) -> Detector:

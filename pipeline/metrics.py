@@ -1,11 +1,12 @@
 """The worker's Prometheus metrics. Labels are topic, entity type, stage or error class:
-bounded sets that never carry ids or text."""
+bounded sets that never carry ids or text; and the version of the detection policy applied
+(one series at a time)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 
 class PipelineMetrics:
@@ -41,12 +42,29 @@ class PipelineMetrics:
             registry=reg,
         )
         self.errors = Counter("chatguard_errors_total", "Errors, by stage.", ["stage"], registry=reg)
+        self.policy_version = Gauge(
+            "chatguard_policy_version",
+            "1 for the detection policy version in force, labelled with it and where it came from (file, topic).",
+            ["version", "source"],
+            registry=reg,
+        )
+        self.policy_rejected = Counter(
+            "chatguard_policy_rejected_total",
+            "chat.policy records not applied (the policy in force stays), by reason.",
+            ["reason"],
+            registry=reg,
+        )
 
     def observe_redacted(self, findings: Mapping[str, int], redacted: int) -> None:
         """A batch's redactions, once Kafka has them: spans per entity type, events redacted."""
         for entity_type, count in findings.items():
             self.findings.labels(entity_type).inc(count)
         self.redacted_events.inc(redacted)
+
+    def observe_policy(self, version: str, source: str) -> None:
+        """The policy version now in force: its series alone is 1."""
+        self.policy_version.clear()
+        self.policy_version.labels(version, source).set(1)
 
     def observe_quarantine(self, stage: str, error_class: str) -> None:
         self.quarantined.labels(stage, error_class).inc()

@@ -1,26 +1,36 @@
-"""Per-destination redaction policies, loaded from TOML and validated before any event is read."""
+"""Per-destination redaction policies, loaded from TOML and validated before any event is read.
+
+The file's shape is the PolicyDocument contract (schemas/policy.py), which the console also
+publishes to ``chat.policy``; ``PolicySet`` is what the engine runs of either.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
+
+import orjson
 
 from pipeline.errors import ConfigError
-from schemas.topics import DESTINATIONS
+from schemas.errors import SchemaError
+from schemas.policy import OPERATORS as _OPERATORS
+from schemas.policy import Operator, PolicyDocument
 
-Operator = Literal["mask", "placeholder", "numbered", "pseudonym"]
-OPERATORS: frozenset[str] = frozenset({"mask", "placeholder", "numbered", "pseudonym"})
+__all__ = ["OPERATORS", "Operator", "Policy", "PolicySet", "load_document", "load_policies", "parse_policies"]
+
+OPERATORS: frozenset[str] = frozenset(_OPERATORS)
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
     name: str  # the destination it serves: analytics, storage, nlp
-    version: str
+    version: str  # the policy document's version: stamped on every event as policy_version
     operator: Operator
     mask_char: str = "*"
     # Entity type -> operator, where one type needs other treatment than the default.
@@ -35,72 +45,48 @@ class PolicySet:
     entities: tuple[str, ...]
     score_threshold: float
     policies: Mapping[str, Policy]
+    version: str = ""
+
+    @classmethod
+    def from_document(cls, document: PolicyDocument) -> PolicySet:
+        policies = {
+            name: Policy(name, document.version, p.operator, p.mask_char, p.overrides)
+            for name, p in document.policies.items()
+        }
+        return cls(document.entities, document.score_threshold, MappingProxyType(policies), document.version)
 
 
 def load_policies(path: Path | None = None) -> PolicySet:
     """Read a policy file (default: the one shipped with chatguard) and validate it."""
+    return PolicySet.from_document(load_document(path))
+
+
+def load_document(path: Path | None = None, *, derive_version: bool = True) -> PolicyDocument:
+    """A policy file (default: the one shipped with chatguard) as a validated PolicyDocument.
+
+    A file without a top-level ``version`` (written before policies were versioned) gets
+    ``file-`` and 12 hex digits of its content's SHA-256, unless ``derive_version`` is false."""
     where = str(path) if path else "policies.toml (built in)"
     try:
         raw = path.read_bytes() if path else resources.files("pipeline").joinpath("policies.toml").read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read policies ({exc})") from None
-    return parse_policies(data, where)
+    return parse_document(data, where, derive_version=derive_version)
 
 
 def parse_policies(data: Mapping[str, Any], where: str = "policies") -> PolicySet:
-    _only(data, {"detection", "policies"}, where)
-    detection = _table(data, "detection", where)
-    _only(detection, {"entities", "score_threshold"}, f"{where}: detection")
-    entities = detection.get("entities")
-    if not isinstance(entities, list) or not entities or not all(isinstance(e, str) and e for e in entities):
-        raise ConfigError(f"{where}: detection.entities must be a non-empty list of entity type names")
-    threshold = detection.get("score_threshold", 0.3)
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
-        raise ConfigError(f"{where}: detection.score_threshold must be a number between 0 and 1")
-
-    tables = _table(data, "policies", where)
-    missing = [d for d in DESTINATIONS if d not in tables]
-    if missing:
-        raise ConfigError(f"{where}: no policy for destination {', '.join(missing)}")
-    _only(tables, set(DESTINATIONS), f"{where}: policies")
-    policies = {name: _policy(name, tables[name], where) for name in DESTINATIONS}
-    return PolicySet(tuple(entities), float(threshold), MappingProxyType(policies))
+    return PolicySet.from_document(parse_document(data, where))
 
 
-def _policy(name: str, table: Any, where: str) -> Policy:
-    at = f"{where}: policies.{name}"
-    if not isinstance(table, dict):
-        raise ConfigError(f"{at} must be a table")
-    _only(table, {"version", "operator", "mask_char", "overrides"}, at)
-    version = table.get("version")
-    if not isinstance(version, str) or not version:
-        raise ConfigError(f"{at}.version must be a non-empty string")
-    operator = _operator(table.get("operator"), f"{at}.operator")
-    mask_char = table.get("mask_char", "*")
-    if not isinstance(mask_char, str) or len(mask_char) != 1:
-        raise ConfigError(f"{at}.mask_char must be one character")
-    overrides = table.get("overrides", {})
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"{at}.overrides must be a table of entity type = operator")
-    parsed = {entity: _operator(op, f"{at}.overrides.{entity}") for entity, op in overrides.items()}
-    return Policy(name, version, operator, mask_char, MappingProxyType(parsed))
-
-
-def _operator(value: Any, at: str) -> Operator:
-    if value not in OPERATORS:
-        raise ConfigError(f"{at} must be one of {', '.join(sorted(OPERATORS))}")
-    return value
-
-
-def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: [{key}] table is required")
-    return value
-
-
-def _only(table: Mapping[str, Any], allowed: set[str], at: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(f"{at}: unknown key {', '.join(unknown)}")
+def parse_document(data: Mapping[str, Any], where: str = "policies", *, derive_version: bool = True) -> PolicyDocument:
+    derived = derive_version and isinstance(data, Mapping) and "version" not in data
+    try:
+        document = PolicyDocument.from_dict({**data, "version": "file"} if derived else data)
+    except SchemaError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if derived:
+        content = {k: v for k, v in document.to_dict().items() if k != "version"}
+        digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        document = replace(document, version=f"file-{digest[:12]}")
+    return document

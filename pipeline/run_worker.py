@@ -71,6 +71,7 @@ def _serve(settings: Settings, worker: RedactionWorker) -> int:
         raise ConfigError(
             f"worker: {exc} (the worker's ACLs: README, Security; or run 'chatguard topics apply' as an admin)"
         ) from None
+    worker.start_policy()  # chat.policy's version in force, if it holds one, before the first batch
     if settings.metrics_port:  # the group's lag on chat.raw, sampled every 10 s (pipeline/lag.py)
         from pipeline.lag import start_lag_monitor
 

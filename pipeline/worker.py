@@ -4,6 +4,10 @@ Guarantee: at least once. A batch's raw offsets are acknowledged to Faust only a
 clean (or quarantine) event it produced was acknowledged by Kafka (acks=all); Faust commits
 only acknowledged offsets, so a crash re-reads what was not yet published. Duplicates are
 possible after a crash, and carry the same event_id, so consumers can drop them.
+
+The detection policy: the file's, or the version in force on chat.policy (pipeline/policy_feed.py),
+read before the first batch and switched between batches, so every event of a batch is redacted
+under one version, and carries it as policy_version.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from typing import Any
 import faust
 
 from pipeline.detect_process import DetectedBatch, DetectionProcess, stall_seconds
-from pipeline.errors import EX_SOFTWARE, WorkerStopped
+from pipeline.errors import EX_SOFTWARE, ConfigError, WorkerStopped
 from pipeline.metrics import PipelineMetrics
+from pipeline.policies import load_document
+from pipeline.policy_feed import TOPIC, Candidate, PolicyFeed, PolicyRejected
 from pipeline.publisher import BatchPublisher, Built, Record
 from pipeline.settings import Settings
 from pipeline.transactions import PartitionTransactions
@@ -91,6 +97,7 @@ class RedactionWorker:
         # Detection is CPU-bound: it runs in a child process with a GIL of its own, so that
         # fetching, heartbeats and acknowledgements on the event loop never slow it, nor it them.
         self.detection = DetectionProcess(environ, stall_seconds(settings))
+        self.feed = PolicyFeed(settings.kafka, load_document(settings.policy_file), metrics)
         timeout_ms = int(settings.publish_timeout_s * 1000)
         self.publisher = BatchPublisher(settings.kafka, request_timeout_ms=timeout_ms)
         self.transactions = (
@@ -122,6 +129,49 @@ class RedactionWorker:
         self.app.agent(self.raw_topic, name="chatguard.redact")(self._agent)
         self.app.on_partitions_revoked.connect(self._on_revoked)
 
+    def start_policy(self) -> None:
+        """Before the first batch (the detection process started, the topics applied): the policy
+        in force on chat.policy, if it holds one, instead of the file's. Raises Unreachable if
+        chat.policy cannot be read: the worker does not start on a policy it cannot know is current."""
+        self.feed.history.supported = self.detection.supported_entities()
+        candidate = asyncio.run(self.feed.replay())
+        if candidate.source == TOPIC:
+            try:
+                self.detection.use_policy(candidate.document.encode())
+            except Exception as exc:
+                self.feed.reject(_refused(candidate, exc))
+                candidate = self.feed.current
+        self.feed.in_force(candidate)
+
+    async def _apply_pending_policy(self) -> None:
+        """Between two batches: the newest valid chat.policy record, if one came."""
+        candidate = self.feed.take()
+        if candidate is None:
+            return
+        try:
+            await self.detection.apply_policy(candidate.document.encode())
+        except Exception as exc:  # fail closed: the policy in force stays
+            self.feed.reject(_refused(candidate, exc))
+            return
+        self.feed.in_force(candidate)
+
+    async def _next_batch(self, taken: asyncio.Queue[Sequence[Any]]) -> Sequence[Any]:
+        """The next batch taken; a policy version that comes meanwhile is applied at once (no batch
+        is being prepared), and one that came with the batch before it."""
+        while True:
+            await self._apply_pending_policy()
+            getting = asyncio.ensure_future(taken.get())
+            changed = asyncio.ensure_future(self.feed.changed.wait())
+            try:
+                await asyncio.wait({getting, changed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
+                if not getting.done():
+                    getting.cancel()  # Queue.get gives up its place; the batch stays queued
+            if getting.done() and not getting.cancelled():
+                await self._apply_pending_policy()
+                return getting.result()
+
     async def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
         # Faust sends this after the batches taken from these partitions were written and
         # acknowledged. Their producers go: if this worker gets a partition back, a new one
@@ -147,6 +197,7 @@ class RedactionWorker:
         # acknowledged as soon as Kafka has its writes, without waiting for more input, so a
         # stop (Faust waits for taken events to be acknowledged) never hangs.
         await self.publisher.start()
+        self.feed.start()
         taken: asyncio.Queue[Sequence[Any]] = asyncio.Queue(maxsize=1)
         processing = asyncio.ensure_future(self._process(stream, taken))
         # When noack_take's generator is finalised, Faust turns automatic acknowledgement back on
@@ -164,7 +215,7 @@ class RedactionWorker:
         in_flight: asyncio.Future[bool] | None = None
         try:
             while True:
-                events = await taken.get()
+                events = await self._next_batch(taken)
                 try:
                     self.metrics.events_in.labels(RAW.name).inc(len(events))
                     partitions = await self.publisher.partitions(OUTPUT_TOPICS)
@@ -177,6 +228,7 @@ class RedactionWorker:
         finally:
             # Stopping: let the last batch's writes be acknowledged (and its offsets with them),
             # then close the producer, which sends whatever it still holds first.
+            await self.feed.stop()
             timeout = self.settings.publish_timeout_s
             if in_flight is not None:
                 await asyncio.wait([in_flight], timeout=timeout)
@@ -271,3 +323,10 @@ class RedactionWorker:
     @staticmethod
     async def _sent(sending: Awaitable[Awaitable[list]]) -> None:
         await (await sending)
+
+
+def _refused(candidate: Candidate, exc: BaseException) -> PolicyRejected:
+    """The detection process refused a policy version (its ConfigError names the field)."""
+    field, _, reason = str(exc).partition(": ") if isinstance(exc, ConfigError) else ("policy", "", "")
+    reason = reason or f"the detection process refused it ({type(exc).__name__})"
+    return PolicyRejected(candidate.offset, candidate.document.version, field, reason, "apply_failed")

@@ -10,7 +10,8 @@ Only the unredacted ``chat.raw`` is written by ``ingest`` and read by ``worker``
 any access to it. ``ingest`` writes chat.raw and nothing else: the widget's redacted echo (the
 ingest service reading ``chat.nlp``) is the separate ``widget`` role, granted only where the widget
 is enabled (usually to the ingest service's principal). ``chat.quarantine`` (ids and error classes, never text) is written by the worker
-and read by the canary only.
+and read by the canary only. ``chat.policy`` (the detection policy) is written by the console only
+(approved versions; an admin may also run ``chatguard policy publish``) and read by the workers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, QUARANTINE, RAW, STORAGE
+from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, POLICY, QUARANTINE, RAW, STORAGE
 
 
 class ResourceType(enum.IntEnum):
@@ -179,6 +180,12 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                     for name in _CLEAN_AND_QUARANTINE
                 ),
                 Grant(ResourceType.TOPIC, ERASURE.name, (Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS)),
+                Grant(
+                    ResourceType.TOPIC,
+                    POLICY.name,
+                    (*_READ, Operation.DESCRIBE_CONFIGS),
+                    "without a group: the detection policy, followed while running",
+                ),
                 Grant(ResourceType.GROUP, GROUP, _READ, "`CHATGUARD_CONSUMER_GROUP`"),
                 Grant(
                     ResourceType.TRANSACTIONAL_ID,
@@ -205,6 +212,12 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                 Grant(ResourceType.TOPIC, STORAGE.name, _READ, "the storage sink"),
                 Grant(ResourceType.TOPIC, ERASURE.name, _READ, "without a group: deletes erased pseudonyms' messages"),
                 Grant(ResourceType.GROUP, GROUP, _READ, "the storage sink's"),
+                Grant(
+                    ResourceType.TOPIC,
+                    POLICY.name,
+                    (Operation.READ, Operation.WRITE, Operation.DESCRIBE),
+                    "without a group: publishes approved detection policy versions",
+                ),
             ),
             default_group=CONSOLE_SINK_GROUP,
         ),

@@ -45,6 +45,13 @@ ERASURE = TopicSpec(
     "chat.erasure", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"})
 )
 
+# The detection policy (schemas/policy.py): PolicyDocument records, all under one key
+# (schemas.policy.POLICY_KEY), so the latest record is the active policy and compaction keeps it.
+# Written by the console (approved versions) and `chatguard policy publish`; every worker reads it
+# from the beginning at start and follows it while running. A tombstone withdraws the published
+# policy: workers return to their policy file.
+POLICY = TopicSpec("chat.policy", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"}))
+
 # Destination name (the policy that produces it) -> its clean topic.
 CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType({"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP})
 DESTINATIONS: tuple[str, ...] = tuple(CLEAN_TOPICS)
@@ -55,4 +62,4 @@ def all_topics(raw_retention_ms: int = HOUR_MS) -> tuple[TopicSpec, ...]:
     if raw_retention_ms <= 0:
         raise ValueError("raw_retention_ms: must be positive")
     raw = TopicSpec(RAW.name, RAW.partitions, raw_retention_ms, RAW.config)
-    return (raw, *CLEAN_TOPICS.values(), QUARANTINE, ERASURE)
+    return (raw, *CLEAN_TOPICS.values(), QUARANTINE, ERASURE, POLICY)

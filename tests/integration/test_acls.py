@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -32,8 +33,9 @@ from aiokafka.errors import (
 from runtime.acls_admin import apply_acls, describe_acls, run_acls_command
 from runtime.kafka import KafkaSettings
 from runtime.topics_admin import TopicAdminError, apply_topics
-from schemas.acls import WORKER_GROUP, AclBinding, Operation, ResourceType, bindings
-from schemas.topics import ANALYTICS, CLEAN_TOPICS, ERASURE, NLP, QUARANTINE, RAW, STORAGE, all_topics
+from schemas.acls import CONSOLE_SINK_GROUP, WORKER_GROUP, AclBinding, Operation, ResourceType, bindings
+from schemas.policy import POLICY_KEY
+from schemas.topics import ANALYTICS, CLEAN_TOPICS, ERASURE, NLP, POLICY, QUARANTINE, RAW, STORAGE, all_topics
 from tests.support.paths import BIN, KAFKA_SH
 from tests.support.ports import free_port
 
@@ -41,7 +43,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 ADMIN = "admin"
 # role -> the user it runs as on this broker
-USERS = {"ingest": "chatguard-ingest", "worker": "chatguard-worker", "analytics": "analytics"}
+USERS = {
+    "ingest": "chatguard-ingest",
+    "worker": "chatguard-worker",
+    "analytics": "analytics",
+    "console": "chatguard-console",
+}
 ANALYTICS_GROUP = "analytics"  # the analytics role's default group
 STEP_S = 20  # bound on any one Kafka interaction below
 
@@ -203,7 +210,11 @@ async def test_the_broker_holds_exactly_the_acl_table(secured_broker: SecuredBro
     """`chatguard topics acls` created what schemas/acls.py lists, nothing more; again, it adds nothing."""
     admin = secured_broker.kafka(ADMIN)
     expected = bindings(USERS)
-    assert {b.resource_name for b in expected if b.resource_type.name == "GROUP"} == {WORKER_GROUP, ANALYTICS_GROUP}
+    assert {b.resource_name for b in expected if b.resource_type.name == "GROUP"} == {
+        WORKER_GROUP,
+        ANALYTICS_GROUP,
+        CONSOLE_SINK_GROUP,
+    }
     assert await describe_acls(admin) == expected
     again = await apply_acls(admin, expected)
     assert set(again.values()) == {"present"}
@@ -287,6 +298,33 @@ async def test_worker_reads_chat_raw_and_writes_the_clean_topics(secured_broker:
     # ...and it cannot change chat.raw's retention (only an admin can).
     with pytest.raises(TopicAdminError, match="chat.raw: TopicAuthorizationFailedError.*Kafka error 29"):
         await apply_topics(worker, all_topics(raw_retention_ms=7 * 24 * 3600 * 1000))
+
+
+async def test_the_console_publishes_the_policy_and_the_worker_reads_it_without_a_group(
+    secured_broker: SecuredBroker, tmp_path: Path
+):
+    from pipeline.policies import load_document
+    from pipeline.policy_feed import read_topic
+
+    broker = secured_broker
+    document = load_document().to_dict()
+    document["version"] = f"acl-{secrets.token_hex(3)}"
+    path = tmp_path / "policy.json"
+    path.write_bytes(orjson.dumps(document))
+    done = _chatguard(broker.cli_env(USERS["console"]), "policy", "publish", str(path))
+    assert done.returncode == 0, done.stderr
+    assert f"published version {document['version']} to chat.policy" in done.stdout
+
+    # The worker reads it as it does at start (assigned, no group), and may not write it.
+    records, _ = await read_topic(broker.role("worker"), timeout_s=STEP_S)
+    assert records[-1][1] == POLICY_KEY and orjson.loads(records[-1][2])["version"] == document["version"]
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _produce(broker.role("worker"), POLICY.name, b"{}")
+    # Nobody else sees or writes it.
+    for role in ("ingest", "analytics"):
+        assert POLICY.name not in await _admin_call(broker.role(role), lambda admin: admin.list_topics()), role
+        with pytest.raises(TopicAuthorizationFailedError):
+            await _produce(broker.role(role), POLICY.name, b"{}", idempotent=False)
 
 
 async def test_worker_commits_transactions_under_its_own_prefix_only(secured_broker: SecuredBroker):

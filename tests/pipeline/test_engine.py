@@ -47,20 +47,23 @@ def test_values_replaced_in_every_destination(make_engine, raw_message):
     assert storage.text == "I'm " + "*" * 10 + ", mail " + "*" * len(EMAIL)
 
 
-def test_destinations_carry_their_policy_name_and_version(make_engine, raw_message):
-    policies = parse_policies(
+def _policies(version: str, **operators: str):
+    ops = {"storage": "mask", "nlp": "placeholder", "analytics": "pseudonym", **operators}
+    return parse_policies(
         {
+            "version": version,
             "detection": {"entities": ["PERSON"]},
-            "policies": {
-                "storage": {"version": "s7", "operator": "mask"},
-                "nlp": {"version": "n3", "operator": "placeholder"},
-                "analytics": {"version": "a5", "operator": "pseudonym"},
-            },
+            "policies": {name: {"version": f"{name[0]}7", "operator": op} for name, op in ops.items()},
         }
     )
+
+
+def test_destinations_carry_their_policy_name_and_the_document_version(make_engine, raw_message):
+    policies = _policies("2026-12-02.1")
     (result,) = _redactions(make_engine(policies=policies).redact_batch([raw_message(text="hi Anna Nowak")]))
     got = {name: (m.policy, m.policy_version) for name, m in result.by_destination.items()}
-    assert got == {"storage": ("storage", "s7"), "nlp": ("nlp", "n3"), "analytics": ("analytics", "a5")}
+    # A destination's own label ("s7") is not stamped: the document's version is, on every one.
+    assert got == {name: (name, "2026-12-02.1") for name in ("storage", "nlp", "analytics")}
     assert result.by_destination["storage"].text == "hi **********"
     assert result.by_destination["nlp"].text == "hi <PERSON>"
     assert result.by_destination["analytics"].text.startswith("hi <PERSON_")
@@ -72,7 +75,7 @@ def test_shipped_policies_by_destination(make_engine, raw_message):
     assert result.by_destination["nlp"].text == "mail <EMAIL_ADDRESS_1>"
     assert result.by_destination["analytics"].text.startswith("mail <EMAIL_ADDRESS_")
     versions = {name: m.policy_version for name, m in result.by_destination.items()}
-    assert versions == {"storage": "1", "nlp": "2", "analytics": "1"}
+    assert versions == {"storage": "builtin-1", "nlp": "builtin-1", "analytics": "builtin-1"}
     assert all(m.policy == name for name, m in result.by_destination.items())
 
 
@@ -234,3 +237,37 @@ def test_results_serialise_without_raw_values(make_engine, raw_message):
     for needle in (EMAIL, "Anna", "Nowak", "sender-secret-id"):
         assert needle.encode() not in wire
     assert all(isinstance(orjson.loads(encode(m)), dict) for m in result.by_destination.values())
+
+
+def test_a_new_policy_version_applies_from_the_next_batch_and_keeps_the_numbering(make_engine, raw_message):
+    engine = make_engine(policies=_policies("v1", nlp="numbered"))
+    first = _redactions(engine.redact_batch([raw_message(conversation_id="c1", text="hi Anna Nowak")]))[0]
+    engine.apply_policies(_policies("v2", nlp="numbered", storage="placeholder"))
+    second = _redactions(
+        engine.redact_batch([raw_message(conversation_id="c1", text="John Smith and Anna Nowak again")])
+    )[0]
+    assert {m.policy_version for m in first.by_destination.values()} == {"v1"}
+    assert {m.policy_version for m in second.by_destination.values()} == {"v2"}
+    assert first.by_destination["storage"].text == "hi **********"
+    assert second.by_destination["storage"].text == "<PERSON> and <PERSON> again"
+    # <PERSON_1> is still Anna Nowak after the switch: the conversation's numbering carried over.
+    assert first.by_destination["nlp"].text == "hi <PERSON_1>"
+    assert second.by_destination["nlp"].text == "<PERSON_2> and <PERSON_1> again"
+
+
+def test_a_policy_the_detector_refuses_changes_nothing(make_engine, raw_message):
+    from pipeline.errors import ConfigError
+
+    class Refusing:
+        def detect(self, texts):
+            return [[] for _ in texts]
+
+        def configure(self, entities, score_threshold):
+            raise ConfigError("detection.entities: no recognizer for NOPE")
+
+    engine = make_engine(detector=Refusing(), policies=_policies("v1"))
+    with pytest.raises(ConfigError, match="NOPE"):
+        engine.apply_policies(_policies("v2", storage="placeholder"))
+    (result,) = _redactions(engine.redact_batch([raw_message(text="hello")]))
+    assert {m.policy_version for m in result.by_destination.values()} == {"v1"}
+    assert engine.policies.version == "v1"

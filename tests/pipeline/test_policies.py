@@ -1,4 +1,7 @@
-"""Destination policies: the shipped file, the validation table, overrides."""
+"""Destination policies: the shipped file, the validation table, overrides, versions.
+
+The document's own contract (every field, weakenings) is tested in tests/schemas/test_policy.py;
+here: the file loader and what the engine runs of it."""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.policies import OPERATORS, Policy, load_policies, parse_policies
+from pipeline.policies import OPERATORS, Policy, PolicySet, load_document, load_policies, parse_policies
+from schemas.policy import PolicyDocument
 from schemas.topics import DESTINATIONS
 
 VALID = {
+    "version": "p7",
     "detection": {"entities": ["PERSON", "EMAIL_ADDRESS"], "score_threshold": 0.5},
     "policies": {
         "storage": {"version": "3", "operator": "mask", "mask_char": "#"},
@@ -31,9 +36,10 @@ def _doc(edit=None) -> dict:
 def test_shipped_policies_load_and_cover_every_destination():
     shipped = load_policies()
     assert set(shipped.policies) == set(DESTINATIONS)
+    assert shipped.version == "builtin-1"  # stamped on every clean event: the shipped file says which
     for name, policy in shipped.policies.items():
         assert policy.name == name
-        assert policy.version
+        assert policy.version == shipped.version
         assert policy.operator in OPERATORS
         assert len(policy.mask_char) == 1
         assert set(policy.overrides.values()) <= OPERATORS
@@ -56,7 +62,10 @@ def test_valid_document_parses():
     parsed = parse_policies(_doc())
     assert parsed.entities == ("PERSON", "EMAIL_ADDRESS")
     assert parsed.score_threshold == 0.5
-    assert parsed.policies["storage"] == Policy("storage", "3", "mask", "#", {})
+    assert parsed.version == "p7"
+    # Every destination carries the document's version; a destination's own label is not stamped.
+    assert parsed.policies["storage"] == Policy("storage", "p7", "mask", "#", {})
+    assert {p.version for p in parsed.policies.values()} == {"p7"}
     assert parsed.policies["nlp"].overrides == {"EMAIL_ADDRESS": "mask"}
 
 
@@ -131,9 +140,13 @@ INVALID = [
     ("entities-string", _set("detection.entities", "PERSON"), "detection.entities"),
     ("entities-blank-item", _set("detection.entities", ["PERSON", ""]), "detection.entities"),
     ("entities-number-item", _set("detection.entities", ["PERSON", 3]), "detection.entities"),
-    ("version-missing", _del("policies.analytics.version"), "policies.analytics.version"),
-    ("version-empty", _set("policies.analytics.version", ""), "policies.analytics.version"),
-    ("version-number", _set("policies.analytics.version", 1), "policies.analytics.version"),
+    ("version-empty", _set("version", ""), "version"),
+    ("version-number", _set("version", 3), "version"),
+    ("version-spaces", _set("version", "my version"), "version"),
+    ("destination-version-empty", _set("policies.analytics.version", ""), "policies.analytics.version"),
+    ("destination-version-number", _set("policies.analytics.version", 1), "policies.analytics.version"),
+    ("entities-twice", _set("detection.entities", ["PERSON", "PERSON"]), "detection.entities[1]"),
+    ("entities-lower-case", _set("detection.entities", ["person"]), "detection.entities[0]"),
     ("policy-not-table", _set("policies.storage", "mask"), "policies.storage"),
     ("no-policies-table", _del("policies"), "[policies]"),
     ("no-detection-table", _del("detection"), "[detection]"),
@@ -161,7 +174,9 @@ def test_load_policies_from_file(tmp_path: Path):
     )
     loaded = load_policies(path)
     assert loaded.entities == ("PERSON",)
-    assert loaded.policies["storage"].version == "9"
+    assert loaded.version.startswith("file-")  # written before versions: derived from the content
+    assert loaded.policies["storage"].version == loaded.version
+    assert load_document(path).policies["storage"].version == "9"  # the label is kept as written
     assert loaded.policies["analytics"].operator_for("PERSON") == "mask"
 
 
@@ -182,3 +197,49 @@ def test_missing_file(tmp_path: Path):
     path = tmp_path / "nowhere.toml"
     with pytest.raises(ConfigError, match="nowhere.toml"):
         load_policies(path)
+
+
+def test_a_file_without_a_version_gets_one_derived_from_its_content():
+    legacy = _doc(_del("version"))
+    first, again = parse_policies(legacy), parse_policies(copy.deepcopy(legacy))
+    assert first.version == again.version and first.version.startswith("file-") and len(first.version) == 17
+    # Any change of content is another version, a destination's label too (as when labels were stamped)...
+    stronger = _doc(_del("version"))
+    stronger["policies"]["analytics"]["operator"] = "placeholder"
+    relabelled = _doc(_del("version"))
+    relabelled["policies"]["storage"]["version"] = "4"
+    assert len({first.version, parse_policies(stronger).version, parse_policies(relabelled).version}) == 3
+    # ... but not the order of tables, defaults spelled out, or comments.
+    reordered = {"policies": dict(reversed(legacy["policies"].items())), "detection": legacy["detection"]}
+    reordered["policies"]["analytics"]["mask_char"] = "*"
+    assert parse_policies(reordered).version == first.version
+    assert parse_policies(_doc()).version == "p7"  # a version given is used as given
+
+
+def test_the_shipped_file_is_a_policy_document_one_to_one():
+    document = load_document(derive_version=False)  # the shipped file names its version
+    assert PolicyDocument.decode(document.encode()) == document
+    assert PolicySet.from_document(document) == load_policies()
+    assert document.policies["nlp"].operator == "numbered" and document.policies["storage"].mask_char == "*"
+
+
+def test_engine_operators_are_the_contract_operators():
+    from schemas.policy import OPERATORS as CONTRACT
+
+    assert set(CONTRACT) == OPERATORS
+
+
+# The shipped file's content, by version: a change to the file needs a new version (events carry it,
+# and chat.policy refuses a version that named other content), and a line here.
+SHIPPED_CONTENT = {"builtin-1": "file-08acadf202bb"}
+
+
+def test_the_shipped_file_changes_only_with_its_version():
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("pipeline").joinpath("policies.toml").read_text())
+    version = data.pop("version")
+    assert SHIPPED_CONTENT.get(version) == parse_policies(data).version, (
+        "pipeline/policies.toml changed: give it a new version and record it in SHIPPED_CONTENT"
+    )

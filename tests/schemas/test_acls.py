@@ -23,7 +23,7 @@ from schemas.acls import (
     markdown_table,
     principal,
 )
-from schemas.topics import CLEAN_TOPICS, QUARANTINE, RAW, all_topics
+from schemas.topics import CLEAN_TOPICS, POLICY, QUARANTINE, RAW, all_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 R, W, D = Operation.READ, Operation.WRITE, Operation.DESCRIBE
@@ -63,6 +63,18 @@ def test_a_consumer_role_reads_its_own_topic_and_group_only(destination):
         (ResourceType.TOPIC, "chat.erasure"): {R, D},  # erasure notices: drop an erased pseudonym's records
         (ResourceType.GROUP, GROUP): {R, D},
     }
+
+
+def test_only_the_console_writes_the_policy_and_the_worker_reads_it_without_a_group():
+    writers = {role for role, ops in grants_on(POLICY.name).items() if ops & {W, Operation.ALL, Operation.ALTER}}
+    assert writers == {"console"}
+    assert grants_on(POLICY.name)["console"] == {R, W, D}  # reads it too: the version in force
+    assert grants_on(POLICY.name)["worker"] == {R, D, Operation.DESCRIBE_CONFIGS}
+    # Both read it from the beginning with no consumer group: nothing to commit, every worker reads it all.
+    result = bindings({"worker": "User:w", "console": "User:c"})
+    assert AclBinding("User:w", ResourceType.TOPIC, POLICY.name, R) in result
+    assert AclBinding("User:c", ResourceType.TOPIC, POLICY.name, W) in result
+    assert not any(b.principal == "User:c" and b.resource_name == RAW.name for b in result)
 
 
 def test_quarantine_is_read_by_the_canary_only():
@@ -110,8 +122,8 @@ def test_bindings_expand_roles_principals_and_groups():
         )
         in result
     )
-    # 5 topics x 3 operations + the group's 2 + the transactional ids' 2
-    assert len([b for b in result if b.principal == "User:w"]) == 21
+    # 6 topics x 3 operations (chat.erasure 2, chat.policy 3) + the group's 2 + the transactional ids' 2
+    assert len([b for b in result if b.principal == "User:w"]) == 24
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from schemas import topics
-from schemas.topics import ANALYTICS, CLEAN_TOPICS, DESTINATIONS, NLP, QUARANTINE, RAW, STORAGE, TopicSpec, all_topics
+from schemas.topics import (
+    ANALYTICS,
+    CLEAN_TOPICS,
+    DESTINATIONS,
+    NLP,
+    POLICY,
+    QUARANTINE,
+    RAW,
+    STORAGE,
+    TopicSpec,
+    all_topics,
+)
 
 HOUR = 60 * 60 * 1000
 
@@ -14,7 +25,15 @@ def test_names_unique_and_namespaced():
     names = [spec.name for spec in all_topics()]
     assert len(names) == len(set(names))
     assert all(name.startswith("chat.") for name in names)
-    assert set(names) == {"chat.raw", "chat.analytics", "chat.storage", "chat.nlp", "chat.quarantine", "chat.erasure"}
+    assert set(names) == {
+        "chat.raw",
+        "chat.analytics",
+        "chat.storage",
+        "chat.nlp",
+        "chat.quarantine",
+        "chat.erasure",
+        "chat.policy",
+    }
 
 
 def test_raw_retention_is_one_hour_by_default():
@@ -71,3 +90,14 @@ def test_topic_config_merges_extras():
 def test_day_and_hour_constants():
     assert topics.HOUR_MS == HOUR
     assert topics.DAY_MS == 24 * HOUR
+
+
+def test_the_policy_topic_keeps_the_latest_document():
+    # One partition (one order of versions), compacted under one key: the latest record is the policy.
+    from schemas.policy import POLICY_KEY
+
+    assert POLICY.name == "chat.policy"
+    assert POLICY.partitions == 1
+    assert POLICY.topic_config()["cleanup.policy"] == "compact"
+    assert POLICY in all_topics() and POLICY not in CLEAN_TOPICS.values()
+    assert POLICY_KEY == b"current"

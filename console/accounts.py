@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 
@@ -55,10 +56,6 @@ class Account:
         return cls(row.user_id, row.username, Role(row.role), row.totp_secret is not None)
 
 
-def _user_key(name: str) -> str:
-    return "user:" + _sha(name)[:40]  # the typed name is not kept: it may be a misplaced password
-
-
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -67,6 +64,7 @@ class Accounts:
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self._clock = clock
+        self._throttle_audited: dict[str, int] = {}
 
     def _now(self) -> int:
         return int(self._clock())
@@ -104,25 +102,34 @@ class Accounts:
             )  # fmt: skip
             conn.execute(delete(recovery_codes).where(recovery_codes.c.user_id == row.user_id))
             conn.execute(delete(sessions).where(sessions.c.user_id == row.user_id))
+            self._forgive(conn, row.user_id)  # a reset also lifts a lock-out
             audit.record(conn, by, "user_reset", username, origin)
         return token
 
-    def set_role(self, username: str, role: Role, by: str, origin: str) -> None:
+    def set_role(self, username: str, role: Role, by: str, origin: str) -> str | None:
+        """Change a role (their sessions end); a set-up token when the new role needs a second
+        factor they have not got (they set up again)."""
+        token = None
         with self.engine.begin() as conn:
             row = self._named(conn, username)
             changes: dict = {"role": role.value}
             if needs_totp(role) and row.totp_secret is None and row.password_hash is not None:
-                # The new role needs a second factor they have not got: set up again.
-                changes |= {"password_hash": None, "setup_hash": None}
+                token = secrets.token_urlsafe(32)
+                changes |= {
+                    "password_hash": None, "setup_hash": _sha(token), "setup_expires_at": self._now() + SETUP_TTL_S,
+                }  # fmt: skip
             conn.execute(update(users).where(users.c.user_id == row.user_id).values(**changes))
             conn.execute(delete(sessions).where(sessions.c.user_id == row.user_id))  # new rights, new sign-in
-            audit.record(conn, by, "user_role", f"{username} {row.role}->{role.value}", origin)
+            audit.record(conn, by, "user_role", f"{username} {row.role}->{role.value}"[:40], origin)
+        return token
 
     def set_disabled(self, username: str, disabled: bool, by: str, origin: str) -> None:
         with self.engine.begin() as conn:
             row = self._named(conn, username)
             conn.execute(update(users).where(users.c.user_id == row.user_id).values(disabled=disabled))
             conn.execute(delete(sessions).where(sessions.c.user_id == row.user_id))
+            if not disabled:
+                self._forgive(conn, row.user_id)
             audit.record(conn, by, "user_disable" if disabled else "user_enable", username, origin)
 
     def everyone(self) -> list[Row]:
@@ -141,17 +148,21 @@ class Accounts:
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def pending(self, token: str) -> tuple[Row, str | None]:
-        """The person a set-up link is for, and the TOTP secret to enrol (made on first view)."""
+    def pending(self, token: str, view: str | None = None) -> tuple[Row, str | None]:
+        """The person a set-up link is for, and the TOTP secret to enrol. A view (``view``: where
+        from) makes a new secret: a link preview that opened the page earlier learns nothing that
+        lasts. Audited."""
         now = self._now()
         with self.engine.begin() as conn:
             row = conn.execute(select(users).where(users.c.setup_hash == _sha(token))).first()
             if row is None or row.setup_expires_at is None or row.setup_expires_at <= now or row.disabled:
                 raise AccountError("this set-up link is unknown, used or expired: ask an administrator for a new one")
             secret = row.totp_secret
-            if secret is None:
+            if secret is None or view is not None:
                 secret = totp.new_secret()
                 conn.execute(update(users).where(users.c.user_id == row.user_id).values(totp_secret=secret))
+            if view is not None:
+                audit.record(conn, row.username, "setup_view", "shown", view)
         return row, secret
 
     def complete_setup(self, token: str, password: str, confirm: str, code: str, origin: str) -> list[str]:
@@ -167,14 +178,17 @@ class Accounts:
             audit.record_alone(self.engine, row.username, "totp_enrol", "wrong code", origin)
             raise passwords.WeakPassword("the authenticator code is wrong: check the app's clock and try again")
         codes = totp.new_recovery_codes() if wants_totp else []
+        hashed = passwords.hash_password(password)
         with self.engine.begin() as conn:
-            conn.execute(
-                update(users).where(users.c.user_id == row.user_id).values(
-                    password_hash=passwords.hash_password(password), password_set_at=self._now(),
+            claimed = conn.execute(
+                update(users).where(users.c.user_id == row.user_id, users.c.setup_hash == _sha(token)).values(
+                    password_hash=hashed, password_set_at=self._now(),
                     totp_secret=secret if wants_totp else None, totp_last_step=step,
                     setup_hash=None, setup_expires_at=None,
                 )
-            )  # fmt: skip
+            ).rowcount  # fmt: skip
+            if claimed != 1:  # a second tab completed it meanwhile
+                raise AccountError("this set-up link is unknown, used or expired: ask an administrator for a new one")
             conn.execute(delete(recovery_codes).where(recovery_codes.c.user_id == row.user_id))
             if codes:
                 conn.execute(
@@ -187,36 +201,42 @@ class Accounts:
 
     def sign_in(self, username: str, password: str, code: str, origin: str) -> Account:
         now = self._now()
-        name = username.strip().lower()[:64]
-        self._throttle(name, origin, now)
+        name = normal_name(username)
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == name)).first()
+        # The attempt is counted before the password is checked: parallel guesses cannot slip
+        # past the limit. A name nobody has is not written down (it may be a misplaced password).
+        attempt = self._attempt(f"user:{row.user_id}" if row is not None else "user:?", origin, now)
         if row is None or row.password_hash is None or row.disabled:
             passwords.burn_time(password)
-            # A name nobody has may be a password typed in the wrong box: it is not written down.
-            return self._refuse(name if row is not None else "?", origin, now, "unknown or not set up", name)
+            self._refuse("?" if row is None else name, origin, "unknown or not set up")
         ok, rehashed = passwords.verify(row.password_hash, password)
         if not ok:
-            return self._refuse(name, origin, now, "wrong password")
-        step = None
+            self._refuse(name, origin, "wrong password")
+        how = "ok, password only"
         with self.engine.begin() as conn:
             if row.totp_secret is not None:
                 step = totp.accepted_step(row.totp_secret, code, row.totp_last_step, self._clock())
-                if step is None and not self._use_recovery_code(conn, row.user_id, code, now):
-                    step = -1
-            if step != -1:
-                changes: dict = {}
-                if step is not None:
-                    changes["totp_last_step"] = step
+                # Claimed by a conditional write: two sign-ins racing with one code, one wins.
+                won = step is not None and conn.execute(
+                    update(users)
+                    .where(users.c.user_id == row.user_id)
+                    .where((users.c.totp_last_step.is_(None)) | (users.c.totp_last_step < step))
+                    .values(totp_last_step=step)
+                ).rowcount == 1  # fmt: skip
+                if won:
+                    how = "ok"
+                elif self._use_recovery_code(conn, row.user_id, code, now):
+                    how = "ok, recovery code"
+                else:
+                    how = ""
+            if how:
                 if rehashed:
-                    changes["password_hash"] = rehashed
-                if changes:
-                    conn.execute(update(users).where(users.c.user_id == row.user_id).values(**changes))
-                audit.record(
-                    conn, name, "sign_in", "ok" if step is not None or row.totp_secret else "ok, password only", origin
-                )
-        if step == -1:
-            return self._refuse(name, origin, now, "wrong code")
+                    conn.execute(update(users).where(users.c.user_id == row.user_id).values(password_hash=rehashed))
+                conn.execute(delete(failures).where(failures.c.id.in_(attempt)))  # a success is no failure
+                audit.record(conn, name, "sign_in", how, origin)
+        if not how:
+            self._refuse(name, origin, "wrong code")
         return Account.of(row)
 
     def password_expired(self, user_id: str, max_age_days: int) -> bool:
@@ -229,9 +249,12 @@ class Accounts:
     def change_password(self, account: Account, current: str, new: str, confirm: str, origin: str) -> None:
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.user_id == account.user_id)).one()
+        attempt = self._attempt(f"user:{account.user_id}", origin, self._now())  # guesses count as sign-ins
         if not passwords.verify(row.password_hash, current)[0]:
             audit.record_alone(self.engine, account.username, "password_change", "wrong current", origin)
             raise SignInRefused("the current password is wrong")
+        with self.engine.begin() as conn:
+            conn.execute(delete(failures).where(failures.c.id.in_(attempt)))
         if new != confirm:
             raise passwords.WeakPassword("the two passwords differ")
         passwords.check(new, (account.username,))
@@ -240,6 +263,7 @@ class Accounts:
                 update(users).where(users.c.user_id == account.user_id)
                 .values(password_hash=passwords.hash_password(new), password_set_at=self._now())
             )  # fmt: skip
+            conn.execute(delete(sessions).where(sessions.c.user_id == account.user_id))  # every session ends
             audit.record(conn, account.username, "password_change", "ok", origin)
 
     def _use_recovery_code(self, conn: Connection, user_id: str, code: str, now: int) -> bool:
@@ -257,26 +281,41 @@ class Accounts:
             ).rowcount
         )
 
-    def _throttle(self, name: str, origin: str, now: int) -> None:
-        with self.engine.connect() as conn:
+    def _attempt(self, user_key: str, origin: str, now: int) -> list[int]:
+        """Count this attempt against the account and the address (their ids, to forget on
+        success); Throttled when either is over its limit in the window."""
+        with self.engine.begin() as conn:
+            ids = [
+                conn.execute(insert(failures).values(key=key, at=now).returning(failures.c.id)).scalar_one()
+                for key in (user_key, f"addr:{origin}")
+            ]
+            conn.execute(delete(failures).where(failures.c.at <= now - WINDOW_S))
+        with self.engine.connect() as conn:  # after the commit: parallel attempts see each other
             counts: dict[str, int] = dict(
                 conn.execute(
                     select(failures.c.key, func.count())
-                    .where(failures.c.key.in_([_user_key(name), f"addr:{origin}"]), failures.c.at > now - WINDOW_S)
+                    .where(failures.c.key.in_([user_key, f"addr:{origin}"]), failures.c.at > now - WINDOW_S)
                     .group_by(failures.c.key)
                 ).all()
             )
-        if (
-            counts.get(_user_key(name), 0) >= MAX_FAILURES_ACCOUNT
-            or counts.get(f"addr:{origin}", 0) >= MAX_FAILURES_ADDRESS
-        ):
-            audit.record_alone(self.engine, "?", "sign_in", "throttled", origin)
+        if counts.get(user_key, 0) > MAX_FAILURES_ACCOUNT or counts.get(f"addr:{origin}", 0) > MAX_FAILURES_ADDRESS:
+            window = now // WINDOW_S
+            if self._throttle_audited.get(user_key + origin) != window:  # once a window: no log flood
+                self._throttle_audited[user_key + origin] = window
+                audit.record_alone(self.engine, "?", "sign_in", "throttled", origin)
             raise Throttled("too many failed sign-ins: wait 15 minutes, or ask an administrator to reset the account")
+        return ids
 
-    def _refuse(self, actor: str, origin: str, now: int, why: str, typed: str | None = None) -> Account:
-        with self.engine.begin() as conn:
-            rows = [{"key": _user_key(typed or actor), "at": now}, {"key": f"addr:{origin}", "at": now}]
-            conn.execute(insert(failures), rows)
-            conn.execute(delete(failures).where(failures.c.at <= now - WINDOW_S))
-            audit.record(conn, actor, "sign_in", f"refused: {why}", origin)
+    def _refuse(self, actor: str, origin: str, why: str) -> NoReturn:
+        audit.record_alone(self.engine, actor, "sign_in", f"refused: {why}", origin)
         raise SignInRefused("wrong user name, password or code")
+
+    def _forgive(self, conn: Connection, user_id: str) -> None:
+        conn.execute(delete(failures).where(failures.c.key == f"user:{user_id}"))
+
+
+def normal_name(typed: str) -> str:
+    """One spelling of a user name: NFKC, case-folded, spaces dropped at the ends."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", typed).strip().casefold()[:64]

@@ -13,13 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console import pages_admin, pages_auth, pages_inbox, pages_stats
+from console import pages_admin, pages_auth, pages_inbox, pages_policy, pages_stats
 from console.roles import Permission as P
 from console.sessions import Session
-from console.web import Console, Needs, as_json, guarded, origin, page, threaded
+from console.web import HEADERS, Console, Needs, as_json, guarded, origin, page, threaded
 
 STATIC = Path(__file__).resolve().parent / "static"
 REVEAL = frozenset({P.REVEAL_CONTACT, P.REVEAL_ADDRESS})
+POLICY = frozenset({P.EDIT_POLICY, P.APPROVE_POLICY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,9 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/contests/winner", "POST", P.MARK_WINNERS, pages_inbox.mark_winner),
     Guarded("/stats", "GET", P.VIEW_STATS, pages_stats.stats),
     Guarded("/dashboard", "GET", P.VIEW_DASHBOARD, pages_stats.dashboard),
+    Guarded("/policy", "GET", POLICY, pages_policy.policy_page),
+    Guarded("/policy/propose", "POST", P.EDIT_POLICY, pages_policy.propose),
+    Guarded("/policy/decide", "POST", P.APPROVE_POLICY, pages_policy.decide),
     Guarded("/admin/users", "GET", P.MANAGE_USERS, pages_admin.users_page),
     Guarded("/admin/users", "POST", P.MANAGE_USERS, pages_admin.users_change),
     Guarded("/admin/audit", "GET", P.VIEW_AUDIT, pages_admin.audit_page),
@@ -82,10 +86,11 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/api/dashboard", "GET", P.VIEW_DASHBOARD, pages_stats.dashboard),
     Guarded("/api/users", "GET", P.MANAGE_USERS, pages_admin.users_page),
     Guarded("/api/audit", "GET", P.VIEW_AUDIT, pages_admin.audit_page),
+    Guarded("/api/policy", "GET", POLICY, pages_policy.policy_page),
 )
 
 
-def build_app(console: Console, lifespan=None) -> Starlette:
+def build_app(console: Console, lifespan=None) -> SecurityHeaders:
     def bound(handler: Callable[[Request, Console], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             return await handler(request, console)
@@ -107,4 +112,31 @@ def build_app(console: Console, lifespan=None) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     routes += [Route(r.path, guarded(console, r.needs, r.handler), methods=[r.method]) for r in ROUTES]
-    return Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app.router.redirect_slashes = False
+    return SecurityHeaders(app)
+
+
+class SecurityHeaders:
+    """Every answer carries the console's headers, errors and static files included (405s and
+    404s come from the router, not from a page)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.router = app.router  # for tests that look for routes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [
+                    (k.lower().encode(), v.encode()) for k, v in HEADERS.items() if k.lower().encode() not in present
+                ]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -52,7 +52,10 @@ async def users_change(request: Request, console: Console, session: Session) -> 
         if username == who and action in ("role", "disable", "reset"):
             raise AccountError("not on your own account: ask another administrator")
         if action == "role":
-            await threaded(console.accounts.set_role, username, Role(form.get("role", "")), who, where)
+            token = await threaded(console.accounts.set_role, username, Role(form.get("role", "")), who, where)
+            if token:  # the new role needs a second factor: they set up again
+                link = f"{console.settings.base_url}/setup/{token}"
+                return await users_page(request, console, session, link=link, link_for=username)
         elif action in ("disable", "enable"):
             await threaded(console.accounts.set_disabled, username, action == "disable", who, where)
         elif action == "reset":

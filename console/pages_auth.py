@@ -7,10 +7,10 @@ from starlette.responses import RedirectResponse, Response
 
 from console import audit, totp
 from console.accounts import AccountError, SignInRefused, Throttled
-from console.passwords import WeakPassword
+from console.passwords import Busy, WeakPassword
 from console.roles import GRANTS, Role, needs_totp
 from console.sessions import COOKIE, Session
-from console.web import HEADERS, Console, form_data, origin, page, threaded
+from console.web import HEADERS, Console, form_data, origin, page, same_origin, threaded
 from runtime.webforms import BadBody
 
 
@@ -27,6 +27,8 @@ async def login_page(request: Request, console: Console) -> Response:
 
 
 async def login(request: Request, console: Console) -> Response:
+    if not same_origin(request):  # login CSRF: another site signing the browser in as someone else
+        return page("login.html", 403, message="sign in from this site's own page")
     try:
         form = await form_data(request)
     except BadBody as exc:
@@ -36,7 +38,7 @@ async def login(request: Request, console: Console) -> Response:
         account = await threaded(
             console.accounts.sign_in, username, form.get("password", ""), form.get("code", ""), origin(request)
         )
-    except (SignInRefused, Throttled) as exc:
+    except (SignInRefused, Throttled, Busy) as exc:
         return page("login.html", exc.http_status, message=str(exc), username=username[:64])
     token, _csrf = await threaded(console.sessions.start, account, origin(request), request.cookies.get(COOKIE))
     expired = await threaded(console.accounts.password_expired, account.user_id, console.settings.password_max_age_days)
@@ -61,7 +63,7 @@ def _setup_page(row, secret: str, status: int = 200, message: str | None = None)
 
 async def setup_page(request: Request, console: Console) -> Response:
     try:
-        row, secret = await threaded(console.accounts.pending, request.path_params["token"])
+        row, secret = await threaded(console.accounts.pending, request.path_params["token"], origin(request))
     except AccountError as exc:
         return page("error.html", 404, message=str(exc))
     return _setup_page(row, secret)
@@ -69,6 +71,8 @@ async def setup_page(request: Request, console: Console) -> Response:
 
 async def setup(request: Request, console: Console) -> Response:
     token = request.path_params["token"]
+    if not same_origin(request):
+        return page("error.html", 403, message="set up your account from this site's own page")
     try:
         form = await form_data(request)
         codes = await threaded(
@@ -99,6 +103,11 @@ async def change_password(request: Request, console: Console, session: Session) 
             console.accounts.change_password, session.account, form.get("current", ""), form.get("password", ""),
             form.get("confirm", ""), origin(request),
         )  # fmt: skip
-    except (WeakPassword, SignInRefused) as exc:
+    except SignInRefused as exc:  # the current password: a form error here, not a failed sign-in page
         return page("password.html", 422, session=session, message=str(exc))
-    return page("password.html", session=session, done=True)
+    except (WeakPassword, Throttled, Busy) as exc:
+        return page("password.html", exc.http_status, session=session, message=str(exc))
+    # Every session of this person ended with the change (a thief's too): this browser gets a new one.
+    token, csrf = await threaded(console.sessions.start, session.account, origin(request))
+    fresh = Session(session.account, csrf, "")
+    return _cookie(page("password.html", session=fresh, done=True), console, token)

@@ -33,28 +33,33 @@ async def conversation(request: Request, console: Console, session: Session) -> 
     role = session.account.role
     return page(
         "conversation.html", session=session, conversation=conversation_id, found=found,
-        revealable=lambda message, entity: _may_open(role, message, entity),
+        revealable=lambda message, entity: _may_open(role, message, entity, frozenset()),
     )  # fmt: skip
 
 
-def _may_open(role: Role, message: queries.Message, entity: str) -> bool:
+def _may_open(role: Role, message: queries.Message, entity: str, winners: frozenset[str]) -> bool:
+    """Administrators open anything; a Mailbox Moderator phones and e-mails in the inbox; a
+    Contest Moderator only the address of a sender marked as a winner."""
     if role is Role.ADMINISTRATOR:
         return True
     if not may_reveal(role, entity):
         return False
     if allowed(role, Permission.VIEW_INBOX) and allowed(role, Permission.REVEAL_CONTACT):
         return True
-    contest = queries.is_contest_entry(message) or any(f["field"] in ("address", "name") for f in message.form)
-    return allowed(role, Permission.VIEW_CONTESTS) and contest
+    return allowed(role, Permission.VIEW_CONTESTS) and message.sender in winners
 
 
 async def reveal(request: Request, console: Console, session: Session) -> Response:
     data = await _json(request) if is_api(request) else await form_data(request)
-    ref, reason = data.get("ref", "")[:64], data.get("reason", "")
+    ref, reason = data.get("ref", ""), data.get("reason", "")
+    if not isinstance(ref, str) or not isinstance(reason, str):
+        return _refused(request, session, "ref and reason are strings", 400)
+    ref = ref[:64]
     who, where = session.account.username, origin(request)
     message = await threaded(queries.holding_ref, console.engine, ref)
     entity = message.refs()[ref] if message else None
-    if message is None or entity is None or not _may_open(session.account.role, message, entity):
+    winners = await threaded(queries.winner_senders, console.engine)
+    if message is None or entity is None or not _may_open(session.account.role, message, entity, winners):
         await threaded(audit.record_alone, console.engine, who, "reveal", "denied", where, ref=ref)
         return _refused(request, session, "no value you may open has this ref", 404)
     try:
@@ -97,9 +102,10 @@ async def contests(request: Request, console: Console, session: Session) -> Resp
         origin(request),
     )  # fmt: skip
     role = session.account.role
+    winners = await threaded(queries.winner_senders, console.engine)
     return page(
         "contests.html", session=session, entries=entries,
-        revealable=lambda message, entity: _may_open(role, message, entity),
+        revealable=lambda message, entity: _may_open(role, message, entity, winners),
     )  # fmt: skip
 
 

@@ -4,7 +4,10 @@ breached passwords, hashed with Argon2id and re-hashed when the parameters chang
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -58,17 +61,41 @@ def check(password: str, context: tuple[str, ...] = ()) -> str:
     return text
 
 
+class Busy(ChatguardError):
+    http_status = 503
+    exit_code = 3
+    metric_reason = "busy"
+
+
+# Argon2id takes 64 MiB and tens of milliseconds a go: a few at a time, so a flood of sign-ins
+# cannot take the memory and the threads every other page needs.
+_SLOTS = threading.BoundedSemaphore(4)
+
+
+@contextmanager
+def _slot() -> Iterator[None]:
+    if not _SLOTS.acquire(timeout=10):
+        raise Busy("too many sign-ins at once: try again in a moment")
+    try:
+        yield
+    finally:
+        _SLOTS.release()
+
+
 def hash_password(password: str) -> str:
-    return _HASHER.hash(normalise(password))
+    with _slot():
+        return _HASHER.hash(normalise(password))
 
 
 def verify(stored: str, password: str) -> tuple[bool, str | None]:
     """(matches, a new hash if the stored one uses old parameters)."""
-    try:
-        _HASHER.verify(stored, normalise(password))
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False, None
-    return True, _HASHER.hash(normalise(password)) if _HASHER.check_needs_rehash(stored) else None
+    with _slot():
+        try:
+            _HASHER.verify(stored, normalise(password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False, None
+        needs = _HASHER.check_needs_rehash(stored)
+    return True, hash_password(password) if needs else None
 
 
 def burn_time(password: str) -> None:

@@ -165,3 +165,10 @@ def statistics(engine: Engine, days: int = 14, now: float | None = None) -> dict
         "messages": total,
         "rate": round(sum(redacted_per_day.values()) / total, 3) if total else 0.0,
     }
+
+
+def winner_senders(engine: Engine) -> frozenset[str]:
+    """Senders with an entry marked as a winner: a Contest Moderator opens only their addresses."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(messages.c.sender).join(winners, winners.c.event_id == messages.c.event_id))
+        return frozenset(r.sender for r in rows)

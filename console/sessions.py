@@ -24,6 +24,13 @@ class Session:
     account: Account
     csrf: str
     session_hash: str
+    password_set_at: int | None = None
+
+    def password_expired(self, max_age_days: int) -> bool:
+        """Only when the rotation knob is on (it is off by default: README, The console)."""
+        if max_age_days <= 0:
+            return False
+        return self.password_set_at is None or time.time() - self.password_set_at > max_age_days * 86_400
 
 
 def _sha(token: str) -> str:
@@ -60,7 +67,14 @@ class Sessions:
         now = int(self._clock())
         with self.engine.begin() as conn:
             row = conn.execute(
-                select(sessions, users.c.username, users.c.role, users.c.totp_secret, users.c.disabled)
+                select(
+                    sessions,
+                    users.c.username,
+                    users.c.role,
+                    users.c.totp_secret,
+                    users.c.disabled,
+                    users.c.password_set_at,
+                )  # fmt: skip
                 .join(users, users.c.user_id == sessions.c.user_id)
                 .where(sessions.c.session_hash == _sha(token))
             ).first()
@@ -71,7 +85,7 @@ class Sessions:
                 return None
             conn.execute(update(sessions).where(sessions.c.session_hash == row.session_hash).values(seen_at=now))
         account = Account(row.user_id, row.username, Role(row.role), row.totp_secret is not None)
-        return Session(account, row.csrf, row.session_hash)
+        return Session(account, row.csrf, row.session_hash, row.password_set_at)
 
     def end(self, token: str | None) -> None:
         if token:

@@ -86,3 +86,26 @@ winners = Table(
     Column("marked_by", String(64), nullable=False),
     Column("marked_at", BigInteger, nullable=False),
 )
+
+# How far the audit log has been copied to chat.audit (console.audit_relay): one row.
+audit_relay = Table(
+    "console_audit_relay",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+# Detection policy versions proposed in the console (console.policy): a weakening one waits for an
+# Administrator other than its proposer.
+policies = Table(
+    "console_policies",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("document", Text, nullable=False),  # PolicyDocument JSON (schemas/policy.py)
+    Column("weakens", Text, nullable=False),  # JSON list of weakenings() sentences
+    Column("proposed_by", String(64), nullable=False),
+    Column("proposed_at", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, published, rejected
+    Column("decided_by", String(64)),
+    Column("decided_at", BigInteger),
+)

@@ -7,6 +7,7 @@ earlier one is refused (RFC 6238 section 5.2). One step of clock drift either wa
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 
@@ -34,13 +35,15 @@ def qr_svg(uri: str) -> str:
 def accepted_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:
     """The time step ``code`` belongs to, if valid and newer than ``last_step``; else None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not re.fullmatch(r"[0-9]{6}", code):  # ASCII only: str.isdigit() takes ١٢٣٤٥٦ too
         return None
     now = time.time() if now is None else now
     totp = pyotp.TOTP(secret)
     current = int(now // STEP_S)
     for step in (current - 1, current, current + 1):
-        if secrets.compare_digest(totp.at(step * STEP_S), code) and (last_step is None or step > last_step):
+        if secrets.compare_digest(totp.at(step * STEP_S).encode(), code.encode()) and (
+            last_step is None or step > last_step
+        ):
             return step
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -24,6 +24,9 @@ from console.roles import GRANTS, Permission, Role, allowed
 from console.sessions import COOKIE, Session, Sessions
 from console.settings import ConsoleSettings
 from console.vault_client import VaultClient
+
+if TYPE_CHECKING:
+    from console.policy import PolicyDesk
 from runtime.webforms import BadBody, read_form
 from vault.store import database_errors
 
@@ -52,6 +55,7 @@ class Console:
     accounts: Accounts
     sessions: Sessions
     vault: VaultClient
+    policy: PolicyDesk | None = None
 
     @property
     def engine(self) -> Any:
@@ -74,6 +78,17 @@ def page(template: str, status: int = 200, session: Session | None = None, **con
 
 def as_json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=HEADERS)
+
+
+def same_origin(request: Request) -> bool:
+    """A write from this site's own pages (or a client that is no browser): refuses what a
+    browser marks as sent from another site."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:  # browsers that send it say exactly this
+        return fetch_site in ("same-origin", "none")
+    # Older browsers: the Origin (our no-referrer policy makes a same-site form post say "null").
+    sent_from = request.headers.get("origin")
+    return sent_from in (None, "null") or sent_from == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def is_api(request: Request) -> bool:
@@ -134,7 +149,22 @@ def guarded(console: Console, needs: Needs, handler: Handler) -> Callable[[Reque
                 return as_json({"error": f"your role ({session.account.role.value}) may not do this"}, 403)
             needed = needs.value if isinstance(needs, Permission) else " or ".join(sorted(p.value for p in needs or ()))
             return page("denied.html", 403, session, needed=needed)
+        if session.password_expired(console.settings.password_max_age_days) and request.url.path not in (
+            "/password", "/logout",
+        ):  # fmt: skip
+            if is_api(request):
+                return as_json({"error": "your password has expired: change it first"}, 403)
+            return RedirectResponse("/password?expired=1", status_code=303, headers=HEADERS)
         if request.method == "POST":
+            if not same_origin(request):
+                await threaded(
+                    audit.record_alone, console.engine, who, "csrf_refused", request.url.path[:40], origin(request)
+                )
+                return (
+                    as_json({"error": "a write from another site"}, 403)
+                    if is_api(request)
+                    else page("error.html", 403, session, message="This form came from another site.")
+                )
             sent = request.headers.get("x-csrf-token")
             if sent is None and not is_api(request):  # the API takes JSON bodies: its token is a header
                 try:

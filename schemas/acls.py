@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from schemas.topics import CLEAN_TOPICS, ERASURE, NLP, POLICY, QUARANTINE, RAW, STORAGE
+from schemas.topics import AUDIT, CLEAN_TOPICS, ERASURE, NLP, POLICY, QUARANTINE, RAW, STORAGE
 
 
 class ResourceType(enum.IntEnum):
@@ -182,6 +182,12 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                 Grant(ResourceType.TOPIC, ERASURE.name, (Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS)),
                 Grant(
                     ResourceType.TOPIC,
+                    AUDIT.name,
+                    (Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS),
+                    "checks it at start-up, as every topic",
+                ),
+                Grant(
+                    ResourceType.TOPIC,
                     POLICY.name,
                     (*_READ, Operation.DESCRIBE_CONFIGS),
                     "without a group: the detection policy, followed while running",
@@ -200,9 +206,12 @@ ROLES: Mapping[str, Role] = MappingProxyType(
         **{destination: _consumer_role(destination) for destination in CLEAN_TOPICS},
         "vault": Role(
             name="vault",
-            runs="`chatguard erase` (whoever carries out erasure requests)",
+            runs="`chatguard erase`, `chatguard vault serve` and `chatguard vault forms`",
             example_principal="User:chatguard-vault",
-            grants=(Grant(ResourceType.TOPIC, ERASURE.name, _WRITE),),
+            grants=(
+                Grant(ResourceType.TOPIC, ERASURE.name, _WRITE),
+                Grant(ResourceType.TOPIC, RAW.name, _WRITE, "secure forms: one event per submitted form"),
+            ),
         ),
         "console": Role(
             name="console",
@@ -218,8 +227,19 @@ ROLES: Mapping[str, Role] = MappingProxyType(
                     (Operation.READ, Operation.WRITE, Operation.DESCRIBE),
                     "without a group: publishes approved detection policy versions",
                 ),
+                Grant(ResourceType.TOPIC, AUDIT.name, _WRITE, "the audit relay"),
             ),
             default_group=CONSOLE_SINK_GROUP,
+        ),
+        "siem": Role(
+            name="siem",
+            runs="your SIEM's consumer of the audit log",
+            example_principal="User:siem",
+            grants=(
+                Grant(ResourceType.TOPIC, AUDIT.name, _READ),
+                Grant(ResourceType.GROUP, GROUP, _READ, "its own consumer group"),
+            ),
+            default_group="chatguard-siem",
         ),
         "canary": Role(
             name="canary",

@@ -52,6 +52,10 @@ ERASURE = TopicSpec(
 # policy: workers return to their policy file.
 POLICY = TopicSpec("chat.policy", 1, retention_ms=365 * DAY_MS, config=MappingProxyType({"cleanup.policy": "compact"}))
 
+# The audit log, copied entry by entry for a SIEM (console/audit_relay.py), keyed by ``seq``, in
+# order on one partition. Refs, pseudonyms, actors and reasons: never a value.
+AUDIT = TopicSpec("chat.audit", 1, retention_ms=90 * DAY_MS)
+
 # Destination name (the policy that produces it) -> its clean topic.
 CLEAN_TOPICS: Mapping[str, TopicSpec] = MappingProxyType({"analytics": ANALYTICS, "storage": STORAGE, "nlp": NLP})
 DESTINATIONS: tuple[str, ...] = tuple(CLEAN_TOPICS)
@@ -62,4 +66,4 @@ def all_topics(raw_retention_ms: int = HOUR_MS) -> tuple[TopicSpec, ...]:
     if raw_retention_ms <= 0:
         raise ValueError("raw_retention_ms: must be positive")
     raw = TopicSpec(RAW.name, RAW.partitions, raw_retention_ms, RAW.config)
-    return (raw, *CLEAN_TOPICS.values(), QUARANTINE, ERASURE, POLICY)
+    return (raw, *CLEAN_TOPICS.values(), QUARANTINE, ERASURE, POLICY, AUDIT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,13 @@ def chatguard_env(kafka_bootstrap: str, pseudonym_key: str, tmp_path: Path) -> d
         **vault_env(tmp_path / "vault"),
     )
     return env
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL for the session (the vault's and the console's tests share it). If it
+    cannot start, the tests that need it fail."""
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

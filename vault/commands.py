@@ -209,7 +209,15 @@ def _run_serve(args: argparse.Namespace) -> int:
         asyncio.run(publish_erasure(kafka, subject))
 
     app = build_app(_vault(), api.token.encode(), Pseudonymiser(key), notify)
-    uvicorn.run(app, host=api.host, port=api.port, access_log=False, log_level="warning", server_header=False)
+    uvicorn.run(
+        app,
+        host=api.host,
+        port=api.port,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -238,7 +246,13 @@ def _run_forms(args: argparse.Namespace) -> int:
     app = build_app(store, settings.bot_token.encode(), settings.base_url, publisher)
     try:
         uvicorn.run(
-            app, host=settings.host, port=settings.port, access_log=False, log_level="warning", server_header=False
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="warning",
+            server_header=False,
+            proxy_headers=False,  # the peer's address, never a forgeable X-Forwarded-For
         )
     finally:
         publisher.close()

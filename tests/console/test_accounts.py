@@ -145,3 +145,84 @@ def test_the_audit_chain_holds_after_console_actions(people):
     with pytest.raises(SignInRefused):
         accounts.sign_in("admin-eve", "not the password at all", "", "127.0.0.1")
     assert verify(e._mapping for e in entries(accounts.engine)).ok
+
+
+def test_one_code_signs_in_once_even_when_sent_in_parallel(people):
+    import threading
+
+    accounts, clock = people
+    secret = set_up(accounts, clock, "mod-race", Role.MAILBOX_MODERATOR)
+    clock.now += 30
+    code, results = pyotp.TOTP(secret).at(clock.now), []
+
+    def attempt() -> None:
+        try:
+            results.append(accounts.sign_in("mod-race", PASSWORD, code, "10.0.0.7"))
+        except (SignInRefused, Throttled):
+            results.append(None)
+
+    threads = [threading.Thread(target=attempt) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(r is not None for r in results) == 1
+
+
+def test_parallel_guesses_do_not_slip_past_the_limit(people):
+    import threading
+
+    accounts, clock = people
+    set_up(accounts, clock, "mod-guess", Role.MAILBOX_MODERATOR)
+    outcomes: list[str] = []
+
+    def guess(i: int) -> None:
+        try:
+            accounts.sign_in("mod-guess", f"guess number {i} is wrong", "", "10.0.0.8")
+        except SignInRefused:
+            outcomes.append("checked")
+        except Throttled:
+            outcomes.append("throttled")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes.count("checked") <= 5 and len(outcomes) == 16
+
+
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "１２３４５６", "12345６"])
+def test_codes_in_other_digits_are_refused_not_crashed(people, code):
+    accounts, clock = people
+    set_up(accounts, clock, "mod-digits", Role.MAILBOX_MODERATOR)
+    with pytest.raises(SignInRefused):
+        accounts.sign_in("mod-digits", PASSWORD, code, "10.0.0.9")
+
+
+def test_a_reset_lifts_a_lock_out(people):
+    accounts, clock = people
+    set_up(accounts, clock, "admin-locked", Role.ADMINISTRATOR)
+    for _ in range(5):
+        with pytest.raises(SignInRefused):
+            accounts.sign_in("admin-locked", "an attacker's guess here", "", "10.0.0.10")
+    with pytest.raises(Throttled):
+        accounts.sign_in("admin-locked", "an attacker's guess here", "", "10.0.0.11")
+    token = accounts.reset("admin-locked", "admin", "127.0.0.1")
+    _row, secret = accounts.pending(token)
+    accounts.complete_setup(token, PASSWORD, PASSWORD, pyotp.TOTP(secret).at(clock.now), "127.0.0.1")
+    clock.now += 30
+    assert accounts.sign_in("admin-locked", PASSWORD, pyotp.TOTP(secret).at(clock.now), "10.0.0.12")
+
+
+def test_a_set_up_link_completes_once_and_each_view_makes_a_new_key(people):
+    accounts, clock = people
+    token = accounts.create("mod-twice", Role.MAILBOX_MODERATOR, "admin", "127.0.0.1")
+    _row, previewed = accounts.pending(token, "10.9.9.9")  # a link preview opened it first
+    _row, secret = accounts.pending(token, "127.0.0.1")
+    assert previewed != secret
+    with pytest.raises(WeakPassword):  # the preview's key no longer works
+        accounts.complete_setup(token, PASSWORD, PASSWORD, pyotp.TOTP(previewed).at(clock.now), "127.0.0.1")
+    accounts.complete_setup(token, PASSWORD, PASSWORD, pyotp.TOTP(secret).at(clock.now), "127.0.0.1")
+    with pytest.raises(AccountError):
+        accounts.complete_setup(token, PASSWORD, PASSWORD, pyotp.TOTP(secret).at(clock.now), "127.0.0.1")

@@ -156,3 +156,104 @@ def test_a_reveal_needs_a_reason_and_an_unknown_ref_opens_nothing(console):
         ).all()
     assert ("console:p-mailbox-moderator", "revealed", REASON) in [tuple(r) for r in reveals]
     assert all("+48" not in str(tuple(r)) for r in reveals)
+
+
+def test_every_answer_carries_the_security_headers(console):
+    import httpx
+
+    base, *_ = console
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        for answer in (
+            client.get("/login"), client.get("/no-such-page"), client.put("/login"), client.get("/static/console.css"),
+            client.get("/inbox/"),
+        ):  # fmt: skip
+            assert answer.headers["x-content-type-options"] == "nosniff", answer.url
+            assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], answer.url
+            assert answer.status_code != 307  # no slash redirect
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(console):
+    import httpx
+
+    base, people, *_ = console
+    import pyotp
+
+    from tests.support.console import PASSWORD
+
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        form = {"username": "p-viewer", "password": PASSWORD, "code": pyotp.TOTP(people[Role.VIEWER]).now()}
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}):
+            answer = client.post("/login", data=form, headers=headers)
+            assert answer.status_code == 403 and "chatguard_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_a_password_change_ends_every_other_session(console):
+    import re
+
+    from tests.support.console import PASSWORD
+
+    base, _people, _refs, engine = console
+    accounts = Accounts(engine)
+    token = accounts.create("p-pat", Role.VIEWER, "test", "127.0.0.1")
+    accounts.pending(token)
+    accounts.complete_setup(token, PASSWORD, PASSWORD, "", "127.0.0.1")  # a Viewer without TOTP
+    thief, _ = sign_in(base, "p-pat", None)
+    owner, csrf = sign_in(base, "p-pat", None)
+    new = "granite-tulip-oboe-ferry-walrus"
+    changed = owner.post("/password", data={"csrf": csrf, "current": PASSWORD, "password": new, "confirm": new})
+    assert changed.status_code == 200 and "Password changed" in changed.text
+    assert thief.get("/dashboard").status_code == 303  # signed out
+    assert owner.get("/dashboard").status_code == 200  # the one who changed it has a new session
+    wrong = owner.post(
+        "/password",
+        data={"csrf": re.search(r'name="csrf" value="([^"]+)"', changed.text).group(1), "current": "a guess",
+              "password": new, "confirm": new},
+    )  # fmt: skip
+    assert wrong.status_code == 422
+
+
+def test_a_contest_moderator_opens_only_a_winners_address(console):
+    base, people, refs, engine = console
+    from console.tables import messages
+
+    with engine.begin() as conn:  # the address message becomes a contest entry by its code
+        conn.execute(messages.update().where(messages.c.event_id == "web:2").values(text="8K3F-Q9ZT, I live at ***"))
+    client, csrf = sign_in(base, "p-contest-moderator", people[Role.CONTEST_MODERATOR])
+    headers = {"X-CSRF-Token": csrf}
+    reason = "ship the contest prize to the winner"
+    assert (
+        client.post("/api/reveal", json={"ref": refs["street"], "reason": reason}, headers=headers).status_code == 404
+    )
+    marked = client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:2"})
+    assert marked.status_code == 303
+    opened = client.post("/api/reveal", json={"ref": refs["street"], "reason": reason}, headers=headers)
+    assert opened.status_code == 200 and opened.json()["value"] == "ul. Lipowa 12, Warszawa"
+    odd = client.post("/api/reveal", json={"ref": 12345, "reason": ["x"]}, headers=headers)
+    assert odd.status_code == 400
+
+
+def test_with_the_rotation_knob_on_an_expired_password_opens_only_the_password_page(console_engine):
+    from console.app import build_app
+    from console.tables import users
+
+    accounts = Accounts(console_engine)
+    secret = set_up_person(accounts, "p-old", Role.MAILBOX_MODERATOR)
+    with console_engine.begin() as conn:
+        conn.execute(users.update().where(users.c.username == "p-old").values(password_set_at=1))
+    settings = ConsoleSettings(secure_cookies=False, password_max_age_days=30)
+    made = Console(settings, accounts, Sessions(console_engine, 900, 3600), VaultClient("http://127.0.0.1:9", None))
+    with serve_in_thread(build_app(made)) as base:
+        import httpx
+        import pyotp
+
+        from tests.support.console import PASSWORD
+
+        client = httpx.Client(base_url=base, follow_redirects=False)
+        signed = client.post(
+            "/login", data={"username": "p-old", "password": PASSWORD, "code": pyotp.TOTP(secret).now()}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/password?expired=1"
+        inbox = client.get("/inbox")
+        assert inbox.status_code == 303 and inbox.headers["location"] == "/password?expired=1"
+        assert client.get("/api/conversations").status_code == 403
+        assert client.get("/password").status_code == 200

@@ -39,8 +39,8 @@ def grants_on(topic: str) -> dict[str, set[Operation]]:
     return found
 
 
-def test_only_ingest_writes_and_only_the_worker_reads_chat_raw():
-    assert grants_on(RAW.name) == {"ingest": {W, D}, "worker": {R, D, Operation.DESCRIBE_CONFIGS}}
+def test_only_ingest_and_the_secure_forms_write_and_only_the_worker_reads_chat_raw():
+    assert grants_on(RAW.name) == {"ingest": {W, D}, "vault": {W, D}, "worker": {R, D, Operation.DESCRIBE_CONFIGS}}
 
 
 def test_only_the_worker_writes_the_clean_topics_and_quarantine():
@@ -52,6 +52,10 @@ def test_only_the_worker_writes_the_clean_topics_and_quarantine():
 def test_every_topic_is_covered_by_the_worker():
     worker_topics = {g.name for g in ROLES["worker"].grants if g.resource_type is ResourceType.TOPIC}
     assert worker_topics == {spec.name for spec in all_topics()}
+
+
+def test_only_the_console_writes_and_only_the_siem_reads_the_audit_copy():
+    assert grants_on("chat.audit") == {"console": {W, D}, "siem": {R, D}, "worker": {D, Operation.DESCRIBE_CONFIGS}}
 
 
 @pytest.mark.parametrize("destination", list(CLEAN_TOPICS))
@@ -122,8 +126,8 @@ def test_bindings_expand_roles_principals_and_groups():
         )
         in result
     )
-    # 6 topics x 3 operations (chat.erasure 2, chat.policy 3) + the group's 2 + the transactional ids' 2
-    assert len([b for b in result if b.principal == "User:w"]) == 24
+    # 5 topics x 3 operations, chat.erasure 2, chat.policy 3, chat.audit 2, the group's 2, the transactional ids' 2
+    assert len([b for b in result if b.principal == "User:w"]) == 26
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ def test_names_unique_and_namespaced():
         "chat.nlp",
         "chat.quarantine",
         "chat.erasure",
+        "chat.audit",
         "chat.policy",
     }
 

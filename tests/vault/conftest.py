@@ -9,17 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.support.postgres import postgres_server
 from vault.core import Vault
 from vault.keys import LocalKeys
 from vault.store import open_engine
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A real PostgreSQL for the session. If it cannot start, the tests that need it fail."""
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from connectors.canary.command import CanarySettings
-from console.settings import ConsoleSettings
 from connectors.settings import IngestSettings
 from pipeline.settings import Settings
 from runtime.logs import LogSettings

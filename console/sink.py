@@ -130,13 +130,14 @@ class StorageSink:
         kafka: KafkaSettings,
         *,
         group: str = CONSUMER_GROUP,
+        topic: str = STORAGE.name,
         registry: CollectorRegistry | None = None,
         max_records: int = 500,
         poll_ms: int = 500,
         retry_s: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.engine, self.kafka, self.group = engine, kafka, group
+        self.engine, self.kafka, self.group, self.topic = engine, kafka, group, topic
         self.metrics = SinkMetrics(registry)
         self.max_records, self.poll_ms, self.retry_s, self.clock = max_records, poll_ms, retry_s, clock
         self.erased: dict[str, int] = {}  # pseudonym -> its erasure, Unix seconds
@@ -158,7 +159,7 @@ class StorageSink:
                 await asyncio.wait_for(stop.wait(), self.retry_s)
 
     async def _session(self, stop: asyncio.Event) -> None:
-        erasure, storage = self._consumer(ERASURE.name, None), self._consumer(STORAGE.name, self.group)
+        erasure, storage = self._consumer(ERASURE.name, None), self._consumer(self.topic, self.group)
         self.erased = {}  # rebuilt from the topic: a notice whose deletion failed is applied again
         try:
             await erasure.start()
@@ -166,7 +167,7 @@ class StorageSink:
                 return
             await storage.start()
             self.ready.set()
-            log.info("console sink: %d erased sender(s) known; storing %s", len(self.erased), STORAGE.name)
+            log.info("console sink: %d erased sender(s) known; storing %s", len(self.erased), self.topic)
             while not stop.is_set():
                 notices = await erasure.getmany(timeout_ms=0)
                 if notices:

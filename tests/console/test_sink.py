@@ -18,12 +18,13 @@ from sqlalchemy import Engine, select
 from console.sink import CONSUMER_GROUP, StorageSink, insert_new, row_of
 from console.tables import messages
 from runtime.kafka import KafkaSettings
+from runtime.topics_admin import apply_topics
 from schemas.codec import encode
 from schemas.erasure import ErasureNotice
 from schemas.errors import SchemaError
 from schemas.forms import SubmittedField
 from schemas.redacted import Finding, RedactedMessage
-from schemas.topics import ERASURE, STORAGE
+from schemas.topics import ERASURE, TopicSpec
 from tests.support.consumer_groups import group_lag
 from tests.support.kafka import produce
 
@@ -88,20 +89,27 @@ async def test_sink_stores_each_event_once_resumes_and_applies_erasures(
 ) -> None:
     kafka = KafkaSettings(bootstrap=kafka_bootstrap)
     group, run = f"test-console-sink-{secrets.token_hex(4)}", secrets.token_hex(6)
+    # A storage topic of this test's own: the records breaking the contract below must not reach
+    # the shared chat.storage that other tests read whole.
+    storage = TopicSpec(f"test.storage-{run}", 6, retention_ms=3_600_000)
+    await apply_topics(kafka, [storage])
     anna, bob = f"u_{secrets.token_hex(8)}", f"u_{secrets.token_hex(8)}"
     conv_a, conv_b = f"c_{secrets.token_hex(8)}", f"c_{secrets.token_hex(8)}"
     a = [event(f"{run}-a{i}", anna, conv_a, f"2026-03-01T10:00:0{i}Z") for i in range(5)]
     b = [event(f"{run}-b{i}", bob, conv_b, f"2026-03-01T10:00:0{i}+00:00") for i in range(4)]
 
     def sink(group: str = group) -> StorageSink:
-        return StorageSink(console_engine, kafka, group=group, registry=CollectorRegistry(), poll_ms=200, retry_s=0.5)
+        return StorageSink(
+            console_engine, kafka, group=group, topic=storage.name, registry=CollectorRegistry(), poll_ms=200,
+            retry_s=0.5,
+        )  # fmt: skip
 
     async def caught_up(group: str = group) -> bool:
-        return not any((await group_lag(kafka_bootstrap, group, STORAGE)).values())
+        return not any((await group_lag(kafka_bootstrap, group, storage)).values())
 
     # Valid events, two of them twice (a redelivery), and two records breaking the contract.
     garbage = [(b"k", b"{not json"), (b"k", orjson.dumps({"schema_version": 1, "event_id": f"{run}-bad"}))]
-    await produce(kafka_bootstrap, STORAGE.name, [*keyed(*a, *b[:3]), *keyed(a[0], a[1]), *garbage])
+    await produce(kafka_bootstrap, storage.name, [*keyed(*a, *b[:3]), *keyed(a[0], a[1]), *garbage])
     started = time.monotonic()
     async with running(sink()) as first:
         await eventually(caught_up, "the first run committed every offset")
@@ -121,17 +129,17 @@ async def test_sink_stores_each_event_once_resumes_and_applies_erasures(
     assert abs(row["stored_at"] - time.time()) < 120
     registry = first.metrics.registry
     assert value(registry, "chatguard_console_sink_duplicates_total") >= 2
-    assert value(registry, "chatguard_console_sink_skipped_invalid_total", topic=STORAGE.name) >= 2
+    assert value(registry, "chatguard_console_sink_skipped_invalid_total", topic=storage.name) >= 2
 
     # A restart in the same group resumes at the committed offsets: the new event only, nothing again.
-    await produce(kafka_bootstrap, STORAGE.name, keyed(b[3]))
+    await produce(kafka_bootstrap, storage.name, keyed(b[3]))
     async with running(sink()) as second:
         registry = second.metrics.registry
         await eventually(caught_up, "the second run committed every offset")
         assert b[3].event_id in stored(console_engine, run)
         assert value(registry, "chatguard_console_sink_stored_total") == 1
         assert value(registry, "chatguard_console_sink_duplicates_total") == 0
-        assert value(registry, "chatguard_console_sink_skipped_invalid_total", topic=STORAGE.name) == 0
+        assert value(registry, "chatguard_console_sink_skipped_invalid_total", topic=storage.name) == 0
 
         # Anna is erased: her messages go, Bob's stay.
         notice = ErasureNotice(anna, "2026-03-01T11:00:00+00:00")
@@ -148,7 +156,7 @@ async def test_sink_stores_each_event_once_resumes_and_applies_erasures(
         before, after = (
             event(f"{run}-a{i}", anna, conv_a, t) for i, t in ((5, "2026-03-01T10:30:00Z"), (6, "2026-03-01T12:00:00Z"))
         )
-        await produce(kafka_bootstrap, STORAGE.name, keyed(before, after))  # one partition: in this order
+        await produce(kafka_bootstrap, storage.name, keyed(before, after))  # one partition: in this order
 
         await eventually(caught_up, "both committed")
         assert after.event_id in stored(console_engine, run)
@@ -160,7 +168,7 @@ async def test_sink_stores_each_event_once_resumes_and_applies_erasures(
     late = event(f"{run}-a7", anna, conv_a, "2026-03-01T10:59:59Z")
     async with running(sink()) as third:
         assert after.event_id in stored(console_engine, run)
-        await produce(kafka_bootstrap, STORAGE.name, keyed(late))
+        await produce(kafka_bootstrap, storage.name, keyed(late))
         await eventually(caught_up, "the third run committed every offset")
         assert value(third.metrics.registry, "chatguard_console_sink_erased_dropped_total") == 1
     assert sorted(stored(console_engine, run)) == sorted(e.event_id for e in (*b, after))

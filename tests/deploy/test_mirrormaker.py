@@ -85,7 +85,8 @@ async def _prepare_client(admin: KafkaSettings) -> None:
     """chatguard's topics as `chatguard topics apply` makes them, the extra ones, MirrorMaker's ACLs."""
     await apply_topics(admin, all_topics())
     client = AdminClient(admin.librdkafka_config())
-    for future in client.create_topics([NewTopic(name, 1, 1) for name in EXTRA_TOPICS]).values():
+    ours = {spec.name for spec in all_topics()}  # chat.audit is one of them now
+    for future in client.create_topics([NewTopic(n, 1, 1) for n in EXTRA_TOPICS if n not in ours]).values():
         future.result(timeout=30)
     # Read on every topic ("*"), not just mirror_bindings(MIRROR): see the module's docstring.
     wanted = [AclBinding(principal(MIRROR), ResourceType.TOPIC, "*", op) for op in MIRROR_OPERATIONS]

@@ -7,11 +7,12 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 if TYPE_CHECKING:
+    from schemas.pseudonyms import Pseudonymiser
     from vault.core import Vault
 
 
@@ -139,21 +140,15 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def _run_erase(args: argparse.Namespace) -> int:
     from runtime.kafka import KafkaSettings
-    from runtime.settings import load
     from schemas.errors import ConfigError
-    from schemas.pseudonyms import Pseudonymiser
     from schemas.raw import CHANNEL_NAME
     from vault.core import check_reason
     from vault.erasure import publish_erasure
-    from vault.settings import PseudonymKey
 
     reason = check_reason(args.reason)
     if not CHANNEL_NAME.fullmatch(args.channel):
         raise ConfigError("--channel: a channel name as the events carry it, lower-case (web, mobile, slack, ...)")
-    key = load(PseudonymKey).pseudonym_key
-    if key is None:
-        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: it names the sender in the vault)")
-    subject = Pseudonymiser(key).sender(args.channel, args.sender)
+    subject = _pseudonymiser("it names the sender in the vault").sender(args.channel, args.sender)
     erased = _vault().erase(subject, _actor(args), reason)
     if erased.had_key:
         print(f"chatguard erase: {subject}: key destroyed, {erased.values} values deleted", file=sys.stderr)
@@ -184,75 +179,72 @@ def _run_erase(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_serve(args: argparse.Namespace) -> int:
+def _pseudonymiser(why: str) -> Pseudonymiser:
+    """The worker's pseudonym key, which names senders in the vault; ConfigError saying ``why``."""
+    from runtime.settings import load
+    from schemas.errors import ConfigError
+    from schemas.pseudonyms import Pseudonymiser
+    from vault.settings import PseudonymKey
+
+    key = load(PseudonymKey).pseudonym_key
+    if key is None:
+        raise ConfigError(f"CHATGUARD_PSEUDONYM_KEY: required (the worker's: {why})")
+    return Pseudonymiser(key)
+
+
+def _serve(app: Any, host: str, port: int) -> None:
     import uvicorn
 
+    # No access log (a form link's token is in its path); the peer's address, never a forgeable
+    # X-Forwarded-For.
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, log_level="warning", server_header=False, proxy_headers=False
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
     from runtime.kafka import KafkaSettings
     from runtime.logs import configure_logging
     from runtime.settings import load
     from schemas.errors import ConfigError
-    from schemas.pseudonyms import Pseudonymiser
     from vault.api import build_app
     from vault.erasure import publish_erasure
-    from vault.settings import PseudonymKey, VaultApiSettings
+    from vault.settings import VaultApiSettings
 
     configure_logging()
     api = load(VaultApiSettings)
     if api.token is None:
         raise ConfigError("CHATGUARD_VAULT_API_TOKEN: required (openssl rand -hex 32); the console presents it")
-    key = load(PseudonymKey).pseudonym_key
-    if key is None:
-        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: erasure names the sender by it)")
+    pseudonyms = _pseudonymiser("erasure names the sender by it")
     kafka = KafkaSettings.from_env()
 
     def notify(subject: str) -> None:
         asyncio.run(publish_erasure(kafka, subject))
 
-    app = build_app(_vault(), api.token.encode(), Pseudonymiser(key), notify)
-    uvicorn.run(
-        app,
-        host=api.host,
-        port=api.port,
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-        proxy_headers=False,
-    )
+    _serve(build_app(_vault(), api.token.encode(), pseudonyms, notify), api.host, api.port)
     return 0
 
 
 def _run_forms(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from runtime.kafka import KafkaSettings
     from runtime.logs import configure_logging
     from runtime.settings import load
     from schemas.errors import ConfigError
-    from schemas.pseudonyms import Pseudonymiser
     from vault.forms.app import build_app
     from vault.forms.publish import RawPublisher
     from vault.forms.store import FormStore
-    from vault.settings import FormsSettings, PseudonymKey
+    from vault.settings import FormsSettings
 
     configure_logging()
     settings = load(FormsSettings)
     if settings.bot_token is None:
         raise ConfigError("CHATGUARD_FORMS_BOT_TOKEN: required (openssl rand -hex 32); bots present it")
-    key = load(PseudonymKey).pseudonym_key
-    if key is None:
-        raise ConfigError("CHATGUARD_PSEUDONYM_KEY: required (the worker's: a form's values are kept under it)")
-    store = FormStore(_vault(), Pseudonymiser(key), ttl_s=settings.ttl_minutes * 60)
+    pseudonyms = _pseudonymiser("a form's values are kept under it")
+    store = FormStore(_vault(), pseudonyms, ttl_s=settings.ttl_minutes * 60)
     publisher = RawPublisher(KafkaSettings.from_env())
-    app = build_app(store, settings.bot_token.encode(), settings.base_url, publisher)
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            access_log=False,
-            log_level="warning",
-            server_header=False,
-            proxy_headers=False,  # the peer's address, never a forgeable X-Forwarded-For
+        _serve(
+            build_app(store, settings.bot_token.encode(), settings.base_url, publisher), settings.host, settings.port
         )
     finally:
         publisher.close()

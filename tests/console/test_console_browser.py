@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from schemas.keeping import KeptValue
 from schemas.redacted import Finding
 from tests.support.browser import chromium
-from tests.support.console import PASSWORD, clean_event, store
+from tests.support.console import PASSWORD, clean_event, set_up_in_browser, sign_in_in_browser, store
 from tests.support.paths import BIN, ROOT
 from tests.support.ports import free_port
 from tests.support.processes import chatguard_process, clean_env, tail
@@ -91,27 +90,6 @@ def seed(url: str, key_file: Path) -> None:
     engine.dispose()
 
 
-def set_up(page, link: str, with_totp: bool) -> str | None:
-    """Fill the set-up page; the TOTP secret when enrolled. The enrolment uses the previous time
-    step's code, so the sign-in right after can use the current one."""
-    page.goto(link)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    secret = page.locator("#totp-secret").inner_text().strip() if with_totp else None
-    if secret:
-        page.locator("#code").fill(pyotp.TOTP(secret).at(time.time() - 30))
-    page.get_by_role("button", name="Save").click()
-    return secret
-
-
-def sign_in(page, base: str, username: str, code: str) -> None:
-    page.goto(f"{base}/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#code").fill(code)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -122,13 +100,13 @@ def test_the_roles_at_work(services):
 
     base, browser = services["base"], services["browser"]
     admin = browser.new_context(viewport={"width": 1100, "height": 760}).new_page()
-    admin_secret = set_up(admin, services["link"], with_totp=True)
+    admin_secret = set_up_in_browser(admin, services["link"], with_totp=True)
     expect(admin.locator("#recovery-codes li")).to_have_count(10)
 
-    sign_in(admin, base, "admin", "000000")
+    sign_in_in_browser(admin, base, "admin", "000000")
     expect(admin.locator("#problem")).to_have_text("wrong user name, password or code")
     shot(admin, "login")
-    sign_in(admin, base, "admin", pyotp.TOTP(admin_secret).now())
+    sign_in_in_browser(admin, base, "admin", pyotp.TOTP(admin_secret).now())
     expect(admin.get_by_test_id("who")).to_contain_text("admin (administrator)")
 
     links = {}
@@ -141,8 +119,8 @@ def test_the_roles_at_work(services):
     shot(admin, "users")
 
     viewer = browser.new_context().new_page()
-    set_up(viewer, links["vera"], with_totp=False)
-    sign_in(viewer, base, "vera", "")
+    set_up_in_browser(viewer, links["vera"], with_totp=False)
+    sign_in_in_browser(viewer, base, "vera", "")
     viewer.goto(f"{base}/inbox")
     expect(viewer.locator("#denied")).to_contain_text("view_inbox")
     assert "kettle" not in viewer.content()
@@ -150,8 +128,8 @@ def test_the_roles_at_work(services):
     moderator = browser.new_context(viewport={"width": 1100, "height": 760}).new_page()
     urls: list[str] = []
     moderator.on("request", lambda r: urls.append(r.url))
-    mona_secret = set_up(moderator, links["mona"], with_totp=True)
-    sign_in(moderator, base, "mona", pyotp.TOTP(mona_secret).now())
+    mona_secret = set_up_in_browser(moderator, links["mona"], with_totp=True)
+    sign_in_in_browser(moderator, base, "mona", pyotp.TOTP(mona_secret).now())
     moderator.goto(f"{base}/inbox")
     moderator.get_by_role("link", name=CONVERSATION).click()
     expect(moderator.get_by_test_id("masked").nth(1)).to_contain_text("call me on ****")

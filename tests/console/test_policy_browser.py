@@ -25,7 +25,7 @@ from schemas.policy import PolicyDocument
 from schemas.raw import RawMessage
 from schemas.topics import RAW, STORAGE
 from tests.support.browser import chromium
-from tests.support.console import PASSWORD
+from tests.support.console import set_up_in_browser, sign_in_in_browser
 from tests.support.kafka import consume_until, produce
 from tests.support.paths import BIN, ROOT
 from tests.support.ports import free_port
@@ -77,24 +77,6 @@ def services(kafka_bootstrap, pseudonym_key, tmp_path_factory) -> Iterator[dict]
         off_loop(publish_policy(kafka, None))
 
 
-def set_up(page, link: str) -> str:
-    page.goto(link)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    secret = page.locator("#totp-secret").inner_text().strip()
-    page.locator("#code").fill(pyotp.TOTP(secret).at(time.time() - 30))
-    page.get_by_role("button", name="Save").click()
-    return secret
-
-
-def sign_in(page, base: str, username: str, secret: str) -> None:
-    page.goto(f"{base}/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in").click()
-
-
 def stored(bootstrap: str, name: str) -> dict:
     """Send a message naming ``name``; its chat.storage event."""
     event = RawMessage(
@@ -116,8 +98,8 @@ def test_a_weakening_change_waits_for_approval_then_reaches_the_worker(services,
     assert "Adam" not in before["text"] and before["policy_version"] == services["baseline"]
 
     admin = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-    admin_secret = set_up(admin, services["link"])
-    sign_in(admin, base, "admin", admin_secret)
+    admin_secret = set_up_in_browser(admin, services["link"])
+    sign_in_in_browser(admin, base, "admin", pyotp.TOTP(admin_secret).now())
     admin.goto(f"{base}/admin/users")
     admin.locator("#new-username").fill("eddie")
     admin.locator("#new-role").select_option("editor")
@@ -125,8 +107,8 @@ def test_a_weakening_change_waits_for_approval_then_reaches_the_worker(services,
     editor_link = admin.locator("#setup-link").inner_text().strip()
 
     editor = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-    editor_secret = set_up(editor, editor_link)  # optional for an Editor; enrolled here
-    sign_in(editor, base, "eddie", editor_secret)
+    editor_secret = set_up_in_browser(editor, editor_link)  # optional for an Editor; enrolled here
+    sign_in_in_browser(editor, base, "eddie", pyotp.TOTP(editor_secret).now())
     editor.goto(f"{base}/policy")
     expect(editor.locator("#current-version")).to_have_text(services["baseline"])
     document = orjson.loads(editor.locator("#document").input_value())

@@ -51,3 +51,24 @@ def clean_event(event_id: str, text: str, findings: Iterable[Finding] = (), **fi
 def store(engine, events: Iterable[RedactedMessage]) -> None:
     with engine.begin() as conn:
         insert_new(conn, [row_of(e, int(time.time())) for e in events])
+
+
+def set_up_in_browser(page, link: str, with_totp: bool = True) -> str | None:
+    """Fill the set-up page in a browser; the TOTP secret when enrolled. The enrolment uses the
+    previous time step's code, so the sign-in right after can use the current one."""
+    page.goto(link)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#confirm").fill(PASSWORD)
+    secret = page.locator("#totp-secret").inner_text().strip() if with_totp else None
+    if secret:
+        page.locator("#code").fill(pyotp.TOTP(secret).at(time.time() - 30))
+    page.get_by_role("button", name="Save").click()
+    return secret
+
+
+def sign_in_in_browser(page, base: str, username: str, code: str) -> None:
+    page.goto(f"{base}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#code").fill(code)
+    page.get_by_role("button", name="Sign in").click()

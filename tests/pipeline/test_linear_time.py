@@ -38,6 +38,9 @@ ADVERSARIAL = {
     "pii-lines": ("Jan Kowalski, ul. Polna 12/4, 00-950 Warszawa, tel. 601 234 567, ", ""),
 }
 TOO_FAST_TO_TIME_S = 0.02
+# Linear growth gives 4x, quadratic 16x; 10x leaves room for a busy CI machine, still below 16.
+SUPER_LINEAR = 10
+RETRIES = 4
 
 
 def text(name: str, size: int) -> str:
@@ -52,15 +55,21 @@ def seconds(step, value: str) -> float:
 
 
 def ratio(step, small: str, large: str) -> tuple[float, float]:
-    """(16 KB seconds, 64 KB seconds); timed again once if the first pair looks super-linear
-    (another process may have had the core)."""
+    """(16 KB seconds, 64 KB seconds), the fastest of a few timings while the pair looks
+    super-linear (another process may have had the core during one of them)."""
     large_s = seconds(step, large)
     if large_s < TOO_FAST_TO_TIME_S:
         return 0.0, large_s
     small_s = seconds(step, small)
-    if large_s / max(small_s, TOO_FAST_TO_TIME_S / 4) > 8:
+    for _ in range(RETRIES):
+        if not super_linear(small_s, large_s):
+            break
         small_s, large_s = min(small_s, seconds(step, small)), min(large_s, seconds(step, large))
     return small_s, large_s
+
+
+def super_linear(small_s: float, large_s: float) -> bool:
+    return large_s >= TOO_FAST_TO_TIME_S and large_s / max(small_s, TOO_FAST_TO_TIME_S / 4) > SUPER_LINEAR
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +85,6 @@ def test_every_step_is_linear(steps, name):
     for step_name, step in steps:
         step(small[:2_000])  # warm-up
         small_s, large_s = ratio(step, small, large)
-        if large_s >= TOO_FAST_TO_TIME_S and large_s / max(small_s, TOO_FAST_TO_TIME_S / 4) > 8:
+        if super_linear(small_s, large_s):
             slow.append((step_name, round(small_s, 3), round(large_s, 3)))
     assert slow == [], f"super-linear on {name!r}: (step, 16 KB s, 64 KB s) {slow}"

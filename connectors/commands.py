@@ -1,4 +1,4 @@
-"""The ingest tier's sub-commands: ingest, traffic, sample, produce, canary. Never imports the pipeline."""
+"""The ingest tier's sub-commands: ingest, traffic, sample-bot, sample, produce, canary. Never imports the pipeline."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--count", type=int, default=None, help="stop after this many (default: until Ctrl-C)")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(run=_run_traffic)
+
+    p = sub.add_parser(
+        "sample-bot", help="a stand-in bot for make run: takes chatguard's signed secure-form links, writes them to a file"
+    )
+    p.add_argument("--port", type=int, default=8093)
+    p.add_argument("--out", required=True, help="file the links are appended to (the demo's chat; owner-only)")
+    p.add_argument(
+        "--secret-env", default="CHATGUARD_FORMS_BOT_TOKEN", help="environment variable holding the shared bot token"
+    )
+    p.set_defaults(run=_run_sample_bot)
 
     p = sub.add_parser("sample", help="write synthetic RawMessage JSONL (with fake PII) to stdout")
     p.add_argument("--count", type=int, default=100)
@@ -120,6 +130,22 @@ def _run_traffic(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from None
     print("chatguard traffic: " + ", ".join(f"HTTP {k}: {v}" for k, v in sorted(statuses.items())), file=sys.stderr)
     return 0 if all(200 <= k < 300 for k in statuses) else 1
+
+
+def _run_sample_bot(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    import uvicorn
+
+    from connectors.sample_bot import append_to, build_app
+
+    secret = os.environ.get(args.secret_env, "")
+    if not secret:
+        raise ConfigError(f"{args.secret_env}: required (the token chatguard signs its calls to the bot with)")
+    app = build_app(secret.encode(), append_to(Path(args.out)))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning", server_header=False)
+    return 0
 
 
 def _run_sample(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console import pages_admin, pages_auth, pages_inbox, pages_policy, pages_stats
+from console import pages_admin, pages_auth, pages_contests, pages_inbox, pages_policy, pages_stats
 from console.roles import Permission as P
 from console.sessions import Session
 from console.web import HEADERS, Console, Needs, as_json, guarded, origin, page, threaded
@@ -67,8 +67,9 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/inbox", "GET", P.VIEW_INBOX, pages_inbox.inbox),
     Guarded("/inbox/{conversation}", "GET", P.VIEW_INBOX, pages_inbox.conversation),
     Guarded("/reveal", "POST", REVEAL, pages_inbox.reveal),
-    Guarded("/contests", "GET", P.VIEW_CONTESTS, pages_inbox.contests),
-    Guarded("/contests/winner", "POST", P.MARK_WINNERS, pages_inbox.mark_winner),
+    Guarded("/contests", "GET", P.VIEW_CONTESTS, pages_contests.contests),
+    Guarded("/contests/winner", "POST", P.MARK_WINNERS, pages_contests.mark_winner),
+    Guarded("/contests/form", "POST", P.SEND_FORMS, pages_contests.send_form),
     Guarded("/stats", "GET", P.VIEW_STATS, pages_stats.stats),
     Guarded("/dashboard", "GET", P.VIEW_DASHBOARD, pages_stats.dashboard),
     Guarded("/policy", "GET", POLICY, pages_policy.policy_page),
@@ -82,6 +83,7 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/api/conversations", "GET", P.VIEW_INBOX, _conversations_api),
     Guarded("/api/conversations/{conversation}/messages", "GET", P.VIEW_INBOX, _messages_api),
     Guarded("/api/reveal", "POST", REVEAL, pages_inbox.reveal),
+    Guarded("/api/contests/form", "POST", P.SEND_FORMS, pages_contests.send_form),
     Guarded("/api/stats", "GET", P.VIEW_STATS, pages_stats.stats),
     Guarded("/api/dashboard", "GET", P.VIEW_DASHBOARD, pages_stats.dashboard),
     Guarded("/api/users", "GET", P.MANAGE_USERS, pages_admin.users_page),

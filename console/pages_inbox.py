@@ -1,16 +1,15 @@
-"""The masked inbox, contest entries, and reveal with a reason (checked against the message that
-holds the ref, and the entity types the role may open)."""
+"""The masked inbox and reveal with a reason (checked against the message that holds the ref, and
+the entity types the role may open)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from console import audit, queries
 from console.roles import Permission, Role, allowed, may_reveal
 from console.sessions import Session
-from console.tables import winners
-from console.web import HEADERS, Console, as_json, form_data, is_api, origin, page, threaded
+from console.web import Console, as_json, form_data, is_api, origin, page, threaded
 from schemas.errors import ChatguardError
 from vault.core import check_reason
 
@@ -33,11 +32,11 @@ async def conversation(request: Request, console: Console, session: Session) -> 
     role = session.account.role
     return page(
         "conversation.html", session=session, conversation=conversation_id, found=found,
-        revealable=lambda message, entity: _may_open(role, message, entity, frozenset()),
+        revealable=lambda message, entity: may_open(role, message, entity, frozenset()),
     )  # fmt: skip
 
 
-def _may_open(role: Role, message: queries.Message, entity: str, winners: frozenset[str]) -> bool:
+def may_open(role: Role, message: queries.Message, entity: str, winners: frozenset[str]) -> bool:
     """Administrators open anything; a Mailbox Moderator phones and e-mails in the inbox; a
     Contest Moderator only the address of a sender marked as a winner."""
     if role is Role.ADMINISTRATOR:
@@ -50,24 +49,24 @@ def _may_open(role: Role, message: queries.Message, entity: str, winners: frozen
 
 
 async def reveal(request: Request, console: Console, session: Session) -> Response:
-    data = await _json(request) if is_api(request) else await form_data(request)
+    data = await json_body(request) if is_api(request) else await form_data(request)
     ref, reason = data.get("ref", ""), data.get("reason", "")
     if not isinstance(ref, str) or not isinstance(reason, str):
-        return _refused(request, session, "ref and reason are strings", 400)
+        return refused(request, session, "ref and reason are strings", 400)
     ref = ref[:64]
     who, where = session.account.username, origin(request)
     message = await threaded(queries.holding_ref, console.engine, ref)
     entity = message.refs()[ref] if message else None
     winners = await threaded(queries.winner_senders, console.engine)
-    if message is None or entity is None or not _may_open(session.account.role, message, entity, winners):
+    if message is None or entity is None or not may_open(session.account.role, message, entity, winners):
         await threaded(audit.record_alone, console.engine, who, "reveal", "denied", where, ref=ref)
-        return _refused(request, session, "no value you may open has this ref", 404)
+        return refused(request, session, "no value you may open has this ref", 404)
     try:
         reason = check_reason(reason)
         value = await threaded(console.vault.reveal, ref, reason, f"console:{who}")
     except ChatguardError as exc:
         await threaded(audit.record_alone, console.engine, who, "reveal", f"refused {exc.http_status}", where, ref=ref)
-        return _refused(request, session, str(exc), exc.http_status)
+        return refused(request, session, str(exc), exc.http_status)
     await threaded(
         audit.record_alone, console.engine, who, "reveal", "revealed", where, ref=ref, subject=message.sender,
         reason=reason,
@@ -77,7 +76,7 @@ async def reveal(request: Request, console: Console, session: Session) -> Respon
     return page("revealed.html", session=session, ref=ref, entity=entity, value=value["value"], message=message)
 
 
-async def _json(request: Request) -> dict:
+async def json_body(request: Request) -> dict:
     import orjson
 
     from runtime.webforms import read_body
@@ -89,47 +88,7 @@ async def _json(request: Request) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _refused(request: Request, session: Session, message: str, status: int) -> Response:
+def refused(request: Request, session: Session, message: str, status: int) -> Response:
     if is_api(request):
         return as_json({"error": message}, status)
     return page("error.html", status, session=session, message=message)
-
-
-async def contests(request: Request, console: Console, session: Session) -> Response:
-    entries = await threaded(queries.contest_entries, console.engine)
-    await threaded(
-        audit.record_alone, console.engine, session.account.username, "view_messages", f"{len(entries)} contest entries",
-        origin(request),
-    )  # fmt: skip
-    role = session.account.role
-    winners = await threaded(queries.winner_senders, console.engine)
-    return page(
-        "contests.html", session=session, entries=entries,
-        revealable=lambda message, entity: _may_open(role, message, entity, winners),
-    )  # fmt: skip
-
-
-async def mark_winner(request: Request, console: Console, session: Session) -> Response:
-    import time
-
-    from sqlalchemy import delete, insert, select
-
-    from console.tables import messages
-
-    form = await form_data(request)
-    event_id, unmark = form.get("event_id", "")[:256], form.get("unmark") == "1"
-    who = session.account.username
-
-    def run() -> bool:
-        with console.engine.begin() as conn:
-            if conn.execute(select(messages.c.event_id).where(messages.c.event_id == event_id)).first() is None:
-                return False
-            conn.execute(delete(winners).where(winners.c.event_id == event_id))
-            if not unmark:
-                conn.execute(insert(winners).values(event_id=event_id, marked_by=who, marked_at=int(time.time())))
-            audit.record(conn, who, "winner_unmark" if unmark else "winner_mark", event_id[:40], origin(request))
-        return True
-
-    if not await threaded(run):
-        return page("error.html", 404, session=session, message="no such entry")
-    return RedirectResponse("/contests", 303, headers=HEADERS)

@@ -172,3 +172,14 @@ def winner_senders(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
         rows = conn.execute(select(messages.c.sender).join(winners, winners.c.event_id == messages.c.event_id))
         return frozenset(r.sender for r in rows)
+
+
+def winning_entry(engine: Engine, event_id: str) -> Message | None:
+    """The entry ``event_id`` if it is marked as a winner (a form goes to winners only)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(messages)
+            .join(winners, winners.c.event_id == messages.c.event_id)
+            .where(messages.c.event_id == event_id)
+        ).first()
+    return None if row is None else Message.of(row)

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     VIEW_CONTESTS = "view_contests"  # contest entries, masked
     MARK_WINNERS = "mark_winners"
     REVEAL_ADDRESS = "reveal_address"  # a winner's postal address, with a reason
+    SEND_FORMS = "send_forms"  # a winner a secure form, through the bot (the link never shows here)
 
 
 _EVERYTHING = frozenset(Permission)
@@ -37,7 +38,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.MARKETER: frozenset({Permission.VIEW_STATS, Permission.VIEW_DASHBOARD}),
     Role.MAILBOX_MODERATOR: frozenset({Permission.VIEW_INBOX, Permission.REVEAL_CONTACT, Permission.VIEW_DASHBOARD}),
     Role.CONTEST_MODERATOR: frozenset(
-        {Permission.VIEW_CONTESTS, Permission.MARK_WINNERS, Permission.REVEAL_ADDRESS, Permission.VIEW_DASHBOARD}
+        {
+            Permission.VIEW_CONTESTS,
+            Permission.MARK_WINNERS,
+            Permission.REVEAL_ADDRESS,
+            Permission.SEND_FORMS,
+            Permission.VIEW_DASHBOARD,
+        }
     ),
     Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD}),
 }

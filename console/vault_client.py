@@ -48,5 +48,12 @@ class VaultClient:
             "POST", "/vault/erase", {"channel": channel, "sender": sender, "reason": reason, "actor": actor}
         )
 
+    def send_form(self, sender: str, conversation: str, fields: tuple[str, ...], actor: str) -> dict[str, Any]:
+        """The vault issues the form and hands its link to the bot; the answer names the form, never the link."""
+        return self._call(
+            "POST", "/vault/forms",
+            {"sender": sender, "conversation": conversation, "fields": list(fields), "actor": actor},
+        )  # fmt: skip
+
     def verify(self) -> dict[str, Any]:
         return self._call("GET", "/vault/audit/verify")

@@ -76,6 +76,10 @@ pids+=($!)
 pids+=($!)
 "$BIN/chatguard" vault forms >"$STATE/forms.log" 2>&1 &
 pids+=($!)
+# A stand-in bot: the console's "send a secure form" reaches it; it writes the links to a file.
+export CHATGUARD_FORMS_BOT_WEBHOOK_URL=${CHATGUARD_FORMS_BOT_WEBHOOK_URL:-http://127.0.0.1:8093/chatguard/forms}
+"$BIN/chatguard" sample-bot --port 8093 --out "$STATE/bot-chat.jsonl" >"$STATE/sample-bot.log" 2>&1 &
+pids+=($!)
 "$BIN/chatguard" vault serve >"$STATE/vault-api.log" 2>&1 &
 pids+=($!)
 "$BIN/chatguard" console >"$STATE/console.log" 2>&1 &
@@ -109,6 +113,7 @@ chatguard is running
                 vault_ref with: set -a; . $STATE/secrets.env; set +a; CHATGUARD_VAULT_MASTER_KEY_FILE=$STATE/vault-master.key \
                 CHATGUARD_VAULT_DATABASE_URL=$CHATGUARD_VAULT_DATABASE_URL $BIN/chatguard vault reveal REF --reason "why you need it"
   console       http://127.0.0.1:$CHATGUARD_CONSOLE_PORT/login  ${ADMIN_LINK:+(first Administrator: set a password and TOTP at $ADMIN_LINK)}
+  bot           links the console sends winners (Contests, Send secure form) land in $STATE/bot-chat.jsonl
   secure form   ${FORM_LINK:-(not ready: see $STATE/forms.log)}  (one use, 15 minutes; a bot asks for another with:)
                 $FORM_ASK
 Ctrl-C stops everything.

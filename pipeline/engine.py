@@ -14,7 +14,7 @@ from pipeline.detection import ChatDetector, Detector, Span
 from pipeline.errors import ConfigError, StepError
 from pipeline.policies import PolicySet, load_policies
 from pipeline.settings import Settings
-from schemas.keeping import KeptValue, ValueKeeper
+from schemas.keeping import KeptValue, ReplyAddress, ValueKeeper
 from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 from schemas.redacted import RedactedMessage
@@ -115,7 +115,19 @@ class RedactionEngine:
             if not isinstance(spans, StepError)
             for span in spans
         ]  # fmt: skip
-        kept = iter(self._keeper.put_many(items))
+        reply_to = {
+            (item.subject, item.conversation): item
+            for item in (
+                ReplyAddress(
+                    pseudonyms.sender(event.channel, event.sender_id),
+                    pseudonyms.conversation(event.channel, event.conversation_id),
+                    event.channel, event.channel_kind, event.conversation_id, event.sender_id, event.sent_at,
+                )
+                for event, spans in zip(events, merged, strict=True)
+                if not isinstance(spans, StepError)
+            )
+        }  # fmt: skip
+        kept = iter(self._keeper.put_many(items, list(reply_to.values())))
         return [[] if isinstance(spans, StepError) else [next(kept) for _ in spans] for spans in merged]
 
     def _detect(self, events: Sequence[RawMessage]) -> list[list[Span] | StepError]:

@@ -31,7 +31,27 @@ class KeptValue:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyAddress:
+    """Where a sender can be reached again: one conversation's raw ids. A person who later sends
+    them a secure form (the console's contest winners) knows them only by pseudonym; the bot that
+    posts the link needs the ids. Raw ids identify a person (a Telegram user id), so the keeper
+    holds them as it holds values: sealed under the sender's key, erased with it."""
+
+    subject: str  # the sender's keyed pseudonym
+    conversation: str  # the conversation's keyed pseudonym
+    channel: str
+    channel_kind: str
+    conversation_id: str
+    sender_id: str
+    sent_at: str = ""  # as KeptValue's: an address sent before its sender's erasure is not kept
+
+    def __repr__(self) -> str:
+        return f"ReplyAddress(subject={self.subject!r}, conversation={self.conversation!r}, ids=***)"
+
+
 class ValueKeeper(Protocol):
-    def put_many(self, items: Sequence[KeptValue]) -> list[str]:
-        """Keep ``items`` (all or none); their refs, in order: random, never derived from a value."""
+    def put_many(self, items: Sequence[KeptValue], reply_to: Sequence[ReplyAddress] = ()) -> list[str]:
+        """Keep ``items`` and ``reply_to`` (all or none); the items' refs, in order: random, never
+        derived from a value."""
         ...

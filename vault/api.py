@@ -1,4 +1,5 @@
-"""The vault's HTTP API, for the console: reveal with a reason, erase a sender, verify the audit log.
+"""The vault's HTTP API, for the console: reveal with a reason, erase a sender, verify the audit log,
+send a sender a secure form through the bot (``vault.forms.delivery``).
 
 Every call carries ``Authorization: Bearer <CHATGUARD_VAULT_API_TOKEN>`` (the console's; compared in
 constant time) and names its ``actor`` (the signed-in person the console acts for) and, for a reveal or
@@ -10,6 +11,7 @@ never quotes a value.
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,12 +22,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from schemas.errors import ChatguardError, SchemaError
+from schemas.forms import field_names
 from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import CHANNEL_NAME
-from vault.core import Vault
+from vault.core import Vault, check_actor
+from vault.forms.delivery import Sent
 from vault.store import database_errors
 
 MAX_BODY = 16 * 1024
+SENDER = re.compile(r"u_[0-9a-f]{16}")
+CONVERSATION = re.compile(r"c_[0-9a-f]{16}")
+SendForm = Callable[[str, str, tuple[str, ...], str], Sent]  # (sender, conversation, fields, actor)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -44,8 +51,10 @@ def build_app(
     token: bytes,
     pseudonymiser: Pseudonymiser,
     notify: Callable[[str], None] | None = None,
+    send_form: SendForm | None = None,
 ) -> Starlette:
-    """``notify(subject)`` publishes an erasure notice (None: the caller publishes it)."""
+    """``notify(subject)`` publishes an erasure notice (None: the caller publishes it);
+    ``send_form`` sends a sender a secure form through the bot (None: not configured)."""
 
     def authorised(request: Request) -> None:
         given = request.headers.get("authorization", "")
@@ -108,6 +117,36 @@ def build_app(
 
         return await _threaded(answer, run)
 
+    async def forms(request: Request) -> Response:
+        try:
+            authorised(request)
+            data = await body(request, ("sender", "conversation", "actor"))
+            if not SENDER.fullmatch(data["sender"]):
+                raise SchemaError("sender", "a sender pseudonym as the clean topics carry it (u_ and 16 hex digits)")
+            if not CONVERSATION.fullmatch(data["conversation"]):
+                raise SchemaError("conversation", "a conversation pseudonym (c_ and 16 hex digits)")
+            fields = field_names(data.get("fields"))
+            actor = check_actor(data["actor"])
+            if send_form is None:
+                raise Refused(
+                    "forms cannot be sent from here: set CHATGUARD_FORMS_BOT_WEBHOOK_URL and CHATGUARD_FORMS_BOT_TOKEN "
+                    "on chatguard vault serve",
+                    503,
+                )
+        except ChatguardError as exc:
+            return _json({"error": str(exc)}, exc.http_status)
+
+        def run() -> Response:
+            assert send_form is not None
+            sent = send_form(data["sender"], data["conversation"], fields, actor)
+            return _json(
+                {"form_id": sent.form_id, "expires_at": sent.expires_at, "channel": sent.channel,
+                 "channel_kind": sent.channel_kind},
+                201,
+            )  # fmt: skip
+
+        return await _threaded(answer, run)
+
     async def verify(request: Request) -> Response:
         try:
             authorised(request)
@@ -131,6 +170,7 @@ def build_app(
             Route("/vault/reveal", reveal, methods=["POST"]),
             Route("/vault/erase", erase, methods=["POST"]),
             Route("/vault/audit/verify", verify, methods=["GET"]),
+            Route("/vault/forms", forms, methods=["POST"]),
         ]
     )
 

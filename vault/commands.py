@@ -221,8 +221,35 @@ def _run_serve(args: argparse.Namespace) -> int:
     def notify(subject: str) -> None:
         asyncio.run(publish_erasure(kafka, subject))
 
-    _serve(build_app(_vault(), api.token.encode(), pseudonyms, notify), api.host, api.port)
+    vault = _vault()
+    _serve(
+        build_app(vault, api.token.encode(), pseudonyms, notify, _form_sender(vault, pseudonyms)), api.host, api.port
+    )
     return 0
+
+
+def _form_sender(vault: Vault, pseudonyms: Pseudonymiser) -> Any:
+    """The API's "send a secure form", if the bot's webhook is configured (None: refused, 503)."""
+    from runtime.settings import load
+    from schemas.errors import ConfigError
+    from vault.forms.delivery import BotWebhook, send_form
+    from vault.forms.store import FormStore
+    from vault.settings import FormsSettings
+
+    settings = load(FormsSettings)
+    if not settings.bot_webhook_url:
+        return None
+    if settings.bot_token is None:
+        raise ConfigError(
+            "CHATGUARD_FORMS_BOT_TOKEN: required with CHATGUARD_FORMS_BOT_WEBHOOK_URL (it signs the calls)"
+        )
+    store = FormStore(vault, pseudonyms, ttl_s=settings.ttl_minutes * 60)
+    webhook = BotWebhook(settings.bot_webhook_url, settings.bot_token.encode())
+
+    def send(sender: str, conversation: str, fields: tuple[str, ...], actor: str) -> Any:
+        return send_form(store, webhook, settings.base_url, sender, conversation, fields, actor)
+
+    return send
 
 
 def _run_forms(args: argparse.Namespace) -> int:

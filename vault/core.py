@@ -20,14 +20,15 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas.errors import ConfigError
 from schemas.forms import VAULT_REF
-from schemas.keeping import KeptValue
+from schemas.keeping import KeptValue, ReplyAddress
 from vault import audit as audit_log
+from vault import replies
 from vault.crypto import associated_data, new_data_key, open_sealed, seal
 from vault.errors import BadReason, RevealRefused
 from vault.keys import KeyProvider, UnknownMasterKey
 from vault.settings import VaultSettings
 from vault.store import scrub
-from vault.tables import audit, audit_head, entries, erasures, forms, subjects
+from vault.tables import audit, audit_head, entries, erasures, forms, reply_to, subjects
 
 MIN_REASON, MAX_REASON = 10, 500
 SWEEP_EVERY_S = 3600
@@ -77,34 +78,49 @@ def check_reason(reason: str | None) -> str:
 
 class Vault:
     def __init__(
-        self, engine: Engine, keys: KeyProvider, retention_s: int, clock: Callable[[], float] = time.time
+        self,
+        engine: Engine,
+        keys: KeyProvider,
+        retention_s: int,
+        clock: Callable[[], float] = time.time,
+        keep_reply_addresses: bool = True,
     ) -> None:
         self.engine = engine
         self.keys = keys
         self.retention_s = retention_s
         self._clock = clock
         self._next_sweep = 0.0  # the first write sweeps: a worker that starts after a pause cleans up
+        self.keep_reply_addresses = keep_reply_addresses
+        self._recent = replies.Recent()
 
     def _now(self) -> int:
         return int(self._clock())
 
     # -- writing --------------------------------------------------------------------------------
 
-    def put_many(self, items: Sequence[Item]) -> list[str]:
-        """Seal and store ``items`` in one transaction; their refs, in order."""
-        if not items:
-            return []
+    def put_many(self, items: Sequence[Item], reply_to: Sequence[ReplyAddress] = ()) -> list[str]:
+        """Seal and store ``items`` and ``reply_to`` in one transaction; the items' refs, in order."""
         now = self._now()
+        reply_to = self._recent.fresh(reply_to, now) if self.keep_reply_addresses else []
+        if not items and not reply_to:
+            return []
         if now >= self._next_sweep:  # the worker's writes keep retention without a cron job
             self._next_sweep = now + SWEEP_EVERY_S
             self.sweep(actor="worker")
         with self.engine.begin() as conn:
-            return self.put_in(conn, items, now)
+            refs, addresses = self._put(conn, items, now, reply_to)
+        self._recent.remember(addresses, now)  # once committed, and only those kept
+        return refs
 
     def put_in(self, conn: Connection, items: Sequence[Item], now: int) -> list[str]:
         """``put_many`` inside the caller's transaction (a secure form's values and its claim)."""
+        return self._put(conn, items, now, ())[0]
+
+    def _put(
+        self, conn: Connection, items: Sequence[Item], now: int, reply_to: Sequence[ReplyAddress]
+    ) -> tuple[list[str], list[ReplyAddress]]:
         refs = [new_ref() for _ in items]
-        wanted = {item.subject for item in items}
+        wanted = {item.subject for item in items} | {a.subject for a in reply_to}
         lock_subjects(conn, wanted)
         erased = dict(
             conn.execute(
@@ -113,9 +129,13 @@ class Vault:
         )
         # A value sent before its sender's erasure is not kept: its ref opens nothing.
         kept = [(ref, item) for ref, item in zip(refs, items, strict=True) if not _before(item, erased, now)]
+        addresses = [a for a in reply_to if not _before(a, erased, now)]
+        if not kept and not addresses:
+            return refs, addresses
+        data_keys = self._data_keys(conn, {item.subject for _, item in kept} | {a.subject for a in addresses}, now)
+        replies.keep(conn, data_keys, addresses, now, now + self.retention_s)
         if not kept:
-            return refs
-        data_keys = self._data_keys(conn, {item.subject for _, item in kept}, now)
+            return refs, addresses
         conn.execute(
             insert(entries),
             [
@@ -136,7 +156,7 @@ class Vault:
                 for ref, item in kept
             ],
         )
-        return refs
+        return refs, addresses
 
     def open_entry(self, row: Row) -> str:
         """The value of an ``entries`` row joined with its subject's ``key_id`` and ``wrapped_key``.
@@ -215,11 +235,13 @@ class Vault:
             had_key = bool(conn.execute(delete(subjects).where(subjects.c.subject == subject)).rowcount)
             removed = conn.execute(delete(entries).where(entries.c.subject == subject)).rowcount
             conn.execute(delete(forms).where(forms.c.subject == subject))  # open forms hold raw ids
+            conn.execute(delete(reply_to).where(reply_to.c.subject == subject))
             audit_log.append(
                 conn, at=now, actor=actor, action="erase", subject=subject,
                 reason=" ".join(reason.split()) if reason else None,
                 outcome=f"erased {removed}" if had_key else "no key held",
             )  # fmt: skip
+        self._recent.forget(subject)
         return Erased(had_key, int(removed), scrub(self.engine))
 
     def sweep(self, actor: str = "sweep") -> int:
@@ -227,6 +249,7 @@ class Vault:
         now = self._now()
         with self.engine.begin() as conn:
             removed = int(conn.execute(delete(entries).where(entries.c.expires_at <= now)).rowcount)
+            conn.execute(delete(reply_to).where(reply_to.c.expires_at <= now))
             conn.execute(delete(erasures).where(erasures.c.erased_at <= now - self.retention_s))
             # An expired form keeps its row a day, to answer "expired" rather than "unknown".
             conn.execute(delete(forms).where(forms.c.expires_at <= now - FORM_KEPT_S))
@@ -280,7 +303,7 @@ def lock_subjects(conn: Connection, wanted: set[str]) -> None:
         conn.execute(update(audit_head).where(audit_head.c.id == -1).values(seq=audit_head.c.seq))
 
 
-def _before(item: Item, erased: dict[str, int], now: int) -> bool:
+def _before(item: Item | ReplyAddress, erased: dict[str, int], now: int) -> bool:
     erased_at = erased.get(item.subject)
     if erased_at is None:
         return False
@@ -296,4 +319,9 @@ def open_vault(settings: VaultSettings) -> Vault:
     if settings.master_key_file is None:
         raise ConfigError("CHATGUARD_VAULT_MASTER_KEY_FILE: required")
     keys = LocalKeys(read_master_key(settings.master_key_file), *map(read_master_key, settings.previous_keys))
-    return Vault(open_engine(settings.url), keys, settings.retention_days * 86_400)
+    return Vault(
+        open_engine(settings.url),
+        keys,
+        settings.retention_days * 86_400,
+        keep_reply_addresses=settings.reply_addresses,
+    )

@@ -57,3 +57,21 @@ class FormsThrottled(ChatguardError):
     http_status = 429
     exit_code = 1
     metric_reason = "forms_throttled"
+
+
+class NoReplyAddress(ChatguardError):
+    """A form to send to a sender the vault cannot reach: never seen in that conversation within the
+    retention period, erased, or reply addresses off."""
+
+    http_status = 404
+    exit_code = 1
+    metric_reason = "no_reply_address"
+
+
+class BotRefused(ChatguardError):
+    """The bot's webhook did not take a form link (an error status or no answer): the form was
+    withdrawn, so no usable link is left anywhere."""
+
+    http_status = 502
+    exit_code = 3
+    metric_reason = "bot_refused"

@@ -16,6 +16,15 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(user_data_dir('chatguard')) / 'vault.db'}"
 
 
+def _http_url(raw: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise ValueError("an http:// or https:// URL without a user name or password in it")
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class VaultSettings:
     mode: str = vault_mode_setting()
@@ -49,6 +58,14 @@ class VaultSettings:
         "hourly as it writes, `chatguard vault sweep` on demand",
         low=1,
         high=3650,
+    )
+
+    reply_addresses: bool = setting(
+        "CHATGUARD_VAULT_REPLY_ADDRESSES",
+        True,
+        "keep where each sender can be reached again (their raw channel ids, sealed under their key, erased "
+        "with it, expiring with the retention period), so the console can send a contest winner a secure "
+        "form; off: it cannot",
     )
 
     def __repr__(self) -> str:
@@ -121,6 +138,13 @@ class FormsSettings:
     ttl_minutes: int = setting(
         "CHATGUARD_FORMS_TTL_MINUTES", 15, "minutes a form link stays usable (once)", low=1, high=60
     )
+    bot_webhook_url: str = setting(
+        "CHATGUARD_FORMS_BOT_WEBHOOK_URL", "",
+        "where `chatguard vault serve` hands the bot a form link a person sent from the console (a contest "
+        "winner's); the bot posts it into the conversation. Signed with `CHATGUARD_FORMS_BOT_TOKEN` "
+        "(README, Secure forms). Empty: the console cannot send forms",
+        shown_default="empty", parse=lambda raw: _http_url(raw.strip()),
+    )  # fmt: skip
 
     def __repr__(self) -> str:
         return masked_repr(self)

@@ -67,6 +67,20 @@ forms = Table(
     Index("vault_forms_subject", "subject"),
 )
 
+# Where each sender can be reached again, per conversation (schemas.keeping.ReplyAddress): the raw
+# ids sealed under the sender's key, so erasure shreds them with the values.
+reply_to = Table(
+    "vault_reply_to",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("conversation", String(64), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("vault_reply_to_expires_at", "expires_at"),
+)
+
 audit = Table(
     "vault_audit",
     metadata,

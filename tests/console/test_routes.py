@@ -17,23 +17,36 @@ from console.sessions import Sessions
 from console.settings import ConsoleSettings
 from console.vault_client import VaultClient
 from console.web import Console, permits
-from schemas.keeping import KeptValue
+from schemas.keeping import KeptValue, ReplyAddress
 from schemas.pseudonyms import Pseudonymiser
 from schemas.redacted import Finding
 from tests.support.console import clean_event, set_up_person, sign_in, store
 from tests.support.processes import serve_in_thread
 from vault.api import build_app as vault_app
 from vault.core import Vault
+from vault.forms.delivery import BotWebhook, send_form
+from vault.forms.store import FormStore
 from vault.keys import LocalKeys
 from vault.tables import audit
 
-API_TOKEN = secrets.token_hex(32)
+API_TOKEN, BOT_TOKEN = secrets.token_hex(32), secrets.token_hex(32)
 SUBJECT = "u_00000000000000aa"
 REASON = "customer asked to be called back"
 
 
 @pytest.fixture
-def console(console_engine):
+def bot():
+    """A real bot webhook (the sample bot); what it was asked to post."""
+    from connectors.sample_bot import PATH
+    from connectors.sample_bot import build_app as bot_app
+
+    posted: list[dict] = []
+    with serve_in_thread(bot_app(BOT_TOKEN.encode(), posted.append)) as base:
+        yield base + PATH, posted
+
+
+@pytest.fixture
+def console(console_engine, bot):
     from console.app import build_app
 
     vault = Vault(console_engine, LocalKeys(secrets.token_bytes(32)), 3600)
@@ -54,7 +67,16 @@ def console(console_engine):
             ),
         ],
     )
-    with serve_in_thread(vault_app(vault, API_TOKEN.encode(), Pseudonymiser(secrets.token_bytes(32)))) as vault_url:
+    vault.put_many([], [ReplyAddress(SUBJECT, "c_00000000000000aa", "web", "private", "visitor-chat-1", "visitor-1")])
+    pseudonyms = Pseudonymiser(secrets.token_bytes(32))
+    webhook = BotWebhook(bot[0], BOT_TOKEN.encode())
+
+    def send(sender, conversation, fields, actor):
+        return send_form(
+            FormStore(vault, pseudonyms), webhook, "https://forms.test", sender, conversation, fields, actor
+        )
+
+    with serve_in_thread(vault_app(vault, API_TOKEN.encode(), pseudonyms, None, send)) as vault_url:
         accounts = Accounts(console_engine)
         settings = ConsoleSettings(secure_cookies=False, metrics_url="http://127.0.0.1:9/metrics")
         made = Console(settings, accounts, Sessions(console_engine, 900, 3600), VaultClient(vault_url, API_TOKEN))
@@ -257,3 +279,37 @@ def test_with_the_rotation_knob_on_an_expired_password_opens_only_the_password_p
         assert inbox.status_code == 303 and inbox.headers["location"] == "/password?expired=1"
         assert client.get("/api/conversations").status_code == 403
         assert client.get("/password").status_code == 200
+
+
+def test_a_form_goes_to_a_winner_only_and_the_console_never_sees_its_link(console, bot):
+    base, people, _refs, engine = console
+    _url, posted = bot
+    client, csrf = sign_in(base, "p-contest-moderator", people[Role.CONTEST_MODERATOR])
+    headers = {"X-CSRF-Token": csrf}
+    entry = {"event_id": "web:3", "fields": ["name", "address"]}  # holds a contest code; not a winner yet
+    assert client.post("/api/contests/form", json=entry, headers=headers).status_code == 404
+    assert client.post("/api/contests/form", json={**entry, "event_id": "web:9"}, headers=headers).status_code == 404
+    assert posted == []
+    assert client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:3"}).status_code == 303
+    for bad in ({**entry, "fields": []}, {**entry, "fields": ["iban"]}, {"fields": ["address"]}):
+        assert client.post("/api/contests/form", json=bad, headers=headers).status_code == 400
+    assert client.post("/contests/form", data={"csrf": csrf, "event_id": "web:3"}).status_code == 400  # none ticked
+    assert posted == []
+    sent = client.post("/contests/form", data={"csrf": csrf, "event_id": "web:3", "f_name": "1", "f_address": "1"})
+    assert sent.status_code == 200 and "Form sent" in sent.text, sent.text[:500]
+    (call,) = posted
+    assert (call["conversation_id"], call["sender_id"], call["fields"]) == (
+        "visitor-chat-1",
+        "visitor-1",
+        ["name", "address"],
+    )
+    token = call["url"].rsplit("/", 1)[1]
+    assert token not in sent.text and call["form_id"] in sent.text
+    api = client.post("/api/contests/form", json={**entry, "fields": ["phone"]}, headers=headers)
+    assert api.status_code == 201 and set(api.json()) == {"form_id", "expires_at", "fields"}
+    assert posted[1]["url"].rsplit("/", 1)[1] not in api.text
+    with engine.connect() as conn:
+        sends = conn.execute(select(audit.c.actor, audit.c.outcome).where(audit.c.action == "form_send")).all()
+    outcomes = [r.outcome for r in sends]
+    assert outcomes.count("denied") == 2 and sum(o.startswith("sent f_") for o in outcomes) == 2
+    assert all(r.actor == "console:p-contest-moderator" for r in sends)

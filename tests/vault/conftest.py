@@ -24,7 +24,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     engine = open_engine(url)
     with engine.begin() as conn:
         conn.execute(
-            text("TRUNCATE vault_subjects, vault_entries, vault_forms, vault_erasures, vault_audit, vault_audit_head")
+            text(
+                "TRUNCATE vault_subjects, vault_entries, vault_forms, vault_erasures, vault_reply_to, vault_audit, "
+                "vault_audit_head"
+            )
         )
     engine.dispose()
     yield url

@@ -27,7 +27,7 @@ from schemas.raw import RawMessage
 from vault.errors import FormInvalid
 from vault.forms import page
 from vault.forms.requests import FormRequest
-from vault.forms.store import FormStore
+from vault.forms.store import FormStore, form_link
 from vault.store import database_errors
 
 log = logging.getLogger("chatguard.forms")
@@ -73,7 +73,7 @@ def build_app(store: FormStore, bot_token: bytes, base_url: str, publish: Callab
             return _json({"error": str(exc)}, exc.http_status)
         log.info("form %s issued: %s", issued.form_id, ",".join(form_request.fields))
         return _json(
-            {"form_id": issued.form_id, "url": f"{base_url}/f/{issued.token}", "expires_at": issued.expires_at},
+            {"form_id": issued.form_id, "url": form_link(base_url, issued.token), "expires_at": issued.expires_at},
             201,
         )
 

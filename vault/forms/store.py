@@ -16,16 +16,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from schemas.errors import SchemaError
 from schemas.forms import FIELDS, SubmittedField, summary
-from schemas.keeping import KeptValue
+from schemas.keeping import KeptValue, ReplyAddress
 from schemas.pseudonyms import Pseudonymiser
 from schemas.raw import RawMessage
 from vault import audit as audit_log
+from vault import replies
 from vault.core import Vault, lock_subjects
-from vault.errors import FormGone, FormInvalid, FormsThrottled, FormUnknown
+from vault.errors import FormGone, FormInvalid, FormsThrottled, FormUnknown, NoReplyAddress
 from vault.forms.requests import FormRequest, checked_values
 from vault.tables import entries, forms, subjects
 
@@ -53,6 +54,10 @@ class ShownForm:
     fields: tuple[str, ...]
     prefilled: dict[str, str] = field(repr=False, default_factory=dict)
     can_prefill: bool = False  # the bot asked for it and the visitor has not used it yet
+
+
+def form_link(base_url: str, token: str) -> str:
+    return f"{base_url}/f/{token}"
 
 
 def token_hash(token: str) -> str:
@@ -181,6 +186,27 @@ class FormStore:
                     gone = self._refused(conn, row, now, "form_submit", "used")
             raise gone
         return event
+
+    def reply_address(self, subject: str, conversation: str) -> ReplyAddress:
+        """Where ``subject`` can be reached in ``conversation`` (NoReplyAddress if nowhere)."""
+        with self.vault.engine.connect() as conn:
+            found = replies.find(conn, self.vault.keys, subject, conversation, self._now())
+        if found is None:
+            raise NoReplyAddress(
+                "the vault holds no way to reach this sender in this conversation (not seen within the "
+                "retention period, erased, or CHATGUARD_VAULT_REPLY_ADDRESSES is off)"
+            )
+        return found.address
+
+    def withdraw(self, form_id: str, actor: str, why: str) -> None:
+        """Delete an issued form whose link never reached its sender: no usable link is left."""
+        with self.vault.engine.begin() as conn:
+            subject = conn.execute(select(forms.c.subject).where(forms.c.form_id == form_id)).scalar_one_or_none()
+            conn.execute(delete(forms).where(forms.c.form_id == form_id))
+            audit_log.append(
+                conn, at=self._now(), actor=actor, action="form_withdraw", ref=form_id, subject=subject,
+                outcome=why[:40],
+            )  # fmt: skip
 
     # -- helpers ----------------------------------------------------------------------------------
 

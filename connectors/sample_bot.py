@@ -1,0 +1,55 @@
+"""A stand-in for the client's bot, for ``make run`` and the tests: it takes chatguard's signed
+"post this secure form link" calls (``schemas.bot_webhook``) and, where a real bot would post the
+link into the conversation, appends it to a file (the demo's "chat"), one JSON line per link.
+A real bot does the same checks: the signature first, then the body.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from schemas.bot_webhook import SIGNATURE_HEADER, BadSignature, verify
+
+MAX_BODY = 16 * 1024
+PATH = "/chatguard/forms"
+
+
+def build_app(secret: bytes, post: Callable[[dict], None], clock: Callable[[], float] = time.time) -> Starlette:
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": f"body larger than {MAX_BODY} bytes"}, 413)
+        try:
+            verify(secret, body, request.headers.get(SIGNATURE_HEADER), clock())
+        except BadSignature as exc:
+            return JSONResponse({"error": str(exc)}, 401)
+        try:
+            call = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return JSONResponse({"error": "body must be JSON"}, 400)
+        if not isinstance(call, dict) or call.get("type") != "secure_form" or not isinstance(call.get("url"), str):
+            return JSONResponse({"error": "expected a secure_form call with a url"}, 400)
+        post(call)
+        return JSONResponse({"posted": True})
+
+    return Starlette(routes=[Route(PATH, receive, methods=["POST"])])
+
+
+def append_to(path: Path) -> Callable[[dict], None]:
+    """The demo's "chat": each link a line of its own in ``path`` (owner-only: links are credentials)."""
+
+    def post(call: dict) -> None:
+        line = {k: call.get(k) for k in ("channel", "conversation_id", "form_id", "fields", "url", "expires_at")}
+        path.touch(mode=0o600, exist_ok=True)
+        with path.open("ab") as out:
+            out.write(orjson.dumps(line) + b"\n")
+
+    return post

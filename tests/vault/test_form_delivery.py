@@ -1,0 +1,189 @@
+"""Sending a sender a secure form through the bot, on real servers and both databases: the vault
+API finds where the sender can be reached, issues the form and hands the signed link to a real
+bot webhook (the sample bot); the caller gets the form's id, never the link. A bot that refuses or
+does not answer leaves no usable link; a sender the vault cannot reach is a clear 404."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from connectors.sample_bot import PATH
+from connectors.sample_bot import build_app as bot_app
+from schemas.keeping import ReplyAddress
+from schemas.pseudonyms import Pseudonymiser
+from tests.support.ports import free_port
+from tests.support.processes import serve_in_thread
+from vault.api import build_app
+from vault.errors import FormUnknown
+from vault.forms.delivery import BotWebhook, send_form
+from vault.forms.store import FormStore
+from vault.tables import audit, forms
+
+TOKEN, BOT_TOKEN = secrets.token_hex(32), secrets.token_hex(32)
+KEY = secrets.token_bytes(32)
+FORMS_URL = "https://forms.example.test"
+SENDER_ID, CONVERSATION_ID = "tg-user-70012345", "tg-chat-70012345"
+
+
+def reach(vault, channel_kind: str = "private") -> tuple[str, str]:
+    pseudonyms = Pseudonymiser(KEY)
+    subject, conversation = (
+        pseudonyms.sender("telegram", SENDER_ID),
+        pseudonyms.conversation("telegram", CONVERSATION_ID),
+    )
+    vault.put_many([], [ReplyAddress(subject, conversation, "telegram", channel_kind, CONVERSATION_ID, SENDER_ID)])
+    return subject, conversation
+
+
+@pytest.fixture
+def bot():
+    """A real bot webhook (the sample bot) and what it posted; ``answer`` switches it to failing."""
+    posted: list[dict] = []
+    state = {"fail": False}
+
+    def post(call: dict) -> None:
+        if state["fail"]:
+            raise RuntimeError("the chat platform is down")
+        posted.append(call)
+
+    with serve_in_thread(bot_app(BOT_TOKEN.encode(), post)) as base:
+        yield base + PATH, posted, state
+
+
+@pytest.fixture
+def api(make_vault, bot):
+    vault = make_vault()
+    url, posted, state = bot
+    store = FormStore(vault, Pseudonymiser(KEY))
+    webhook = BotWebhook(url, BOT_TOKEN.encode())
+
+    def send(sender, conversation, fields, actor):
+        return send_form(store, webhook, FORMS_URL, sender, conversation, fields, actor)
+
+    with serve_in_thread(build_app(vault, TOKEN.encode(), Pseudonymiser(KEY), None, send)) as base:
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+        yield client, vault, store, posted, state
+        client.close()
+
+
+def ask(client, sender, conversation, fields=("name", "address"), actor="console:contest-mod"):
+    body = {"sender": sender, "conversation": conversation, "fields": list(fields), "actor": actor}
+    return client.post("/vault/forms", json=body)
+
+
+def token_of(url: str) -> str:
+    assert url.startswith(FORMS_URL + "/f/")
+    return url.rsplit("/", 1)[1]
+
+
+def test_the_bot_gets_a_signed_link_and_the_caller_only_the_form_id(api):
+    client, vault, store, posted, _ = api
+    sender, conversation = reach(vault)
+    answer = ask(client, sender, conversation)
+    assert answer.status_code == 201, answer.text
+    sent = answer.json()
+    assert set(sent) == {"form_id", "expires_at", "channel", "channel_kind"} and "/f/" not in answer.text
+    (call,) = posted
+    assert (call["channel"], call["conversation_id"], call["sender_id"]) == ("telegram", CONVERSATION_ID, SENDER_ID)
+    assert call["form_id"] == sent["form_id"] and call["fields"] == ["name", "address"]
+    shown = store.show(token_of(call["url"]))
+    assert shown.form_id == sent["form_id"] and shown.fields == ("name", "address")
+    assert shown.can_prefill  # a private channel: the link reaches the winner alone
+    with vault.engine.connect() as conn:
+        actions = [(r.actor, r.action) for r in conn.execute(select(audit).order_by(audit.c.seq))]
+    assert ("console:contest-mod", "form_issue") in actions
+
+
+def test_a_public_channel_gets_no_prefill(api):
+    client, vault, store, posted, _ = api
+    sender, conversation = reach(vault, "public")
+    assert ask(client, sender, conversation).status_code == 201
+    assert not store.show(token_of(posted[0]["url"])).can_prefill
+
+
+def test_a_bot_that_fails_leaves_no_usable_link(api):
+    client, vault, store, posted, state = api
+    sender, conversation = reach(vault)
+    state["fail"] = True
+    answer = ask(client, sender, conversation)
+    assert answer.status_code == 502 and "withdrawn" in answer.json()["error"]
+    with vault.engine.connect() as conn:
+        assert conn.execute(select(forms)).all() == []
+        outcomes = [(r.action, r.outcome) for r in conn.execute(select(audit).order_by(audit.c.seq))]
+    assert ("form_withdraw", "not delivered: bot_refused") in outcomes
+
+
+def test_a_bot_that_does_not_answer_leaves_no_usable_link(make_vault):
+    vault = make_vault()
+    store = FormStore(vault, Pseudonymiser(KEY))
+    sender, conversation = reach(vault)
+    dead = BotWebhook(f"http://127.0.0.1:{free_port()}{PATH}", BOT_TOKEN.encode(), timeout_s=2)
+    links: list[str] = []
+
+    def deliver(call: dict) -> None:
+        links.append(call["url"])
+        dead(call)
+
+    with pytest.raises(Exception, match="did not answer"):
+        send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "console:contest-mod")
+    with pytest.raises(FormUnknown):
+        store.show(token_of(links[0]))
+
+
+def test_a_bot_that_refuses_the_signature_leaves_no_usable_link(make_vault, bot):
+    vault = make_vault()
+    url, posted, _ = bot
+    store = FormStore(vault, Pseudonymiser(KEY))
+    sender, conversation = reach(vault)
+    with pytest.raises(Exception, match="answered 401"):
+        send_form(store, BotWebhook(url, b"not-the-bots-token"), FORMS_URL, sender, conversation, ("address",), "x")
+    assert posted == []
+    with vault.engine.connect() as conn:
+        assert conn.execute(select(forms)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"sender": "u_0000000000000000", "conversation": "c_0000000000000000"}, 404, "no way to reach"),
+        ({"sender": "Anna Nowak", "conversation": "c_0000000000000000"}, 400, "sender"),
+        ({"sender": "u_0000000000000000", "conversation": "tg-chat-1"}, 400, "conversation"),
+        ({"fields": ["address", "iban"]}, 400, "fields[1]"),
+        ({"fields": []}, 400, "fields"),
+        ({"actor": "\x1b[2J"}, 400, "actor"),
+    ],
+)
+def test_refusals_are_clear_and_send_nothing(api, body, status, says):
+    client, vault, _, posted, _ = api
+    sender, conversation = reach(vault)
+    full = {"sender": sender, "conversation": conversation, "fields": ["address"], "actor": "console:m", **body}
+    answer = client.post("/vault/forms", json=full)
+    assert answer.status_code == status and says in answer.json()["error"], answer.text
+    assert posted == []
+
+
+def test_the_wrong_token_sends_nothing(api):
+    client, vault, _, posted, _ = api
+    sender, conversation = reach(vault)
+    answer = client.post(
+        "/vault/forms",
+        json={"sender": sender, "conversation": conversation, "fields": ["address"], "actor": "m"},
+        headers={"Authorization": "Bearer " + secrets.token_hex(32)},
+    )
+    assert answer.status_code == 401 and posted == []
+
+
+def test_without_a_webhook_the_api_says_what_to_set(make_vault):
+    vault = make_vault()
+    sender, conversation = reach(vault)
+    with serve_in_thread(build_app(vault, TOKEN.encode(), Pseudonymiser(KEY))) as base:
+        answer = httpx.post(
+            base + "/vault/forms",
+            json={"sender": sender, "conversation": conversation, "fields": ["address"], "actor": "m"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+    assert answer.status_code == 503 and "CHATGUARD_FORMS_BOT_WEBHOOK_URL" in answer.json()["error"]

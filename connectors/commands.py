@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run_traffic)
 
     p = sub.add_parser(
-        "sample-bot", help="a stand-in bot for make run: takes chatguard's signed secure-form links, writes them to a file"
+        "sample-bot",
+        help="a stand-in bot for make run: takes chatguard's signed secure-form links, writes them to a file",
     )
     p.add_argument("--port", type=int, default=8093)
     p.add_argument("--out", required=True, help="file the links are appended to (the demo's chat; owner-only)")

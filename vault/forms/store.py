@@ -227,7 +227,7 @@ class FormStore:
         return RawMessage(
             event_id=event_id, channel=row.channel, channel_kind=row.channel_kind,
             conversation_id=row.conversation_id, sender_id=row.sender_id,
-            sent_at=datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+            sent_at=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             text=summary(form), metadata={"form_id": row.form_id}, form=form,
         )  # fmt: skip
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runtime.webforms import BadBody, read_body
 from schemas.bot_webhook import SIGNATURE_HEADER, BadSignature, verify
 
 MAX_BODY = 16 * 1024
@@ -23,10 +24,13 @@ PATH = "/chatguard/forms"
 
 
 def build_app(secret: bytes, post: Callable[[dict], None], clock: Callable[[], float] = time.time) -> Starlette:
+    seen: set[str] = set()  # form ids posted: a replayed call (within the signature's window) is not posted twice
+
     async def receive(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": f"body larger than {MAX_BODY} bytes"}, 413)
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BadBody as exc:
+            return JSONResponse({"error": str(exc)}, exc.http_status)
         try:
             verify(secret, body, request.headers.get(SIGNATURE_HEADER), clock())
         except BadSignature as exc:
@@ -37,7 +41,10 @@ def build_app(secret: bytes, post: Callable[[dict], None], clock: Callable[[], f
             return JSONResponse({"error": "body must be JSON"}, 400)
         if not isinstance(call, dict) or call.get("type") != "secure_form" or not isinstance(call.get("url"), str):
             return JSONResponse({"error": "expected a secure_form call with a url"}, 400)
+        if call.get("form_id") in seen:
+            return JSONResponse({"posted": False, "why": "posted already"})
         post(call)
+        seen.add(str(call.get("form_id")))
         return JSONResponse({"posted": True})
 
     return Starlette(routes=[Route(PATH, receive, methods=["POST"])])

@@ -26,6 +26,11 @@ from schemas.forms import FIELDS, field_names
 WINNER_FIELDS = ("name", "address", "phone", "email", "contest_code")
 
 
+def printable(event_id: str) -> str:
+    """An event id as the audit log keeps it: 40 characters, none of them control characters."""
+    return "".join(ch for ch in event_id[:40] if ch.isprintable())
+
+
 async def contests(request: Request, console: Console, session: Session) -> Response:
     entries = await threaded(queries.contest_entries, console.engine)
     await threaded(
@@ -47,16 +52,17 @@ async def mark_winner(request: Request, console: Console, session: Session) -> R
 
     def run() -> bool:
         with console.engine.begin() as conn:
-            if conn.execute(select(messages.c.event_id).where(messages.c.event_id == event_id)).first() is None:
-                return False
+            row = conn.execute(select(messages).where(messages.c.event_id == event_id)).first()
+            if row is None or not queries.is_contest_entry(queries.Message.of(row)):
+                return False  # only a contest entry can win: not any message of the inbox
             conn.execute(delete(winners).where(winners.c.event_id == event_id))
             if not unmark:
                 conn.execute(insert(winners).values(event_id=event_id, marked_by=who, marked_at=int(time.time())))
-            audit.record(conn, who, "winner_unmark" if unmark else "winner_mark", event_id[:40], origin(request))
+            audit.record(conn, who, "winner_unmark" if unmark else "winner_mark", printable(event_id), origin(request))
         return True
 
     if not await threaded(run):
-        return page("error.html", 404, session=session, message="no such entry")
+        return page("error.html", 404, session=session, message="no contest entry has this event id")
     return RedirectResponse("/contests", 303, headers=HEADERS)
 
 
@@ -76,20 +82,22 @@ async def send_form(request: Request, console: Console, session: Session) -> Res
         fields = field_names(wanted)
     except ChatguardError as exc:
         return refused(request, session, f"{exc} (tick at least one field)", 400)
+    if set(fields) - set(WINNER_FIELDS):  # no PESEL: a prize needs no national id
+        return refused(request, session, f"fields: a winner is asked for {', '.join(WINNER_FIELDS)} only", 400)
     message = await threaded(queries.winning_entry, console.engine, event_id[:256])
     if message is None:
-        await threaded(audit.record_alone, console.engine, who, "form_send", "denied", where, ref=event_id[:40])
+        await threaded(audit.record_alone, console.engine, who, "form_send", "denied", where, ref=printable(event_id))
         return refused(request, session, "no entry marked as a winner has this event id", 404)
     try:
         sent = await threaded(console.vault.send_form, message.sender, message.conversation, fields, f"console:{who}")
     except ChatguardError as exc:
         await threaded(
             audit.record_alone, console.engine, who, "form_send", f"refused {exc.http_status}", where,
-            ref=event_id[:40], subject=message.sender,
+            ref=printable(event_id), subject=message.sender,
         )  # fmt: skip
         return refused(request, session, str(exc), exc.http_status)
     await threaded(
-        audit.record_alone, console.engine, who, "form_send", f"sent {sent['form_id']}", where, ref=event_id[:40],
+        audit.record_alone, console.engine, who, "form_send", f"sent {sent['form_id']}", where, ref=printable(event_id),
         subject=message.sender, reason="fields " + ",".join(fields),
     )  # fmt: skip
     if is_api(request):

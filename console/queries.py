@@ -182,4 +182,5 @@ def winning_entry(engine: Engine, event_id: str) -> Message | None:
             .join(winners, winners.c.event_id == messages.c.event_id)
             .where(messages.c.event_id == event_id)
         ).first()
-    return None if row is None else Message.of(row)
+    message = None if row is None else Message.of(row)
+    return message if message is not None and is_contest_entry(message) else None

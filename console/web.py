@@ -183,6 +183,11 @@ def guarded(console: Console, needs: Needs, handler: Handler) -> Callable[[Reque
                     session,
                     message="This form expired or came from another site. Go back, reload and try again.",
                 )
-        return await handler(request, console, session)
+        try:
+            return await handler(request, console, session)
+        except BadBody as exc:  # a JSON body over the limit or cut off: its 4xx, never a 500
+            if is_api(request):
+                return as_json({"error": str(exc)}, exc.http_status)
+            return page("error.html", exc.http_status, session, message=str(exc))
 
     return endpoint

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ from vault.store import database_errors
 MAX_BODY = 16 * 1024
 SENDER = re.compile(r"u_[0-9a-f]{16}")
 CONVERSATION = re.compile(r"c_[0-9a-f]{16}")
+MAX_SENDING = 4  # bot calls in flight: a slow bot must not take the threads reveals and erasures need
 SendForm = Callable[[str, str, tuple[str, ...], str], Sent]  # (sender, conversation, fields, actor)
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -55,6 +57,8 @@ def build_app(
 ) -> Starlette:
     """``notify(subject)`` publishes an erasure notice (None: the caller publishes it);
     ``send_form`` sends a sender a secure form through the bot (None: not configured)."""
+
+    sending = threading.BoundedSemaphore(MAX_SENDING)
 
     def authorised(request: Request) -> None:
         given = request.headers.get("authorization", "")
@@ -133,12 +137,17 @@ def build_app(
                     "on chatguard vault serve",
                     503,
                 )
+            if not sending.acquire(blocking=False):
+                raise Refused(f"{MAX_SENDING} form links are on their way to the bot already: try again shortly", 503)
         except ChatguardError as exc:
             return _json({"error": str(exc)}, exc.http_status)
 
         def run() -> Response:
             assert send_form is not None
-            sent = send_form(data["sender"], data["conversation"], fields, actor)
+            try:
+                sent = send_form(data["sender"], data["conversation"], fields, actor)
+            finally:
+                sending.release()
             return _json(
                 {"form_id": sent.form_id, "expires_at": sent.expires_at, "channel": sent.channel,
                  "channel_kind": sent.channel_kind},

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, delete, insert, select, tuple_
 
 from schemas.keeping import ReplyAddress
 from vault.crypto import associated_data, open_sealed, seal
@@ -21,7 +21,8 @@ from vault.keys import KeyProvider
 from vault.tables import reply_to, subjects
 
 REFRESH_S = 86_400
-REMEMBERED = 100_000  # pairs one process remembers having written (a few MB)
+REMEMBERED = 100_000  # pairs one process remembers having written (about 11 MB)
+CHUNK = 400  # pairs per DELETE: two parameters each, well inside every database's limits
 _ENTITY = "REPLY_ADDRESS"
 
 
@@ -56,8 +57,14 @@ def keep(
     """Replace the rows of ``addresses``' pairs (the caller holds their subjects' locks)."""
     if not addresses:
         return
-    pairs = [and_(reply_to.c.subject == a.subject, reply_to.c.conversation == a.conversation) for a in addresses]
-    conn.execute(delete(reply_to).where(or_(*pairs)))
+    addresses = list({(a.subject, a.conversation): a for a in addresses}.values())  # one row a pair
+    pairs = sorted((a.subject, a.conversation) for a in addresses)
+    for start in range(0, len(pairs), CHUNK):  # a batch may bring thousands of senders
+        conn.execute(
+            delete(reply_to).where(
+                tuple_(reply_to.c.subject, reply_to.c.conversation).in_(pairs[start : start + CHUNK])
+            )
+        )
     conn.execute(
         insert(reply_to),
         [
@@ -67,7 +74,7 @@ def keep(
                 "channel": a.channel,
                 "sealed": seal(
                     data_keys[a.subject],
-                    orjson.dumps([a.channel_kind, a.conversation_id, a.sender_id]).decode(),
+                    orjson.dumps([a.channel, a.channel_kind, a.conversation_id, a.sender_id]).decode(),
                     _aad(a.subject, a.conversation),
                 ),
                 "updated_at": now,
@@ -96,7 +103,10 @@ def find(conn: Connection, keys: KeyProvider, subject: str, conversation: str, n
         return None
     try:
         data_key = keys.unwrap(row.key_id, row.wrapped_key, subject)
-        kind, conversation_id, sender_id = orjson.loads(open_sealed(data_key, row.sealed, _aad(subject, conversation)))
+        channel, kind, conversation_id, sender_id = orjson.loads(
+            open_sealed(data_key, row.sealed, _aad(subject, conversation))
+        )
     except Exception:  # tampered with, or a retired master key: as good as absent
         return None
-    return Found(ReplyAddress(subject, conversation, row.channel, kind, conversation_id, sender_id), row.updated_at)
+    # The sealed channel, not the column (kept in clear for operators, so not trusted).
+    return Found(ReplyAddress(subject, conversation, channel, kind, conversation_id, sender_id), row.updated_at)

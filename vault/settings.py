@@ -21,7 +21,9 @@ def _http_url(raw: str) -> str:
 
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ValueError("an http:// or https:// URL without a user name or password in it")
+        raise ValueError("an https:// URL without a user name or password in it")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError("https:// (the calls carry a form link and a sender's ids); http:// only to this machine")
     return raw
 
 

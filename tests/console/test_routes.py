@@ -290,9 +290,20 @@ def test_a_form_goes_to_a_winner_only_and_the_console_never_sees_its_link(consol
     assert client.post("/api/contests/form", json=entry, headers=headers).status_code == 404
     assert client.post("/api/contests/form", json={**entry, "event_id": "web:9"}, headers=headers).status_code == 404
     assert posted == []
+    # Only a contest entry can win: not a message of the inbox (web:1 holds a phone, no code).
+    assert client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:1"}).status_code == 404
+    assert client.post("/api/contests/form", json={**entry, "event_id": "web:1"}, headers=headers).status_code == 404
     assert client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:3"}).status_code == 303
-    for bad in ({**entry, "fields": []}, {**entry, "fields": ["iban"]}, {"fields": ["address"]}):
+    for bad in (
+        {**entry, "fields": []}, {**entry, "fields": ["iban"]}, {"fields": ["address"]},
+        {**entry, "fields": ["address", "pesel"]},  # a prize needs no national id
+    ):  # fmt: skip
         assert client.post("/api/contests/form", json=bad, headers=headers).status_code == 400
+    huge = client.post(
+        "/api/contests/form", content=b'{"event_id": "' + b"x" * 40_000 + b'"}',
+        headers={**headers, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert huge.status_code == 413
     assert client.post("/contests/form", data={"csrf": csrf, "event_id": "web:3"}).status_code == 400  # none ticked
     assert posted == []
     sent = client.post("/contests/form", data={"csrf": csrf, "event_id": "web:3", "f_name": "1", "f_address": "1"})
@@ -311,5 +322,5 @@ def test_a_form_goes_to_a_winner_only_and_the_console_never_sees_its_link(consol
     with engine.connect() as conn:
         sends = conn.execute(select(audit.c.actor, audit.c.outcome).where(audit.c.action == "form_send")).all()
     outcomes = [r.outcome for r in sends]
-    assert outcomes.count("denied") == 2 and sum(o.startswith("sent f_") for o in outcomes) == 2
+    assert outcomes.count("denied") == 3 and sum(o.startswith("sent f_") for o in outcomes) == 2
     assert all(r.actor == "console:p-contest-moderator" for r in sends)

@@ -18,7 +18,7 @@ from schemas.pseudonyms import Pseudonymiser
 from tests.support.ports import free_port
 from tests.support.processes import serve_in_thread
 from vault.api import build_app
-from vault.errors import FormUnknown
+from vault.errors import FormGone
 from vault.forms.delivery import BotWebhook, send_form
 from vault.forms.store import FormStore
 from vault.tables import audit, forms
@@ -90,6 +90,7 @@ def test_the_bot_gets_a_signed_link_and_the_caller_only_the_form_id(api):
     (call,) = posted
     assert (call["channel"], call["conversation_id"], call["sender_id"]) == ("telegram", CONVERSATION_ID, SENDER_ID)
     assert call["form_id"] == sent["form_id"] and call["fields"] == ["name", "address"]
+    assert call["post_to"] == "conversation"
     shown = store.show(token_of(call["url"]))
     assert shown.form_id == sent["form_id"] and shown.fields == ("name", "address")
     assert shown.can_prefill  # a private channel: the link reaches the winner alone
@@ -103,6 +104,7 @@ def test_a_public_channel_gets_no_prefill(api):
     sender, conversation = reach(vault, "public")
     assert ask(client, sender, conversation).status_code == 201
     assert not store.show(token_of(posted[0]["url"])).can_prefill
+    assert posted[0]["post_to"] == "sender"  # everyone in the channel would read it: to the sender alone
 
 
 def test_a_bot_that_fails_leaves_no_usable_link(api):
@@ -112,9 +114,20 @@ def test_a_bot_that_fails_leaves_no_usable_link(api):
     answer = ask(client, sender, conversation)
     assert answer.status_code == 502 and "withdrawn" in answer.json()["error"]
     with vault.engine.connect() as conn:
-        assert conn.execute(select(forms)).all() == []
+        (form,) = conn.execute(select(forms)).all()
         outcomes = [(r.action, r.outcome) for r in conn.execute(select(audit).order_by(audit.c.seq))]
+    assert form.conversation_id is None and form.sender_id is None  # no raw ids left behind
     assert ("form_withdraw", "not delivered: bot_refused") in outcomes
+
+
+def test_withdrawn_forms_count_against_the_hourly_cap(api):
+    client, vault, _, posted, state = api
+    sender, conversation = reach(vault)
+    state["fail"] = True
+    assert [ask(client, sender, conversation).status_code for _ in range(10)] == [502] * 10
+    state["fail"] = False
+    answer = ask(client, sender, conversation)
+    assert answer.status_code == 429 and posted == []
 
 
 def test_a_bot_that_does_not_answer_leaves_no_usable_link(make_vault):
@@ -130,7 +143,7 @@ def test_a_bot_that_does_not_answer_leaves_no_usable_link(make_vault):
 
     with pytest.raises(Exception, match="did not answer"):
         send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "console:contest-mod")
-    with pytest.raises(FormUnknown):
+    with pytest.raises(FormGone):
         store.show(token_of(links[0]))
 
 
@@ -139,11 +152,54 @@ def test_a_bot_that_refuses_the_signature_leaves_no_usable_link(make_vault, bot)
     url, posted, _ = bot
     store = FormStore(vault, Pseudonymiser(KEY))
     sender, conversation = reach(vault)
+    links: list[str] = []
+    webhook = BotWebhook(url, b"not-the-bots-token")
+
+    def deliver(call: dict) -> None:
+        links.append(call["url"])
+        webhook(call)
+
     with pytest.raises(Exception, match="answered 401"):
-        send_form(store, BotWebhook(url, b"not-the-bots-token"), FORMS_URL, sender, conversation, ("address",), "x")
+        send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
     assert posted == []
-    with vault.engine.connect() as conn:
-        assert conn.execute(select(forms)).all() == []
+    with pytest.raises(FormGone):
+        store.show(token_of(links[0]))
+
+
+def test_a_bot_that_trickles_its_answer_past_the_deadline_leaves_no_usable_link(make_vault):
+    import socket
+    import threading
+    import time
+
+    vault = make_vault()
+    store = FormStore(vault, Pseudonymiser(KEY))
+    sender, conversation = reach(vault)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                conn.sendall(bytes([byte]))
+                time.sleep(0.1)
+        except OSError:
+            pass  # the vault gave up on it: what the test wants
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    links: list[str] = []
+    webhook = BotWebhook(f"http://127.0.0.1:{listener.getsockname()[1]}{PATH}", BOT_TOKEN.encode(), timeout_s=1)
+
+    def deliver(call: dict) -> None:
+        links.append(call["url"])
+        webhook(call)
+
+    with pytest.raises(Exception, match="took over 1 s"):
+        send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
+    listener.close()
+    with pytest.raises(FormGone):
+        store.show(token_of(links[0]))
 
 
 @pytest.mark.parametrize(
@@ -187,3 +243,28 @@ def test_without_a_webhook_the_api_says_what_to_set(make_vault):
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
     assert answer.status_code == 503 and "CHATGUARD_FORMS_BOT_WEBHOOK_URL" in answer.json()["error"]
+
+
+def test_with_reply_addresses_off_nothing_is_sent_even_to_addresses_kept_before(api):
+    client, vault, _, posted, _ = api
+    sender, conversation = reach(vault)
+    vault.keep_reply_addresses = False
+    answer = ask(client, sender, conversation)
+    assert answer.status_code == 404 and "CHATGUARD_VAULT_REPLY_ADDRESSES" in answer.json()["error"]
+    assert posted == []
+
+
+def test_the_sample_bot_posts_a_replayed_call_once_and_refuses_a_huge_body(bot):
+    import time
+
+    import orjson
+
+    from schemas.bot_webhook import SIGNATURE_HEADER, sign
+
+    url, posted, _ = bot
+    body = orjson.dumps({"type": "secure_form", "form_id": "f_1", "url": "https://forms.example.test/f/x"})
+    headers = {SIGNATURE_HEADER: sign(BOT_TOKEN.encode(), body, int(time.time()))}
+    assert httpx.post(url, content=body, headers=headers).json() == {"posted": True}
+    assert httpx.post(url, content=body, headers=headers).json()["posted"] is False
+    assert len(posted) == 1
+    assert httpx.post(url, content=b"x" * 100_000, headers=headers).status_code == 413

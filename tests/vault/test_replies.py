@@ -120,3 +120,22 @@ def test_off_keeps_no_address(make_vault):
     vault.keep_reply_addresses = False
     vault.put_many([Item("ev1", "PERSON", ANNA, "Anna Nowak")], [address()])
     assert rows(vault) == []
+
+
+def test_a_batch_of_thousands_of_senders_is_kept_and_replaced(make_vault):
+    clock = Clock()
+    vault = make_vault(clock=clock)
+    many = [address(f"u_{i:016x}", f"c_{i:016x}", sender_id=f"user-{i}") for i in range(2500)]
+    vault.put_many([], many + many[:3])  # a pair twice in one batch: one row
+    clock.now += 86_400
+    vault.put_many([], [address(f"u_{i:016x}", f"c_{i:016x}", sender_id=f"moved-{i}") for i in range(2500)])
+    assert len(rows(vault)) == 2500
+    assert found(vault, "u_00000000000009c3", "c_00000000000009c3").address.sender_id == "moved-2499"
+
+
+def test_the_channel_opens_from_the_sealed_value_not_the_clear_column(make_vault):
+    vault = make_vault()
+    vault.put_many([], [address()])
+    with vault.engine.begin() as conn:
+        conn.execute(update(reply_to).values(channel="slack"))
+    assert found(vault).address.channel == "telegram"

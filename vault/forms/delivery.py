@@ -30,9 +30,11 @@ log = logging.getLogger("chatguard.forms")
 
 
 class BotWebhook:
-    """Posts one link to the bot; returns once the bot answered 2xx, raises BotRefused otherwise."""
+    """Posts one link to the bot; returns once the bot answered 2xx within ``timeout_s`` in all,
+    raises BotRefused otherwise (the caller withdraws the form: a link that may have arrived late
+    stops working rather than leaving the person unsure whether it went out)."""
 
-    def __init__(self, url: str, secret: bytes, timeout_s: float = 10.0, clock: Callable[[], float] = time.time):
+    def __init__(self, url: str, secret: bytes, timeout_s: float = 5.0, clock: Callable[[], float] = time.time):
         self._url, self._secret, self._timeout, self._clock = url, secret, timeout_s, clock
 
     def __repr__(self) -> str:
@@ -44,15 +46,22 @@ class BotWebhook:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(self._secret, body, int(self._clock())),
         }
+        started = time.monotonic()
         try:
-            # No redirects: a Location elsewhere must not receive the link.
-            answer = httpx.post(self._url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False)
+            # No redirects: a Location elsewhere must not receive the link. The body is not read:
+            # the status says it all, and a bot trickling one cannot hold this thread.
+            with httpx.stream(
+                "POST", self._url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False
+            ) as answer:
+                status = answer.status_code
         except httpx.HTTPError as exc:
             raise BotRefused(
                 f"the bot's webhook did not answer ({type(exc).__name__}): the form was withdrawn"
             ) from None
-        if not 200 <= answer.status_code < 300:
-            raise BotRefused(f"the bot's webhook answered {answer.status_code}: the form was withdrawn")
+        if time.monotonic() - started > self._timeout:
+            raise BotRefused(f"the bot's webhook took over {self._timeout:g} s to answer: the form was withdrawn")
+        if not 200 <= status < 300:
+            raise BotRefused(f"the bot's webhook answered {status}: the form was withdrawn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +96,8 @@ def send_form(
         "channel_kind": address.channel_kind,
         "conversation_id": address.conversation_id,
         "sender_id": address.sender_id,
+        # A link in a public channel is read by everyone there: the bot sends it to the sender alone.
+        "post_to": "conversation" if address.channel_kind == "private" else "sender",
         "fields": list(fields),
         "url": form_link(base_url, issued.token),
         "expires_at": issued.expires_at,

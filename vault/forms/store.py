@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from schemas.errors import SchemaError
 from schemas.forms import FIELDS, SubmittedField, summary
@@ -86,6 +86,7 @@ class FormStore:
         form_id, token = "f_" + secrets.token_hex(16), secrets.token_urlsafe(TOKEN_BYTES)
         subject = self.pseudonyms.sender(request.channel, request.sender_id)
         with self.vault.engine.begin() as conn:
+            lock_subjects(conn, {subject})  # two requests at once must not both pass the cap
             recent = conn.execute(
                 select(func.count())
                 .select_from(forms)
@@ -189,8 +190,10 @@ class FormStore:
 
     def reply_address(self, subject: str, conversation: str) -> ReplyAddress:
         """Where ``subject`` can be reached in ``conversation`` (NoReplyAddress if nowhere)."""
-        with self.vault.engine.connect() as conn:
-            found = replies.find(conn, self.vault.keys, subject, conversation, self._now())
+        found = None
+        if self.vault.keep_reply_addresses:  # off: rows kept before do not count either
+            with self.vault.engine.connect() as conn:
+                found = replies.find(conn, self.vault.keys, subject, conversation, self._now())
         if found is None:
             raise NoReplyAddress(
                 "the vault holds no way to reach this sender in this conversation (not seen within the "
@@ -199,13 +202,18 @@ class FormStore:
         return found.address
 
     def withdraw(self, form_id: str, actor: str, why: str) -> None:
-        """Delete an issued form whose link never reached its sender: no usable link is left."""
+        """End an issued form whose link may not have reached its sender: its link answers "expired"
+        from now on, its raw ids are dropped, and it still counts against the hourly cap."""
+        now = self._now()
         with self.vault.engine.begin() as conn:
             subject = conn.execute(select(forms.c.subject).where(forms.c.form_id == form_id)).scalar_one_or_none()
-            conn.execute(delete(forms).where(forms.c.form_id == form_id))
+            conn.execute(
+                update(forms)
+                .where(forms.c.form_id == form_id, forms.c.submitted_at.is_(None))
+                .values(expires_at=now, conversation_id=None, sender_id=None)
+            )
             audit_log.append(
-                conn, at=self._now(), actor=actor, action="form_withdraw", ref=form_id, subject=subject,
-                outcome=why[:40],
+                conn, at=now, actor=actor, action="form_withdraw", ref=form_id, subject=subject, outcome=why[:40],
             )  # fmt: skip
 
     # -- helpers ----------------------------------------------------------------------------------

@@ -223,6 +223,25 @@ def test_a_bot_gets_at_most_ten_forms_an_hour_for_one_sender(setup):
     assert ("form_issue", "throttled") in audit_outcomes(vault)
 
 
+def test_the_hourly_cap_holds_with_requests_side_by_side(setup):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vault.errors import FormsThrottled
+
+    store, *_ = setup
+
+    def issue(_i: int) -> str:
+        try:
+            store.issue(request())
+            return "issued"
+        except FormsThrottled:
+            return "throttled"
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(issue, range(30)))
+    assert outcomes.count("issued") == 10 and outcomes.count("throttled") == 20
+
+
 def test_erasures_and_submissions_of_one_sender_side_by_side_never_deadlock(setup):
     import threading
 

@@ -41,10 +41,15 @@ def build_app(secret: bytes, post: Callable[[dict], None], clock: Callable[[], f
             return JSONResponse({"error": "body must be JSON"}, 400)
         if not isinstance(call, dict) or call.get("type") != "secure_form" or not isinstance(call.get("url"), str):
             return JSONResponse({"error": "expected a secure_form call with a url"}, 400)
-        if call.get("form_id") in seen:
+        form_id = call.get("form_id")
+        if not isinstance(form_id, str):
+            return JSONResponse({"error": "expected a form_id"}, 400)
+        if form_id in seen:
             return JSONResponse({"posted": False, "why": "posted already"})
         post(call)
-        seen.add(str(call.get("form_id")))
+        if len(seen) >= 100_000:
+            seen.clear()  # the signature's 5-minute window bounds replays: old ids need not stay
+        seen.add(form_id)
         return JSONResponse({"posted": True})
 
     return Starlette(routes=[Route(PATH, receive, methods=["POST"])])
@@ -54,7 +59,8 @@ def append_to(path: Path) -> Callable[[dict], None]:
     """The demo's "chat": each link a line of its own in ``path`` (owner-only: links are credentials)."""
 
     def post(call: dict) -> None:
-        line = {k: call.get(k) for k in ("channel", "conversation_id", "form_id", "fields", "url", "expires_at")}
+        keys = ("channel", "post_to", "conversation_id", "sender_id", "form_id", "fields", "url", "expires_at")
+        line = {k: call.get(k) for k in keys}
         path.touch(mode=0o600, exist_ok=True)
         with path.open("ab") as out:
             out.write(orjson.dumps(line) + b"\n")

@@ -53,8 +53,8 @@ async def mark_winner(request: Request, console: Console, session: Session) -> R
     def run() -> bool:
         with console.engine.begin() as conn:
             row = conn.execute(select(messages).where(messages.c.event_id == event_id)).first()
-            if row is None or not queries.is_contest_entry(queries.Message.of(row)):
-                return False  # only a contest entry can win: not any message of the inbox
+            if row is None or (not unmark and not queries.is_contest_entry(queries.Message.of(row))):
+                return False  # only a contest entry can win (any mark can be taken back)
             conn.execute(delete(winners).where(winners.c.event_id == event_id))
             if not unmark:
                 conn.execute(insert(winners).values(event_id=event_id, marked_by=who, marked_at=int(time.time())))

@@ -170,8 +170,8 @@ def statistics(engine: Engine, days: int = 14, now: float | None = None) -> dict
 def winner_senders(engine: Engine) -> frozenset[str]:
     """Senders with an entry marked as a winner: a Contest Moderator opens only their addresses."""
     with engine.connect() as conn:
-        rows = conn.execute(select(messages.c.sender).join(winners, winners.c.event_id == messages.c.event_id))
-        return frozenset(r.sender for r in rows)
+        rows = conn.execute(select(messages).join(winners, winners.c.event_id == messages.c.event_id))
+        return frozenset(m.sender for m in map(Message.of, rows) if is_contest_entry(m))
 
 
 def winning_entry(engine: Engine, event_id: str) -> Message | None:

@@ -13,14 +13,13 @@ candidate here unless one of those documented rules removes it.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer
 
 from pipeline.deadline import Budget, DeadlineExceeded
 from pipeline.errors import ConfigError, StepError
@@ -37,6 +36,7 @@ from pipeline.presidio_recognizers import (
     presidio_recognizers,
     use_bundled_public_suffix_list,
 )
+from pipeline.recognizer_runs import Entry, analyze, analyze_uncovered
 from pipeline.spacy_model import keep_only, load_spacy, tokenizable
 
 if TYPE_CHECKING:
@@ -106,14 +106,14 @@ class ChatDetector:
         self.progress: Callable[[int, int], None] = _no_progress
         self.model = model
         # Every recognizer, once, each with every type it finds: ``configure`` picks what a policy needs.
-        self._all: list[_Entry] = []
+        self._all: list[Entry] = []
         for recognizer in [*presidio_recognizers(), *chatguard_recognizers()]:
             # chatguard's recognizers weigh their own context; Presidio's get AnalyzerEngine's boost.
             context = () if isinstance(recognizer, ChatguardRecognizer) else tuple(recognizer.context or ())
             phone = isinstance(recognizer, PhoneRecognizer)
             uncovered = ONLY_UNCOVERED.get(type(recognizer).__name__) if context else None
             self._all.append(
-                _Entry(
+                Entry(
                     recognizer,
                     prefilter_for(recognizer),
                     list(recognizer.supported_entities),
@@ -171,12 +171,12 @@ class ChatDetector:
         for entry in self._recognizers:
             name = type(entry.recognizer).__name__
 
-            def run(text: str, entry: _Entry = entry) -> object:
+            def run(text: str, entry: Entry = entry) -> object:
                 if entry.prefilter is not None and not entry.prefilter.search(text):
                     return []
                 if entry.only_uncovered is not None:
-                    return _analyze_uncovered(entry, text, entry.only_uncovered, [], Budget(None))
-                return _analyze(entry, text)
+                    return analyze_uncovered(entry, text, entry.only_uncovered, [], Budget(None))
+                return analyze(entry, text)
 
             out.append((name, run))
         if self._nlp is not None and self._wants_ner:
@@ -198,9 +198,9 @@ class ChatDetector:
             if prefilter is not None and not prefilter.search(text):
                 continue
             if entry.only_uncovered is not None:
-                results = _analyze_uncovered(entry, text, entry.only_uncovered, covered, budget)
+                results = analyze_uncovered(entry, text, entry.only_uncovered, covered, budget)
             else:
-                results = _analyze(entry, text)
+                results = analyze(entry, text)
             budget.check()
             boost_by_context(text, results, entry.context)
             if entry.guard is not None:
@@ -290,70 +290,6 @@ def supported_entities(recognizers: Iterable[EntityRecognizer] | None = None) ->
 
         recognizers = [*presidio_recognizers(), *chatguard_recognizers()]
     return frozenset({"PERSON", *(e for r in recognizers for e in r.supported_entities)})
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    recognizer: EntityRecognizer
-    prefilter: re.Pattern[str] | None
-    wanted: list[str]
-    context: tuple[str, ...]  # Presidio's context words (empty: the recognizer weighs its own)
-    guard: Callable[[str, int, int], bool] | None  # True drops a match
-    # Candidates: the recognizer runs only around those no earlier finding covers.
-    only_uncovered: re.Pattern[str] | None
-
-
-_WINDOW = 32  # characters of context kept on each side of an uncovered candidate
-
-
-# A longer run of candidates is read in overlapping windows of this size, the budget checked
-# between them: libphonenumber's matcher takes ~0.2 ms a character on runs such as "1 - 1 - "
-# (64 KB: 15 s), so a message must be stoppable inside that one recognizer.
-_MAX_WINDOW = 1_024
-_OVERLAP = 64  # longer than any phone number with its separators
-
-
-def _analyze_uncovered(
-    entry: _Entry, text: str, candidates: re.Pattern[str], covered: Sequence[tuple[int, int]], budget: Budget
-) -> list[RecognizerResult]:
-    """Run the recognizer on windows around the candidates no finding covers yet (none: not
-    at all); results come back in ``text``'s offsets."""
-    ordered = sorted(covered)
-    starts = [s for s, _ in ordered]
-    reach = list(itertools.accumulate((e for _, e in ordered), max))  # the furthest end so far
-    windows: list[list[int]] = []
-    for m in candidates.finditer(text):
-        before = bisect.bisect_right(starts, m.start())
-        if before and reach[before - 1] >= m.end():
-            continue  # inside a finding: one that starts before it reaches past its end
-        start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
-        if windows and start <= windows[-1][1] and end - windows[-1][0] <= _MAX_WINDOW:
-            windows[-1][1] = end
-        else:
-            windows.append([start, end])
-    results = []
-    for start, end in _split(windows):
-        budget.check()
-        for r in _analyze(entry, text[start:end]):
-            r.start, r.end = r.start + start, r.end + start
-            results.append(r)
-    return results
-
-
-def _analyze(entry: _Entry, text: str) -> list[RecognizerResult]:
-    """``entry``'s recognizer over ``text``, without NLP artifacts: every recognizer run here is
-    pattern-based and reads none."""
-    return entry.recognizer.analyze(text, entry.wanted, None)  # type: ignore[arg-type]  # presidio types nlp_artifacts as NlpArtifacts, yet its pattern recognizers take None
-
-
-def _split(windows: Iterable[Sequence[int]]) -> Iterable[tuple[int, int]]:
-    """Windows longer than _MAX_WINDOW as overlapping pieces: a value cut at one piece's end is
-    whole in the next one."""
-    for start, end in windows:
-        while end - start > _MAX_WINDOW:
-            yield start, start + _MAX_WINDOW
-            start += _MAX_WINDOW - _OVERLAP
-        yield start, end
 
 
 def _groups(indices: Sequence[int], lengths: Sequence[int]) -> list[list[int]]:

@@ -19,7 +19,10 @@ def default_database_url() -> str:
 def _http_url(raw: str) -> str:
     from urllib.parse import urlsplit
 
+    if not raw.isprintable() or " " in raw:
+        raise ValueError("a URL without spaces or control characters")
     parts = urlsplit(raw)
+    _ = parts.port  # ValueError for a port out of range
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         raise ValueError("an https:// URL without a user name or password in it")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):

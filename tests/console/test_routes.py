@@ -324,3 +324,20 @@ def test_a_form_goes_to_a_winner_only_and_the_console_never_sees_its_link(consol
     outcomes = [r.outcome for r in sends]
     assert outcomes.count("denied") == 3 and sum(o.startswith("sent f_") for o in outcomes) == 2
     assert all(r.actor == "console:p-contest-moderator" for r in sends)
+
+
+def test_a_mark_on_a_message_that_is_no_contest_entry_grants_nothing_and_can_be_taken_back(console):
+    """A winner mark on an inbox message (made before marks were checked) opens no address."""
+    from sqlalchemy import insert
+
+    from console.tables import winners
+
+    base, people, refs, engine = console
+    with engine.begin() as conn:
+        conn.execute(insert(winners).values(event_id="web:1", marked_by="someone", marked_at=0))
+    client, csrf = sign_in(base, "p-contest-moderator", people[Role.CONTEST_MODERATOR])
+    reveal = {"ref": refs["street"], "reason": REASON}
+    assert client.post("/api/reveal", json=reveal, headers={"X-CSRF-Token": csrf}).status_code == 404
+    assert client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:1", "unmark": "1"}).status_code == 303
+    with engine.connect() as conn:
+        assert conn.execute(select(winners)).all() == []

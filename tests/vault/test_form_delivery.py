@@ -166,7 +166,9 @@ def test_a_bot_that_refuses_the_signature_leaves_no_usable_link(make_vault, bot)
         store.show(token_of(links[0]))
 
 
-def test_a_bot_that_trickles_its_answer_past_the_deadline_leaves_no_usable_link(make_vault):
+def test_a_bot_that_trickles_its_answer_is_cut_off_at_the_deadline(make_vault):
+    """One byte of the status line at a time, each well inside the per-read timeout: the call as
+    a whole is cut at the deadline, long before the bot is done, and the form is withdrawn."""
     import socket
     import threading
     import time
@@ -175,19 +177,26 @@ def test_a_bot_that_trickles_its_answer_past_the_deadline_leaves_no_usable_link(
     store = FormStore(vault, Pseudonymiser(KEY))
     sender, conversation = reach(vault)
     listener = socket.create_server(("127.0.0.1", 0))
+    answer = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"z" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+    sent_before_hang_up: list[int] = []
 
     def trickle() -> None:
         conn, _ = listener.accept()
         conn.recv(65536)
+        done = 0
         try:
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+            for byte in answer:
                 conn.sendall(bytes([byte]))
-                time.sleep(0.1)
+                done += 1
+                time.sleep(0.3)
+            conn.recv(1)  # the vault hung up (b"") or the bot is done
         except OSError:
-            pass  # the vault gave up on it: what the test wants
+            pass
+        sent_before_hang_up.append(done)
         conn.close()
 
-    threading.Thread(target=trickle, daemon=True).start()
+    bot_thread = threading.Thread(target=trickle, daemon=True)
+    bot_thread.start()
     links: list[str] = []
     webhook = BotWebhook(f"http://127.0.0.1:{listener.getsockname()[1]}{PATH}", BOT_TOKEN.encode(), timeout_s=1)
 
@@ -197,29 +206,45 @@ def test_a_bot_that_trickles_its_answer_past_the_deadline_leaves_no_usable_link(
 
     with pytest.raises(Exception, match="took over 1 s"):
         send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
-    listener.close()
     with pytest.raises(FormGone):
         store.show(token_of(links[0]))
+    bot_thread.join(timeout=30)
+    listener.close()
+    assert sent_before_hang_up and sent_before_hang_up[0] < len(answer) // 2  # cut off, not waited out
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "says"),
-    [
-        ({"sender": "u_0000000000000000", "conversation": "c_0000000000000000"}, 404, "no way to reach"),
-        ({"sender": "Anna Nowak", "conversation": "c_0000000000000000"}, 400, "sender"),
-        ({"sender": "u_0000000000000000", "conversation": "tg-chat-1"}, 400, "conversation"),
-        ({"fields": ["address", "iban"]}, 400, "fields[1]"),
-        ({"fields": []}, 400, "fields"),
-        ({"actor": "\x1b[2J"}, 400, "actor"),
-    ],
-)
-def test_refusals_are_clear_and_send_nothing(api, body, status, says):
-    client, vault, _, posted, _ = api
+def test_a_form_submitted_while_the_bot_failed_counts_as_sent(make_vault):
+    vault = make_vault()
+    store = FormStore(vault, Pseudonymiser(KEY))
     sender, conversation = reach(vault)
-    full = {"sender": sender, "conversation": conversation, "fields": ["address"], "actor": "console:m", **body}
-    answer = client.post("/vault/forms", json=full)
-    assert answer.status_code == status and says in answer.json()["error"], answer.text
-    assert posted == []
+
+    def deliver(call: dict) -> None:  # the winner was quicker than the bot's answer
+        store.submit(token_of(call["url"]), {"address": "ul. Lipowa 12, 00-950 Warszawa"}, lambda event: None)
+        raise RuntimeError("the bot's answer got lost")
+
+    sent = send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
+    with vault.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(audit).order_by(audit.c.seq))]
+    assert sent.form_id and "form_withdraw" not in actions and "form_submit" in actions
+
+
+def test_a_submission_that_read_the_clock_before_a_withdrawal_is_refused(make_vault):
+    clock = {"now": 1_800_000_000.0}
+    vault = make_vault(clock=lambda: clock["now"])
+    store = FormStore(vault, Pseudonymiser(KEY), clock=lambda: clock["now"])
+    sender, conversation = reach(vault)
+    links: list[str] = []
+
+    def deliver(call: dict) -> None:
+        links.append(call["url"])
+        clock["now"] += 3  # the bot takes its time, then fails
+        raise RuntimeError("the bot is down")
+
+    with pytest.raises(RuntimeError):
+        send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
+    clock["now"] -= 2  # the submission's clock, read after the issue but before the withdrawal
+    with pytest.raises(FormGone):
+        store.submit(token_of(links[0]), {"address": "ul. Lipowa 12, 00-950 Warszawa"}, lambda event: None)
 
 
 def test_the_wrong_token_sends_nothing(api):
@@ -268,3 +293,33 @@ def test_the_sample_bot_posts_a_replayed_call_once_and_refuses_a_huge_body(bot):
     assert httpx.post(url, content=body, headers=headers).json()["posted"] is False
     assert len(posted) == 1
     assert httpx.post(url, content=b"x" * 100_000, headers=headers).status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://bot.example.com/chatguard/forms", True),
+        ("http://127.0.0.1:8093/chatguard/forms", True),
+        ("http://localhost/hook", True),
+        ("http://bot.example.com/hook", False),  # the link and the ids in clear on the network
+        ("http://127.0.0.1.evil.example/hook", False),
+        ("http://[::1]@evil.example/hook", False),
+        ("https://user:pass@bot.example.com/hook", False),
+        ("ftp://bot.example.com/hook", False),
+        ("http://local\thost/hook", False),
+        ("http://localhost:99999/hook", False),
+        ("bot.example.com/hook", False),
+    ],
+)
+def test_the_webhook_url_is_https_or_this_machine(url, ok):
+    from runtime.settings import load
+    from schemas.errors import ConfigError
+    from vault.settings import FormsSettings
+
+    environ = {"CHATGUARD_FORMS_BOT_WEBHOOK_URL": url}
+    if ok:
+        assert load(FormsSettings, environ).bot_webhook_url == url
+    else:
+        with pytest.raises(ConfigError, match="CHATGUARD_FORMS_BOT_WEBHOOK_URL") as refused:
+            load(FormsSettings, environ)
+        assert url not in str(refused.value) and "user:pass" not in str(refused.value)

@@ -11,6 +11,7 @@ The call and its signature are the contract in ``schemas.bot_webhook``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -46,22 +47,27 @@ class BotWebhook:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(self._secret, body, int(self._clock())),
         }
-        started = time.monotonic()
         try:
-            # No redirects: a Location elsewhere must not receive the link. The body is not read:
-            # the status says it all, and a bot trickling one cannot hold this thread.
-            with httpx.stream(
-                "POST", self._url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False
-            ) as answer:
-                status = answer.status_code
-        except httpx.HTTPError as exc:
+            status = asyncio.run(asyncio.wait_for(self._post(body, headers), self._timeout))
+        except TimeoutError:
+            raise BotRefused(
+                f"the bot's webhook took over {self._timeout:g} s to answer: the form was withdrawn"
+            ) from None
+        except Exception as exc:  # refused, reset, a URL httpx cannot use: all "not delivered"
             raise BotRefused(
                 f"the bot's webhook did not answer ({type(exc).__name__}): the form was withdrawn"
             ) from None
-        if time.monotonic() - started > self._timeout:
-            raise BotRefused(f"the bot's webhook took over {self._timeout:g} s to answer: the form was withdrawn")
         if not 200 <= status < 300:
             raise BotRefused(f"the bot's webhook answered {status}: the form was withdrawn")
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> int:
+        # No redirects: a Location elsewhere must not receive the link. Only the status is read;
+        # wait_for cuts the whole call at the deadline, however slowly the bot sends its answer.
+        async with (
+            httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client,
+            client.stream("POST", self._url, content=body, headers=headers) as answer,
+        ):
+            return answer.status_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,9 @@ def send_form(
     try:
         deliver(payload)
     except BaseException as exc:
-        store.withdraw(issued.form_id, actor, f"not delivered: {getattr(exc, 'metric_reason', 'error')}")
-        raise
+        if store.withdraw(issued.form_id, actor, f"not delivered: {getattr(exc, 'metric_reason', 'error')}"):
+            raise
+        # The winner submitted it while the bot's answer failed: the link did arrive.
+        log.info("form %s: the bot's answer failed, but the form was submitted already", issued.form_id)
     log.info("form %s sent through the bot for %s", issued.form_id, actor)
     return Sent(issued.form_id, issued.expires_at, address.channel, address.channel_kind)

@@ -201,20 +201,24 @@ class FormStore:
             )
         return found.address
 
-    def withdraw(self, form_id: str, actor: str, why: str) -> None:
+    def withdraw(self, form_id: str, actor: str, why: str) -> bool:
         """End an issued form whose link may not have reached its sender: its link answers "expired"
-        from now on, its raw ids are dropped, and it still counts against the hourly cap."""
+        from now on, its raw ids are dropped, and it still counts against the hourly cap. False:
+        it was submitted already (the link did reach its sender), and nothing changes."""
         now = self._now()
         with self.vault.engine.begin() as conn:
             subject = conn.execute(select(forms.c.subject).where(forms.c.form_id == form_id)).scalar_one_or_none()
-            conn.execute(
+            # Expired as of its creation: a submission that read the clock before this still fails its claim.
+            withdrawn = conn.execute(
                 update(forms)
                 .where(forms.c.form_id == form_id, forms.c.submitted_at.is_(None))
-                .values(expires_at=now, conversation_id=None, sender_id=None)
-            )
-            audit_log.append(
-                conn, at=now, actor=actor, action="form_withdraw", ref=form_id, subject=subject, outcome=why[:40],
-            )  # fmt: skip
+                .values(expires_at=forms.c.created_at, conversation_id=None, sender_id=None)
+            ).rowcount
+            if withdrawn:
+                audit_log.append(
+                    conn, at=now, actor=actor, action="form_withdraw", ref=form_id, subject=subject, outcome=why[:40],
+                )  # fmt: skip
+        return bool(withdrawn)
 
     # -- helpers ----------------------------------------------------------------------------------
 

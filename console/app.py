@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console import pages_admin, pages_auth, pages_contests, pages_inbox, pages_policy, pages_stats
+from console import exports, pages_admin, pages_auth, pages_contests, pages_inbox, pages_policy, pages_stats
 from console.roles import Permission as P
 from console.sessions import Session
 from console.web import HEADERS, Console, Needs, as_json, guarded, origin, page, threaded
@@ -71,6 +71,7 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/contests/winner", "POST", P.MARK_WINNERS, pages_contests.mark_winner),
     Guarded("/contests/form", "POST", P.SEND_FORMS, pages_contests.send_form),
     Guarded("/stats", "GET", P.VIEW_STATS, pages_stats.stats),
+    Guarded("/stats/export.csv", "GET", P.VIEW_STATS, exports.stats_csv),
     Guarded("/dashboard", "GET", P.VIEW_DASHBOARD, pages_stats.dashboard),
     Guarded("/policy", "GET", POLICY, pages_policy.policy_page),
     Guarded("/policy/propose", "POST", P.EDIT_POLICY, pages_policy.propose),
@@ -78,6 +79,7 @@ ROUTES: tuple[Guarded, ...] = (
     Guarded("/admin/users", "GET", P.MANAGE_USERS, pages_admin.users_page),
     Guarded("/admin/users", "POST", P.MANAGE_USERS, pages_admin.users_change),
     Guarded("/admin/audit", "GET", P.VIEW_AUDIT, pages_admin.audit_page),
+    Guarded("/admin/audit/export.csv", "GET", P.VIEW_AUDIT, exports.audit_csv),
     Guarded("/admin/erase", "GET", P.ERASE, pages_admin.erase_page),
     Guarded("/admin/erase", "POST", P.ERASE, pages_admin.erase),
     Guarded("/api/conversations", "GET", P.VIEW_INBOX, _conversations_api),

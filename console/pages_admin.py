@@ -72,7 +72,13 @@ async def users_change(request: Request, console: Console, session: Session) -> 
     return await users_page(request, console, session, message=f"{username}: done")
 
 
-def _audit_rows(engine, actor: str, action: str, day: str, limit: int = 500) -> list:
+def audit_filters(request: Request) -> tuple[str, str, str]:
+    """The audit page's filters from the query: who, which action, which day (YYYY-MM-DD)."""
+    q = request.query_params
+    return q.get("actor", "")[:64], q.get("action", "")[:40], q.get("date", "")[:10]
+
+
+def audit_rows(engine, actor: str, action: str, day: str, limit: int = 500) -> list:
     query = select(audit_table).order_by(audit_table.c.seq.desc()).limit(limit)
     if actor:
         query = query.where(audit_table.c.actor.contains(actor))
@@ -89,9 +95,8 @@ def _audit_rows(engine, actor: str, action: str, day: str, limit: int = 500) -> 
 
 
 async def audit_page(request: Request, console: Console, session: Session) -> Response:
-    q = request.query_params
-    actor, action, day = q.get("actor", "")[:64], q.get("action", "")[:40], q.get("date", "")[:10]
-    rows = await threaded(_audit_rows, console.engine, actor, action, day)
+    actor, action, day = audit_filters(request)
+    rows = await threaded(audit_rows, console.engine, actor, action, day)
     await threaded(
         audit.record_alone,
         console.engine,

@@ -341,3 +341,32 @@ def test_a_mark_on_a_message_that_is_no_contest_entry_grants_nothing_and_can_be_
     assert client.post("/contests/winner", data={"csrf": csrf, "event_id": "web:1", "unmark": "1"}).status_code == 303
     with engine.connect() as conn:
         assert conn.execute(select(winners)).all() == []
+
+
+def test_exports_are_csv_audited_and_hold_no_formula(console):
+    import csv
+    import io
+
+    base, people, refs, engine = console
+    marketer, csrf = sign_in(base, "p-marketer", people[Role.MARKETER])
+    stats = marketer.get("/stats/export.csv")
+    assert stats.status_code == 200 and stats.headers["content-type"].startswith("text/csv")
+    assert "attachment" in stats.headers["content-disposition"] and stats.headers["cache-control"] == "no-store"
+    header, *days = list(csv.reader(io.StringIO(stats.text)))
+    assert header == ["day", "messages", "with_personal_data", "rate"] and len(days) == 14
+    assert "call me" not in stats.text and marketer.get("/admin/audit/export.csv").status_code == 403
+    moderator, mod_csrf = sign_in(base, "p-mailbox-moderator", people[Role.MAILBOX_MODERATOR])
+    formula = '=HYPERLINK("http://evil.example","open") customer asked'
+    assert moderator.post(
+        "/api/reveal", json={"ref": refs["phone"], "reason": formula}, headers={"X-CSRF-Token": mod_csrf}
+    ).status_code == 200  # fmt: skip
+    admin, _ = sign_in(base, "p-administrator", people[Role.ADMINISTRATOR])
+    exported = admin.get("/admin/audit/export.csv", params={"action": "reveal"})
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert rows and all(r["action"] == "reveal" for r in rows) and len(rows[0]["hash"]) == 64
+    assert "'" + formula in [r["reason"] for r in rows]  # a spreadsheet shows it as text
+    assert "+48" not in exported.text
+    with engine.connect() as conn:
+        exports = conn.execute(select(audit.c.actor, audit.c.outcome).where(audit.c.action == "export")).all()
+    assert ("console:p-marketer", "statistics 14 days") in [tuple(r) for r in exports]
+    assert any(r.actor == "console:p-administrator" and r.outcome.startswith("audit ") for r in exports)

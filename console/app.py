@@ -53,7 +53,7 @@ async def _messages_api(request: Request, console: Console, session: Session) ->
     found = await threaded(queries.conversation, console.engine, conversation)
     await threaded(
         audit.record_alone, console.engine, session.account.username, "view_messages", f"{len(found)} messages",
-        origin(request), subject=conversation,
+        origin(request), subject=audit.shaped(conversation, audit.PSEUDONYM),
     )  # fmt: skip
     return as_json([{"event_id": m.event_id, "sent_at": m.sent_at, "sender": m.sender, "text": m.text,
                      "findings": m.findings, "form": m.form} for m in found])  # fmt: skip

@@ -1,13 +1,17 @@
 """Exports, as CSV: the Marketer's statistics (counts only) and the Administrator's audit log (with
-its hashes, for an auditor). Each export is itself audited (``export``). A cell a spreadsheet would
-read as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: OWASP's CSV
-injection) is prefixed with a quote; an audit reason is free text a person typed.
+its hashes, for an auditor). Each export is itself audited (``export``, with its filters).
+
+An audit reason is free text a person typed, and a spreadsheet may split a cell on ``;`` (the list
+separator of Polish and most EU locales) as well as ``,``. So every cell is quoted, and a quote is put
+before any ``=``, ``+``, ``-`` or ``@`` that starts the cell or follows a separator, a tab or a line
+break, spaces in between or not (OWASP's CSV injection, for either separator).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -19,18 +23,19 @@ from console.pages_admin import audit_filters, audit_rows
 from console.sessions import Session
 from console.web import HEADERS, Console, origin, threaded
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"(^|[,;\t\r\n|])(\s*)([=+\-@])")
+EXPORT_LIMIT = 10_000
 AUDIT_COLUMNS = ("seq", "at", "actor", "action", "ref", "subject", "reason", "outcome", "origin", "prev_hash", "hash")
 
 
 def cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    return _FORMULA.sub(r"\1\2'\3", text)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     writer.writerows([cell(v) for v in row] for row in rows)
     return out.getvalue()
@@ -56,9 +61,13 @@ async def stats_csv(request: Request, console: Console, session: Session) -> Res
 
 
 async def audit_csv(request: Request, console: Console, session: Session) -> Response:
-    rows = await threaded(audit_rows, console.engine, *audit_filters(request))
+    try:
+        filters = audit_filters(request)
+    except ValueError as exc:
+        return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8", headers=HEADERS)
+    rows = await threaded(audit_rows, console.engine, *filters, EXPORT_LIMIT)
     await threaded(
         audit.record_alone, console.engine, session.account.username, "export", f"audit {len(rows)} entries",
-        origin(request),
+        origin(request), reason="filters actor={} action={} date={}".format(*filters),
     )  # fmt: skip
     return _attachment(to_csv(AUDIT_COLUMNS, ([getattr(r, c) for c in AUDIT_COLUMNS] for r in rows)), "audit")

@@ -73,29 +73,41 @@ async def users_change(request: Request, console: Console, session: Session) -> 
 
 
 def audit_filters(request: Request) -> tuple[str, str, str]:
-    """The audit page's filters from the query: who, which action, which day (YYYY-MM-DD)."""
+    """The audit page's filters from the query: who, which action, which day (YYYY-MM-DD).
+    ValueError for a day that is not a date: a filter must not silently widen to everything."""
     q = request.query_params
-    return q.get("actor", "")[:64], q.get("action", "")[:40], q.get("date", "")[:10]
+    actor, action, day = (
+        "".join(ch for ch in q.get(name, "")[:limit] if ch.isprintable())
+        for name, limit in (("actor", 64), ("action", 40), ("date", 10))
+    )
+    if day:
+        try:
+            datetime.strptime(day, "%Y-%m-%d")
+        except ValueError:
+            raise ValueError("date: a day as YYYY-MM-DD") from None
+    return actor, action, day
 
 
 def audit_rows(engine, actor: str, action: str, day: str, limit: int = 500) -> list:
     query = select(audit_table).order_by(audit_table.c.seq.desc()).limit(limit)
     if actor:
-        query = query.where(audit_table.c.actor.contains(actor))
+        query = query.where(audit_table.c.actor.contains(actor, autoescape=True))  # % and _ are letters here
     if action:
         query = query.where(audit_table.c.action == action)
     if day:
-        try:
-            start = int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
-            query = query.where(audit_table.c.at >= start, audit_table.c.at < start + 86_400)
-        except ValueError:
-            pass
+        start = int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+        query = query.where(audit_table.c.at >= start, audit_table.c.at < start + 86_400)
     with engine.connect() as conn:
         return list(conn.execute(query))
 
 
 async def audit_page(request: Request, console: Console, session: Session) -> Response:
-    actor, action, day = audit_filters(request)
+    try:
+        actor, action, day = audit_filters(request)
+    except ValueError as exc:
+        if is_api(request):
+            return as_json({"error": str(exc)}, 400)
+        return page("error.html", 400, session=session, message=str(exc))
     rows = await threaded(audit_rows, console.engine, actor, action, day)
     await threaded(
         audit.record_alone,

@@ -86,7 +86,8 @@ async def send_form(request: Request, console: Console, session: Session) -> Res
         return refused(request, session, f"fields: a winner is asked for {', '.join(WINNER_FIELDS)} only", 400)
     message = await threaded(queries.winning_entry, console.engine, event_id[:256])
     if message is None:
-        await threaded(audit.record_alone, console.engine, who, "form_send", "denied", where, ref=printable(event_id))
+        # Not an entry of ours: what was typed is not logged (it may be anything a person pasted).
+        await threaded(audit.record_alone, console.engine, who, "form_send", "denied", where, ref="<no such entry>")
         return refused(request, session, "no entry marked as a winner has this event id", 404)
     try:
         sent = await threaded(console.vault.send_form, message.sender, message.conversation, fields, f"console:{who}")

@@ -11,6 +11,7 @@ from console.roles import Permission, Role, allowed, may_reveal
 from console.sessions import Session
 from console.web import Console, as_json, form_data, is_api, origin, page, threaded
 from schemas.errors import ChatguardError
+from schemas.forms import VAULT_REF
 from vault.core import check_reason
 
 
@@ -27,7 +28,7 @@ async def conversation(request: Request, console: Console, session: Session) -> 
     found = await threaded(queries.conversation, console.engine, conversation_id)
     await threaded(
         audit.record_alone, console.engine, session.account.username, "view_messages", f"{len(found)} messages",
-        origin(request), subject=conversation_id,
+        origin(request), subject=audit.shaped(conversation_id, audit.PSEUDONYM),
     )  # fmt: skip
     role = session.account.role
     return page(
@@ -59,7 +60,9 @@ async def reveal(request: Request, console: Console, session: Session) -> Respon
     entity = message.refs()[ref] if message else None
     winners = await threaded(queries.winner_senders, console.engine)
     if message is None or entity is None or not may_open(session.account.role, message, entity, winners):
-        await threaded(audit.record_alone, console.engine, who, "reveal", "denied", where, ref=ref)
+        await threaded(
+            audit.record_alone, console.engine, who, "reveal", "denied", where, ref=audit.shaped(ref, VAULT_REF)
+        )
         return refused(request, session, "no value you may open has this ref", 404)
     try:
         reason = check_reason(reason)

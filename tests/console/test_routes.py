@@ -357,15 +357,29 @@ def test_exports_are_csv_audited_and_hold_no_formula(console):
     assert "call me" not in stats.text and marketer.get("/admin/audit/export.csv").status_code == 403
     moderator, mod_csrf = sign_in(base, "p-mailbox-moderator", people[Role.MAILBOX_MODERATOR])
     formula = '=HYPERLINK("http://evil.example","open") customer asked'
-    assert moderator.post(
-        "/api/reveal", json={"ref": refs["phone"], "reason": formula}, headers={"X-CSRF-Token": mod_csrf}
-    ).status_code == 200  # fmt: skip
+    semicolon = "customer asked;=HYPERLINK(CHAR(104)&A2);x"  # a cell of its own where ; separates
+    headers = {"X-CSRF-Token": mod_csrf}
+    for reason in (formula, semicolon):
+        answer = moderator.post("/api/reveal", json={"ref": refs["phone"], "reason": reason}, headers=headers)
+        assert answer.status_code == 200
+    # What a person pastes where a ref or a conversation goes is not logged, nor exported.
+    pasted = moderator.post("/api/reveal", json={"ref": "+48 601 234 567", "reason": REASON}, headers=headers)
+    assert pasted.status_code == 404
+    assert moderator.get("/api/conversations/anna@example.com/messages").status_code == 200
     admin, _ = sign_in(base, "p-administrator", people[Role.ADMINISTRATOR])
     exported = admin.get("/admin/audit/export.csv", params={"action": "reveal"})
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert rows and all(r["action"] == "reveal" for r in rows) and len(rows[0]["hash"]) == 64
-    assert "'" + formula in [r["reason"] for r in rows]  # a spreadsheet shows it as text
-    assert "+48" not in exported.text
+    reasons = [r["reason"] for r in rows]
+    assert "'" + formula in reasons and "customer asked;'=HYPERLINK(CHAR(104)&A2);x" in reasons
+    assert all(line.startswith('"') for line in exported.text.splitlines())  # every cell quoted
+    assert "+48" not in exported.text and "<malformed>" in [r["ref"] for r in rows]
+    everything = admin.get("/admin/audit/export.csv").text
+    assert "anna@example.com" not in everything and "601 234" not in everything
+    nobody = admin.get("/admin/audit/export.csv", params={"actor": "%"}).text
+    assert len(list(csv.DictReader(io.StringIO(nobody)))) == 0  # % is a letter, not a wildcard
+    assert admin.get("/admin/audit/export.csv", params={"date": "2026-13-45"}).status_code == 400
+    assert admin.get("/admin/audit", params={"date": "x"}).status_code == 400
     with engine.connect() as conn:
         exports = conn.execute(select(audit.c.actor, audit.c.outcome).where(audit.c.action == "export")).all()
     assert ("console:p-marketer", "statistics 14 days") in [tuple(r) for r in exports]

@@ -308,9 +308,9 @@ class RedactionWorker:
             for event in events:
                 partition = event.message.partition
                 next_offsets[partition] = max(next_offsets.get(partition, 0), event.message.offset + 1)
-            by_partition: dict[int, list[Record]] = {partition: [] for partition in next_offsets}
-            for (partition, _), record in zip(prepared.detected.sources, prepared.detected.records, strict=True):
-                by_partition[partition].append(record)
+            by_partition: dict[int, list[tuple[int, Record]]] = {partition: [] for partition in next_offsets}
+            for (partition, offset), record in zip(prepared.detected.sources, prepared.detected.records, strict=True):
+                by_partition[partition].append((offset, record))
             writing = self.transactions.write(by_partition, next_offsets, prepared.partitions)
             await asyncio.wait_for(writing, self.settings.publish_timeout_s)
         else:

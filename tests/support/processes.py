@@ -70,7 +70,7 @@ def channel_secrets() -> dict[str, str]:
     return {
         "CHATGUARD_SLACK_SIGNING_SECRET": secrets.token_hex(16),
         "CHATGUARD_MESSENGER_APP_SECRET": secrets.token_hex(16),
-        "CHATGUARD_MESSENGER_VERIFY_TOKEN": secrets.token_hex(8),
+        "CHATGUARD_MESSENGER_VERIFY_TOKEN": secrets.token_hex(16),  # 8 bytes: under 8 distinct digits 1 time in 90
         "CHATGUARD_TELEGRAM_SECRET_TOKEN": secrets.token_hex(16),
         "CHATGUARD_INGEST_HMAC_SECRET": secrets.token_hex(16),
         "CHATGUARD_WIDGET_SITE_KEYS": secrets.token_hex(8),

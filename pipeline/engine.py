@@ -105,28 +105,24 @@ class RedactionEngine:
         if self._keeper is None:
             return [[None] * (0 if isinstance(spans, StepError) else len(spans)) for spans in merged]
         pseudonyms = self._pseudonymiser
-        items = [
-            KeptValue(
-                event.event_id, span.entity_type, pseudonyms.sender(event.channel, event.sender_id),
-                event.text[span.start : span.end], pseudonyms.conversation(event.channel, event.conversation_id),
-                event.sent_at,
-            )
-            for event, spans in zip(events, merged, strict=True)
-            if not isinstance(spans, StepError)
-            for span in spans
-        ]  # fmt: skip
-        reply_to = {
-            (item.subject, item.conversation): item
-            for item in (
-                ReplyAddress(
-                    pseudonyms.sender(event.channel, event.sender_id),
-                    pseudonyms.conversation(event.channel, event.conversation_id),
-                    event.channel, event.channel_kind, event.conversation_id, event.sender_id, event.sent_at,
+        items: list[KeptValue] = []
+        reply_to: dict[tuple[str, str], ReplyAddress] = {}  # one per sender and conversation
+        for event, spans in zip(events, merged, strict=True):
+            if isinstance(spans, StepError):
+                continue
+            subject = pseudonyms.sender(event.channel, event.sender_id)
+            conversation = pseudonyms.conversation(event.channel, event.conversation_id)
+            items += [
+                KeptValue(
+                    event.event_id, span.entity_type, subject, event.text[span.start : span.end], conversation,
+                    event.sent_at,
                 )
-                for event, spans in zip(events, merged, strict=True)
-                if not isinstance(spans, StepError)
-            )
-        }  # fmt: skip
+                for span in spans
+            ]  # fmt: skip
+            reply_to[subject, conversation] = ReplyAddress(
+                subject, conversation, event.channel, event.channel_kind, event.conversation_id, event.sender_id,
+                event.sent_at,
+            )  # fmt: skip
         kept = iter(self._keeper.put_many(items, list(reply_to.values())))
         return [[] if isinstance(spans, StepError) else [next(kept) for _ in spans] for spans in merged]
 

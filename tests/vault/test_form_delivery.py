@@ -75,6 +75,16 @@ def ask(client, sender, conversation, fields=("name", "address"), actor="console
     return client.post("/vault/forms", json=body)
 
 
+def recording(webhook, links: list[str]):
+    """``webhook``, noting each link it is handed first (to try the link after a failed call)."""
+
+    def deliver(call: dict) -> None:
+        links.append(call["url"])
+        webhook(call)
+
+    return deliver
+
+
 def token_of(url: str) -> str:
     assert url.startswith(FORMS_URL + "/f/")
     return url.rsplit("/", 1)[1]
@@ -136,10 +146,7 @@ def test_a_bot_that_does_not_answer_leaves_no_usable_link(make_vault):
     sender, conversation = reach(vault)
     dead = BotWebhook(f"http://127.0.0.1:{free_port()}{PATH}", BOT_TOKEN.encode(), timeout_s=2)
     links: list[str] = []
-
-    def deliver(call: dict) -> None:
-        links.append(call["url"])
-        dead(call)
+    deliver = recording(dead, links)
 
     with pytest.raises(Exception, match="did not answer"):
         send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "console:contest-mod")
@@ -153,11 +160,7 @@ def test_a_bot_that_refuses_the_signature_leaves_no_usable_link(make_vault, bot)
     store = FormStore(vault, Pseudonymiser(KEY))
     sender, conversation = reach(vault)
     links: list[str] = []
-    webhook = BotWebhook(url, b"not-the-bots-token")
-
-    def deliver(call: dict) -> None:
-        links.append(call["url"])
-        webhook(call)
+    deliver = recording(BotWebhook(url, b"not-the-bots-token"), links)
 
     with pytest.raises(Exception, match="answered 401"):
         send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
@@ -199,10 +202,7 @@ def test_a_bot_that_trickles_its_answer_is_cut_off_at_the_deadline(make_vault):
     bot_thread.start()
     links: list[str] = []
     webhook = BotWebhook(f"http://127.0.0.1:{listener.getsockname()[1]}{PATH}", BOT_TOKEN.encode(), timeout_s=1)
-
-    def deliver(call: dict) -> None:
-        links.append(call["url"])
-        webhook(call)
+    deliver = recording(webhook, links)
 
     with pytest.raises(Exception, match="took over 1 s"):
         send_form(store, deliver, FORMS_URL, sender, conversation, ("address",), "x")
